@@ -1,0 +1,93 @@
+"""Problems found in a user's project, and the one exception that carries them.
+
+    Exception
+     └── NewsletterError            a user's mistake: one or more Problems, each path:line: message
+          └── NotAProject           the folder has no content/clinic.yaml
+
+Every stage appends to a `Problems` list instead of stopping at the first mistake, so one run
+reports everything. Only the CLI turns a NewsletterError into printed lines and exit code 1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong, where it is, and what to do about it."""
+
+    path: Path | None
+    line: int | None
+    message: str
+    severity: str = "error"
+
+    def format(self, relative_to: Path | None = None) -> str:
+        where = ""
+        if self.path is not None:
+            where = display_path(self.path, relative_to)
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}{prefix}{self.message}"
+
+
+def display_path(path: Path, relative_to: Path | None = None) -> str:
+    """A path as short as it can be while still naming the same file from the current folder."""
+    base = relative_to if relative_to is not None else Path.cwd()
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return os.path.relpath(path) if path.is_absolute() else str(path)
+
+
+class Problems:
+    """An ordered collection of problems that stages add to."""
+
+    def __init__(self) -> None:
+        self._items: list[Problem] = []
+
+    def add(self, path: Path | None, line: int | None, message: str) -> None:
+        self._items.append(Problem(path, line, message))
+
+    def warn(self, path: Path | None, line: int | None, message: str) -> None:
+        self._items.append(Problem(path, line, message, "warning"))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self._items.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self._items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self._items if p.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise NewsletterError(self.errors)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class NewsletterError(Exception):
+    """A user's mistake: the project cannot be built as it is."""
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(None, None, problems)]
+        self.problems = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+class NotAProject(NewsletterError):
+    """The folder is not a newsletter project."""

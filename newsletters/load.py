@@ -1,0 +1,196 @@
+"""Stage 1: read and validate the whole project before anything is rendered or written."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import NotAProject, Problems
+from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
+from .schema import load_into
+from .yamlfile import YamlMap, parse_yaml, read_front_matter, read_text
+
+CLINIC_FILE = Path("content/clinic.yaml")
+
+
+def find_project(root: Path) -> Path:
+    """The project folder, or NotAProject with what to do."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise NotAProject(f"{root}: no such folder")
+    if not (root / CLINIC_FILE).is_file():
+        raise NotAProject(
+            f"{root} is not a newsletter project (it has no {CLINIC_FILE}); run the command in "
+            "your project's folder, pass -C FOLDER, or create one with 'newsletter init FOLDER'"
+        )
+    return root
+
+
+def load_project(root: Path, problems: Problems) -> Project | None:
+    """Load clinic, articles and issues; every mistake becomes a problem. None if any."""
+    root = find_project(root)
+    clinic = _load_clinic(root / CLINIC_FILE, problems)
+    articles = {}
+    for path in sorted((root / "content" / "articles").glob("*.md")):
+        article = _load_article(path, problems)
+        if article is not None:
+            articles[article.slug] = article
+    issues = {}
+    for path in sorted((root / "content" / "issues").glob("*.yaml")):
+        issue = _load_issue(path, problems)
+        if issue is not None:
+            issues[issue.id] = issue
+    if clinic is None or problems.errors:
+        return None
+    project = Project(root, clinic, articles, issues)
+    for article in articles.values():
+        _check_article(project, article, problems)
+    if clinic.logo is not None:
+        _check_local_image(
+            project, clinic.logo.src, root / CLINIC_FILE, clinic.lines.get("logo", 1), problems
+        )
+        if clinic.logo.dark_src:
+            _check_local_image(
+                project,
+                clinic.logo.dark_src,
+                root / CLINIC_FILE,
+                clinic.lines.get("logo", 1),
+                problems,
+            )
+    return None if problems.errors else project
+
+
+def select_issues(project: Project, names: Sequence[str], problems: Problems) -> list[Issue]:
+    """The issues named (by id like 2026-11 or by file path), or the newest when none is."""
+    if not names:
+        newest = project.newest_issue()
+        if newest is None:
+            problems.add(
+                project.root / "content" / "issues",
+                None,
+                "no issues yet; add one, e.g. content/issues/2026-11.yaml",
+            )
+            return []
+        return [newest]
+    chosen = []
+    for name in names:
+        issue_id = Path(name).stem if name.endswith(".yaml") else name
+        issue = project.issues.get(issue_id)
+        if issue is None:
+            close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "run 'newsletter list' to see them"
+            problems.add(None, None, f"there is no issue '{name}'; {hint}")
+        else:
+            chosen.append(issue)
+    return chosen
+
+
+def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
+    """Cross-references of one issue: its articles exist, appear once, its layout exists."""
+    meta = issue.meta
+    known = list(project.articles)
+    for field, slugs in (("featured", (meta.featured,)), ("articles", meta.articles)):
+        seen: set[str] = set()
+        for slug in slugs:
+            line = issue.line_of(field)
+            if slug in seen:
+                problems.add(issue.path, line, f"'{slug}' is listed twice in '{field}'; keep one")
+            seen.add(slug)
+            if slug not in project.articles:
+                close = difflib.get_close_matches(slug, known, n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"add content/articles/{slug}.md or fix the name"
+                )
+                problems.add(issue.path, line, f"no article '{slug}'; {hint}")
+    templates = project.templates_dir / "layouts"
+    for suffix in (".mjml.j2", ".txt.j2"):
+        if not (templates / f"{meta.layout}{suffix}").is_file():
+            layouts = sorted(p.name.removesuffix(".mjml.j2") for p in templates.glob("*.mjml.j2"))
+            problems.add(
+                issue.path,
+                issue.line_of("layout"),
+                f"layout '{meta.layout}' has no template templates/layouts/{meta.layout}{suffix}; "
+                f"use one of: {', '.join(layouts) or 'none found'}",
+            )
+
+
+def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    data = parse_yaml(text, path, problems)
+    if data is None and not problems.errors:
+        problems.add(path, 1, "the file is empty; see the README for the fields clinic.yaml needs")
+        return None
+    return load_into(Clinic, data, path, problems)
+
+
+def _load_article(path: Path, problems: Problems) -> Article | None:
+    slug = path.stem
+    if not slug.replace("-", "").isalnum() or slug != slug.lower():
+        problems.add(path, None, "rename the file with lowercase letters, digits and dashes only")
+        return None
+    parsed = read_front_matter(path, problems)
+    if parsed is None:
+        return None
+    if parsed.meta is None:
+        problems.add(path, 2, "the front matter is empty; add title, condition and summary")
+        return None
+    meta = load_into(ArticleMeta, parsed.meta, path, problems)
+    if meta is None:
+        return None
+    if not parsed.body.strip() and meta.url is None:
+        problems.add(path, parsed.body_line, "the article has no text after the front matter")
+        return None
+    lines = parsed.meta.key_lines if isinstance(parsed.meta, YamlMap) else {}
+    return Article(slug, path, meta, parsed.body, parsed.body_line, dict(lines))
+
+
+def _load_issue(path: Path, problems: Problems) -> Issue | None:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    data = parse_yaml(text, path, problems)
+    if data is None:
+        if not any(p.path == path for p in problems.errors):
+            problems.add(path, 1, "the issue is empty; it needs subject, preheader, date, featured")
+        return None
+    meta = load_into(IssueMeta, data, path, problems)
+    if meta is None:
+        return None
+    lines = data.key_lines if isinstance(data, YamlMap) else {}
+    return Issue(path.stem, path, meta, dict(lines))
+
+
+def _check_article(project: Project, article: Article, problems: Problems) -> None:
+    meta = article.meta
+    conditions = [c.key for c in project.clinic.conditions]
+    if conditions and meta.condition not in conditions:
+        close = difflib.get_close_matches(meta.condition, conditions, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "add it to clinic.yaml's conditions"
+        problems.add(
+            article.path,
+            article.line_of("condition"),
+            f"unknown condition '{meta.condition}'; {hint}",
+        )
+    if meta.image:
+        _check_local_image(project, meta.image, article.path, article.line_of("image"), problems)
+        if meta.image_alt is None:
+            problems.add(
+                article.path,
+                article.line_of("image"),
+                "the image has no 'image_alt'; describe it, or write image_alt: \"\" if it is "
+                "only decoration",
+            )
+
+
+def _check_local_image(
+    project: Project, ref: str, path: Path, line: int, problems: Problems
+) -> None:
+    if ref.startswith("https://"):
+        return
+    if not (project.content_dir / ref).is_file():
+        problems.add(path, line, f"image '{ref}' not found in content/; check the file name")

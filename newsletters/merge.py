@@ -1,0 +1,42 @@
+"""Merge tags: per-reader values (unsubscribe link, first name...) that survive the pipeline.
+
+Templates never write a platform's syntax. They write `{{ merge.unsubscribe_url }}`, which
+renders as an opaque placeholder made only of characters that Jinja, MJML and premailer
+leave alone. After inlining, `substitute` puts in the real values: the clinic's own URLs for
+`build`, a platform's tags for `export`, a reader's data for `send`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+
+TAGS = ("unsubscribe_url", "web_version_url", "preferences_url", "first_name")
+
+_PATTERN = re.compile(r"__NL_MERGE_([A-Z_]+?)__")
+
+
+def placeholder(name: str) -> str:
+    return f"__NL_MERGE_{name.upper()}__"
+
+
+PLACEHOLDERS = {name: placeholder(name) for name in TAGS}
+
+
+def substitute(document: str, values: Mapping[str, str], *, escape: bool) -> str:
+    """Replace every placeholder; `escape` for HTML. A placeholder without a value is a bug."""
+    missing = [name for name in TAGS if placeholder(name) in document and name not in values]
+    if missing:
+        raise KeyError(f"no value for merge tags: {', '.join(missing)}")
+
+    def value(match: re.Match[str]) -> str:
+        text = values[match.group(1).lower()]
+        return html.escape(text, quote=True) if escape else text
+
+    return _PATTERN.sub(value, document)
+
+
+def used(document: str) -> list[str]:
+    """The merge tags a rendered document uses, in TAGS order."""
+    return [name for name in TAGS if placeholder(name) in document]

@@ -1,0 +1,298 @@
+"""What a clinic writes: the schemas of clinic.yaml, an article's front matter and an issue.
+
+Each field's `doc` is the documentation users read (the README's tables are checked against
+these by a test). Everything here is a frozen dataclass: stages read it and never change it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .schema import email_address, hex_colour, https_url, image_ref, link_url, slug, spec
+
+
+@dataclass(frozen=True)
+class Link:
+    """A labelled link: a button or a call to action."""
+
+    label: str = spec("What the reader sees, e.g. 'Call us: (806) 555-0100'.")
+    url: str = spec("Where it goes: an https:// address, tel: or mailto: link.", link_url)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One citation backing an article's facts."""
+
+    title: str = spec("The source as a reader would cite it, e.g. 'Mayo Clinic: Chronic pain'.")
+    url: str = spec("The https:// address of the source.", https_url)
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The clinic's logo at the top of every email."""
+
+    src: str = spec(
+        "An https:// address or a path inside content/, like images/logo.png.", image_ref
+    )
+    alt: str = spec("Text read aloud and shown when images are off: usually the clinic's name.")
+    width: int = spec("Display width in pixels (the file should be twice as wide).", default=180)
+    dark_src: str | None = spec(
+        "A version for dark backgrounds (light text); optional. Without it the logo sits on a "
+        "light backing in dark mode.",
+        image_ref,
+        default=None,
+    )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the email is from."""
+
+    name: str = spec("The name in the reader's inbox, e.g. 'Ketamine Clinic of West Texas'.")
+    email: str = spec("The From address; it must belong to a domain you send from.", email_address)
+
+
+@dataclass(frozen=True)
+class SocialLink:
+    """A link to one of the clinic's social profiles."""
+
+    name: str = spec("The network's name as readers know it, e.g. Facebook.")
+    url: str = spec("The https:// address of the clinic's profile.", https_url)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition the clinic treats; articles name one by its key."""
+
+    key: str = spec("Short name used in articles' `condition`, e.g. migraine.", slug)
+    name: str = spec("The name readers see, e.g. Migraine.")
+    url: str | None = spec("Page about it on the clinic's website.", https_url, default=None)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours, fonts and shapes of every email. Change these to re-brand; templates follow."""
+
+    primary: str = spec("Main brand colour: header band, buttons.", hex_colour, default="#1F5F8B")
+    accent: str = spec("Second brand colour: call-to-action band.", hex_colour, default="#2E7D6B")
+    text: str = spec("Body text colour.", hex_colour, default="#1F2933")
+    muted: str = spec("Secondary text: dates, footer.", hex_colour, default="#4A5561")
+    background: str = spec("Colour around the email.", hex_colour, default="#EEF2F5")
+    surface: str = spec("Colour behind the content.", hex_colour, default="#FFFFFF")
+    link: str = spec("Link colour.", hex_colour, default="#1F5F8B")
+    button_text: str = spec("Text on buttons.", hex_colour, default="#FFFFFF")
+    dark_text: str = spec("Body text in dark mode.", hex_colour, default="#E6EDF3")
+    dark_background: str = spec(
+        "Colour around the email in dark mode.", hex_colour, default="#0D1117"
+    )
+    dark_surface: str = spec(
+        "Colour behind the content in dark mode.", hex_colour, default="#161B22"
+    )
+    dark_link: str = spec("Link colour in dark mode.", hex_colour, default="#8CC8F0")
+    font_family: str = spec(
+        "Body font, always ending in a system fallback.",
+        default="'Helvetica Neue', Helvetica, Arial, sans-serif",
+    )
+    heading_font_family: str = spec(
+        "Heading font, always ending in a system fallback.",
+        default="Georgia, 'Times New Roman', serif",
+    )
+    web_font_url: str | None = spec(
+        "Optional https:// stylesheet of a web font (clients that cannot load it use the "
+        "fallbacks).",
+        https_url,
+        default=None,
+    )
+    font_size: int = spec("Body text size in pixels (16 or more for readability).", default=17)
+    button_radius: int = spec("Roundness of button corners in pixels.", default=6)
+    spacing: int = spec("Space around content blocks in pixels.", default=24)
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """content/clinic.yaml: who sends the newsletter and how it looks."""
+
+    name: str = spec("The clinic's name: the sender identity readers must recognise.")
+    website: str = spec("The clinic's home page.", https_url)
+    phone: str = spec("Phone number as readers should see it, e.g. (806) 555-0100.")
+    address: str = spec("Postal address (required by CAN-SPAM), one line or several with `|`.")
+    sender: Sender = spec("From name and address.")
+    images_base_url: str = spec(
+        "Where files in content/images/ are published, e.g. https://example.com/newsletter/. "
+        "Local images become absolute links under this address.",
+        https_url,
+    )
+    disclaimer: str = spec("The medical disclaimer printed in every footer (Markdown).")
+    unsubscribe_url: str = spec(
+        "The page where readers unsubscribe. Email platforms replace it with their own link "
+        "on export.",
+        https_url,
+    )
+    web_version_url: str = spec(
+        "Where an issue can be read in a browser; `{issue}` becomes the issue's name, "
+        "e.g. https://example.com/newsletter/{issue}/.",
+        https_url,
+    )
+    tagline: str = spec("A short line under the name.", default="")
+    email: str | None = spec(
+        "A contact address readers can write to (CASL asks for one besides the postal address).",
+        email_address,
+        default=None,
+    )
+    phone_link: str | None = spec(
+        "The tel: link behind the phone number; by default made from `phone`.",
+        link_url,
+        default=None,
+    )
+    reply_to: str | None = spec("Where replies go, if not the sender.", email_address, default=None)
+    preferences_url: str | None = spec(
+        "A page where readers choose what they receive.", https_url, default=None
+    )
+    logo: Logo | None = spec("The logo shown at the top.", default=None)
+    theme: Theme = spec("Colours, fonts and shapes.", default_factory=Theme)
+    cta: Link | None = spec(
+        "The call to action used when an issue or article has none, e.g. Call us.", default=None
+    )
+    why_received: str = spec(
+        "Why the reader gets this email, shown in the footer.",
+        default="You are receiving this email because you subscribed to our newsletter.",
+    )
+    social: tuple[SocialLink, ...] = spec("Links to social profiles.", default=())
+    conditions: tuple[Condition, ...] = spec(
+        "Conditions the clinic treats. Articles must name one of these keys.", default=()
+    )
+    language: str = spec("Language of the emails (BCP 47 code, e.g. en or es).", default="en")
+    direction: str = spec("Text direction: ltr or rtl.", default="ltr")
+    line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
+    lines: dict[str, int] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    @property
+    def tel(self) -> str:
+        if self.phone_link:
+            return self.phone_link
+        digits = "".join(c for c in self.phone if c.isdigit() or c == "+")
+        return f"tel:{digits}"
+
+    def condition(self, key: str) -> Condition | None:
+        return next((c for c in self.conditions if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """The front matter of content/articles/<slug>.md."""
+
+    title: str = spec("The article's headline.")
+    condition: str = spec("The condition it is about: a key from clinic.yaml `conditions`.")
+    summary: str = spec("Two or three sentences: the teaser in digests and previews.")
+    sources: tuple[Source, ...] = spec(
+        "The citations behind the article's facts (title and url each).", default=()
+    )
+    reviewed_by: str | None = spec(
+        "Who reviewed it medically, e.g. 'Dr. Ana Ruiz, MD'.", default=None
+    )
+    reviewed_on: dt.date | None = spec("When it was reviewed (YYYY-MM-DD).", default=None)
+    image: str | None = spec(
+        "An https:// address or a path inside content/, like images/migraine.jpg.",
+        image_ref,
+        default=None,
+    )
+    image_alt: str | None = spec(
+        'What the image shows, for readers who cannot see it. Use "" for a decorative image.',
+        default=None,
+    )
+    symptoms: tuple[str, ...] = spec("Symptoms, one per line, shown as a list.", default=())
+    cta: Link | None = spec(
+        "A call to action for this article; else the issue's or clinic's.", default=None
+    )
+    url: str | None = spec(
+        "Where the full article lives on the website. Digests then show the summary and a link.",
+        https_url,
+        default=None,
+    )
+    tags: tuple[str, ...] = spec("Free keywords for your own sorting.", default=())
+    author: str | None = spec("Who wrote it.", default=None)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as the pipeline sees it: its front matter, its body and where they came from."""
+
+    slug: str
+    path: Path
+    meta: ArticleMeta
+    body: str
+    body_line: int
+    lines: dict[str, int]
+
+    def line_of(self, field: str) -> int:
+        return self.lines.get(field, 1)
+
+
+@dataclass(frozen=True)
+class IssueMeta:
+    """content/issues/<YYYY-MM>.yaml: one monthly issue."""
+
+    subject: str = spec("The subject line (30-50 characters show fully on phones).")
+    preheader: str = spec("The inbox preview text after the subject (40-130 characters).")
+    date: dt.date = spec("The issue's date (YYYY-MM-DD); it appears in the email.")
+    featured: str = spec("The slug of the article that leads the issue.")
+    intro: str = spec("A short welcome in Markdown.", default="")
+    articles: tuple[str, ...] = spec(
+        "Slugs of the other articles, in order. The featured one may be listed too: it is shown "
+        "once, first.",
+        default=(),
+    )
+    cta: Link | None = spec("The issue's call to action; else the clinic's.", default=None)
+    layout: str = spec(
+        "Which layout in templates/layouts/ to use: digest (default) or spotlight.",
+        default="digest",
+    )
+    title: str | None = spec(
+        "The heading at the top of the email; by default the issue's month, e.g. 'November 2026'.",
+        default=None,
+    )
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An issue as the pipeline sees it."""
+
+    id: str
+    path: Path
+    meta: IssueMeta
+    lines: dict[str, int]
+
+    def line_of(self, field: str) -> int:
+        return self.lines.get(field, 1)
+
+    @property
+    def article_slugs(self) -> tuple[str, ...]:
+        """Featured first, then the others in order, each once."""
+        ordered = [self.meta.featured, *self.meta.articles]
+        return tuple(dict.fromkeys(ordered))
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything loaded and validated: what later stages build from."""
+
+    root: Path
+    clinic: Clinic
+    articles: dict[str, Article]
+    issues: dict[str, Issue]
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    def newest_issue(self) -> Issue | None:
+        return max(self.issues.values(), key=lambda i: (i.meta.date, i.id), default=None)

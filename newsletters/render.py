@@ -1,0 +1,253 @@
+"""Stage 3: Jinja2 renders the layout's MJML and plain-text templates from the issue's content.
+
+The templates see view objects (below), never the loader's raw YAML, so a template can be
+written by someone who reads only the README. Errors in templates are reported at the
+template's own file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import markdown
+from .errors import Problems
+from .merge import PLACEHOLDERS
+from .model import Article, Clinic, Condition, Issue, Link, Project, Source
+
+WORDS_PER_MINUTE = 200
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article ready for a template."""
+
+    slug: str
+    title: str
+    summary: str
+    condition: Condition
+    image_url: str | None
+    image_alt: str
+    symptoms: tuple[str, ...]
+    sources: tuple[Source, ...]
+    cta: Link
+    url: str | None
+    reviewed_by: str | None
+    reviewed_on: dt.date | None
+    body_html: Markup
+    body_text: str
+    reading_minutes: int
+    featured: bool
+
+    @property
+    def full(self) -> bool:
+        """True when the email shows the whole article (it has no web page to link to)."""
+        return self.url is None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The MJML and plain text of one issue, with the CSS to inline pulled out of the MJML."""
+
+    mjml: str
+    inline_css: str
+    text: str
+    context: dict[str, Any]
+
+
+def image_url(clinic: Clinic, ref: str) -> str:
+    """An absolute https URL for an image reference (content/ path or URL)."""
+    if ref.startswith("https://"):
+        return ref
+    return clinic.images_base_url.rstrip("/") + "/" + ref.lstrip("/")
+
+
+def build_context(project: Project, issue: Issue, problems: Problems) -> dict[str, Any]:
+    """Everything a layout may use; Markdown is rendered here (stage 2)."""
+    clinic = project.clinic
+    fallback_cta = issue.meta.cta or clinic.cta or Link(f"Call us: {clinic.phone}", clinic.tel)
+    articles = [
+        _article_view(
+            project, project.articles[slug], fallback_cta, slug == issue.meta.featured, problems
+        )
+        for slug in issue.article_slugs
+    ]
+    intro = _markdown(project, issue.meta.intro, issue.path, issue.line_of("intro") + 1, problems)
+    disclaimer = _markdown(
+        project,
+        clinic.disclaimer,
+        project.root / "content/clinic.yaml",
+        clinic.lines.get("disclaimer", 1),
+        problems,
+    )
+    title = issue.meta.title or issue.meta.date.strftime("%B %Y")
+    return {
+        "clinic": clinic,
+        "theme": clinic.theme,
+        "issue": {
+            "id": issue.id,
+            "subject": issue.meta.subject,
+            "preheader": issue.meta.preheader,
+            "date": issue.meta.date,
+            "date_label": _date_label(issue.meta.date),
+            "title": title,
+            "layout": issue.meta.layout,
+            "intro_html": Markup(intro.html),
+            "intro_text": intro.text,
+            "cta": issue.meta.cta or clinic.cta or fallback_cta,
+        },
+        "articles": articles,
+        "featured": articles[0],
+        "others": articles[1:],
+        "conditions": clinic.conditions,
+        "logo_url": image_url(clinic, clinic.logo.src) if clinic.logo else None,
+        "logo_dark_url": (
+            image_url(clinic, clinic.logo.dark_src)
+            if clinic.logo and clinic.logo.dark_src
+            else None
+        ),
+        "disclaimer_html": Markup(disclaimer.html),
+        "disclaimer_text": disclaimer.text,
+        "address_lines": [
+            line.strip() for line in clinic.address.strip().splitlines() if line.strip()
+        ],
+        "merge": dict(PLACEHOLDERS),
+    }
+
+
+def _date_label(day: dt.date) -> str:
+    """November 5, 2026: no locale, no zero padding, the same on every machine."""
+    return f"{day.strftime('%B')} {day.day}, {day.year}"
+
+
+def _markdown(
+    project: Project, source: str, path: Path, line: int, problems: Problems
+) -> markdown.Rendered:
+    ctx = markdown.Context(
+        path=path,
+        first_line=line,
+        website=project.clinic.website,
+        image_url=lambda ref: image_url(project.clinic, ref),
+        image_exists=lambda ref: (project.content_dir / ref).is_file(),
+    )
+    return markdown.render(source, ctx, problems)
+
+
+def _article_view(
+    project: Project, article: Article, fallback_cta: Link, featured: bool, problems: Problems
+) -> ArticleView:
+    meta = article.meta
+    body = _markdown(project, article.body, article.path, article.body_line, problems)
+    words = len(re.findall(r"\w+", article.body))
+    condition = project.clinic.condition(meta.condition) or Condition(
+        meta.condition, meta.condition.replace("-", " ").title()
+    )
+    return ArticleView(
+        slug=article.slug,
+        title=meta.title,
+        summary=meta.summary,
+        condition=condition,
+        image_url=image_url(project.clinic, meta.image) if meta.image else None,
+        image_alt=meta.image_alt or "",
+        symptoms=meta.symptoms,
+        sources=meta.sources,
+        cta=meta.cta or fallback_cta,
+        url=meta.url,
+        reviewed_by=meta.reviewed_by,
+        reviewed_on=meta.reviewed_on,
+        body_html=Markup(body.html),
+        body_text=body.text,
+        reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
+        featured=featured,
+    )
+
+
+# ---------------------------------------------------------------- Jinja2
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=lambda name: name is not None and not name.endswith(".txt.j2"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = lambda text, indent="": markdown.wrap(str(text), indent=indent)
+    env.filters["underline"] = lambda text, char="=": f"{text}\n{char * len(str(text))}"
+    return env
+
+
+def render_issue(
+    project: Project, issue: Issue, problems: Problems, env: jinja2.Environment | None = None
+) -> Rendered | None:
+    """Render the layout's two templates; template mistakes become problems."""
+    context = build_context(project, issue, problems)
+    env = env or environment(project.templates_dir)
+    layout = issue.meta.layout
+    mjml = _render(env, f"layouts/{layout}.mjml.j2", context, project, problems)
+    text = _render(env, f"layouts/{layout}.txt.j2", context, project, problems)
+    if mjml is None or text is None:
+        return None
+    mjml, inline_css = extract_inline_css(mjml)
+    return Rendered(mjml=mjml, inline_css=inline_css, text=tidy_text(text), context=context)
+
+
+def _render(
+    env: jinja2.Environment,
+    name: str,
+    context: dict[str, Any],
+    project: Project,
+    problems: Problems,
+) -> str | None:
+    templates = project.templates_dir
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename) if exc.filename else templates / name
+        problems.add(path, exc.lineno, f"template error: {exc.message}")
+    except jinja2.TemplateNotFound as exc:
+        path, line = _template_frame(exc, templates, name)
+        problems.add(path, line, f"template '{exc.name}' not found in templates/")
+    except jinja2.UndefinedError as exc:
+        path, line = _template_frame(exc, templates, name)
+        problems.add(
+            path, line, f"template error: {exc.message}; check the name against the README"
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        path, line = _template_frame(exc, templates, name)
+        problems.add(path, line, f"template error: {exc}")
+    return None
+
+
+def _template_frame(exc: BaseException, templates: Path, name: str) -> tuple[Path, int | None]:
+    """The template file and line where a rendering error happened (Jinja keeps them)."""
+    root = str(templates.resolve())
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and str(Path(frame.filename).resolve()).startswith(root):
+            return Path(frame.filename), frame.lineno
+    return templates / name, None
+
+
+_INLINE_STYLE = re.compile(r"<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>", re.S)
+
+
+def extract_inline_css(mjml: str) -> tuple[str, str]:
+    """Pull `<mj-style inline="inline">` CSS out: mjml-python would not inline it (stage 5 does)."""
+    css = "\n".join(m.group(1).strip() for m in _INLINE_STYLE.finditer(mjml))
+    return _INLINE_STYLE.sub("", mjml), css
+
+
+def tidy_text(text: str) -> str:
+    """No trailing spaces, at most one blank line in a row, one final newline."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return out + "\n"

@@ -1,0 +1,250 @@
+"""Typed schemas for the YAML a clinic writes, with a docstring per field.
+
+A schema is a frozen dataclass whose fields carry `doc` (shown in the README) and optionally a
+`check` that returns an error message. `load_into` builds the dataclass from line-aware YAML,
+adding one problem per mistake: unknown field (with the closest known name), missing field,
+wrong type, or a value its check refuses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar, Union
+
+from .errors import Problems
+from .yamlfile import YamlList, YamlMap
+
+T = TypeVar("T")
+Check = Callable[[Any], str | None]
+
+
+def spec(doc: str, check: Check | None = None, **kwargs: Any) -> Any:
+    """A dataclass field with a user-facing description and an optional check."""
+    return dataclasses.field(metadata={"doc": doc, "check": check}, **kwargs)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def https_url(value: str) -> str | None:
+    if not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+        return (
+            f"'{value}' is not a full https:// address; write it like https://www.example.com/page"
+        )
+    return None
+
+
+def link_url(value: str) -> str | None:
+    """Links readers can follow from an email: https, tel: or mailto:."""
+    if value.startswith("tel:"):
+        if not re.fullmatch(r"tel:\+?[0-9][0-9\-. ()]*", value):
+            return f"'{value}' is not a phone link; write it like tel:+18065550100"
+        return None
+    if value.startswith("mailto:"):
+        if not re.fullmatch(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            return f"'{value}' is not an email link; write it like mailto:info@example.com"
+        return None
+    return https_url(value)
+
+
+def email_address(value: str) -> str | None:
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}", value):
+        return f"'{value}' is not an email address; write it like news@example.com"
+    return None
+
+
+def hex_colour(value: str) -> str | None:
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+        return f"'{value}' is not a colour; write it as # and six hex digits, like #1F5F8B"
+    return None
+
+
+def slug(value: str) -> str | None:
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
+        return f"'{value}' must be lowercase letters, digits and dashes, like chronic-pain"
+    return None
+
+
+def image_ref(value: str) -> str | None:
+    """An https URL, or a path relative to content/ such as images/migraine.jpg."""
+    if value.startswith(("http://", "https://")):
+        return https_url(value)
+    if value.startswith("/") or ".." in Path(value).parts:
+        return (
+            f"'{value}' must be an https:// address or a path inside content/, like images/logo.png"
+        )
+    return None
+
+
+# ---------------------------------------------------------------- loading
+
+
+def describe(tp: Any) -> str:
+    """A type as a clinic's marketing person would name it."""
+    origin = typing.get_origin(tp)
+    if tp is str:
+        return "text"
+    if tp is int:
+        return "a whole number"
+    if tp is float:
+        return "a number"
+    if tp is bool:
+        return "true or false"
+    if tp is dt.date:
+        return "a date (YYYY-MM-DD)"
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (list, tuple):
+        return "a list"
+    if origin is dict or dataclasses.is_dataclass(tp):
+        return "a set of fields (name: value lines)"
+    if origin in (Union, types.UnionType):
+        return " or ".join(describe(a) for a in typing.get_args(tp) if a is not type(None))
+    return str(tp)
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _convert(value: Any, tp: Any, path: Path, line: int, problems: Problems) -> Any:
+    """Convert one YAML value to `tp`; raise _Invalid for a single, local type error."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(value, args[0], path, line, problems)
+    if value is None:
+        raise _Invalid(f"is empty; it must be {describe(tp)}")
+    if tp is Any:
+        return value
+    if tp is str:
+        if isinstance(value, bool):
+            raise _Invalid(
+                f'was read as {str(value).lower()}; put the text in quotes, like "{value}"'
+            )
+        if isinstance(value, int | float):
+            return str(value)
+        if not isinstance(value, str):
+            raise _Invalid(f"must be text, not {describe(type(value))}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _Invalid("must be true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid("must be a whole number")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid("must be a number")
+        return float(value)
+    if tp is dt.date:
+        text = str(value)
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise _Invalid(f"'{text}' is not a valid date; write it as YYYY-MM-DD")
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise _Invalid(f"'{value}' is not allowed; use {describe(tp)}")
+        return value
+    if origin in (list, tuple):
+        if isinstance(value, str) and typing.get_args(tp)[0] is str:
+            value = [value]  # a single tag or symptom written without '- '
+        if not isinstance(value, list):
+            raise _Invalid("must be a list: one item per line, each starting with '- '")
+        item_type = typing.get_args(tp)[0]
+        lines = value.item_lines if isinstance(value, YamlList) else [line] * len(value)
+        items = []
+        for item, item_line in zip(value, lines, strict=True):
+            try:
+                items.append(_convert(item, item_type, path, item_line, problems))
+            except _Invalid as exc:
+                problems.add(path, item_line, f"list item {exc.message}")
+        return tuple(items)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Invalid("must be a set of 'name: value' lines")
+        val_type = typing.get_args(tp)[1]
+        return {str(k): _convert(v, val_type, path, line, problems) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, YamlMap):
+            raise _Invalid(f"must be {describe(tp)}, each on its own indented line")
+        return load_into(tp, value, path, problems)  # type: ignore[arg-type]
+    raise TypeError(f"schema type {tp!r} is not supported")  # a bug in a schema, not user input
+
+
+def field_docs(cls: type) -> list[tuple[str, str, str, bool]]:
+    """(name, type description, doc, required) for every field of a schema, for docs and tests."""
+    hints = typing.get_type_hints(cls)
+    rows = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        rows.append((f.name, describe(hints[f.name]), f.metadata.get("doc", ""), required))
+    return rows
+
+
+def load_into(cls: type[T], data: Any, path: Path, problems: Problems, line: int = 1) -> T | None:
+    """Build `cls` from YAML data; add problems and return None when it cannot be built."""
+    if not isinstance(data, YamlMap):
+        if data is None:
+            problems.add(path, line, f"is empty; it needs these fields: {_required_names(cls)}")
+        else:
+            problems.add(path, line, "must be a set of 'name: value' lines")
+        return None
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    before = len(problems.errors)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        key_line = data.key_lines.get(key, data.line)
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(fields)
+            problems.add(path, key_line, f"unknown field '{key}'; {hint}")
+            continue
+        f = fields[key]
+        try:
+            converted = _convert(value, hints[key], path, key_line, problems)
+        except _Invalid as exc:
+            problems.add(path, key_line, f"'{key}' {exc.message}")
+            continue
+        check: Check | None = f.metadata.get("check")
+        if check is not None and converted is not None:
+            for item in converted if isinstance(converted, tuple) else (converted,):
+                message = check(item) if isinstance(item, str) else None
+                if message:
+                    problems.add(path, key_line, f"'{key}': {message}")
+        values[key] = converted
+    for name, f in fields.items():
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and name not in values and name not in data:
+            problems.add(path, data.line, f"'{name}' is missing; add a line '{name}: ...'")
+    if len(problems.errors) > before:
+        return None
+    obj = cls(**values)
+    # Schemas that declare `line` / `lines` (init=False) learn where they were written.
+    if hasattr(obj, "line"):
+        object.__setattr__(obj, "line", data.line)
+    if hasattr(obj, "lines"):
+        object.__setattr__(obj, "lines", dict(data.key_lines))
+    return obj
+
+
+def _required_names(cls: type) -> str:
+    return ", ".join(name for name, _, _, required in field_docs(cls) if required)

@@ -1,0 +1,141 @@
+"""YAML that remembers where each value came from, so every message can name a line.
+
+Dates stay text here (the schema parses them with a helpful message), duplicate keys are
+problems rather than silently dropped values, and front matter is split from Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problems
+
+
+class YamlMap(dict[str, Any]):
+    """A mapping that knows the line of each key and of itself."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class YamlList(list[Any]):
+    """A list that knows the line of each item and of itself."""
+
+    line: int
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records lines and keeps timestamps as text."""
+
+    line_offset = 0
+    duplicate_keys: list[tuple[str, int]]
+
+
+# Keep dates as strings: PyYAML raises a bare ValueError on "2026-13-01" otherwise.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
+    result = YamlMap()
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key = str(key) if not isinstance(key, str) else key
+        line = key_node.start_mark.line + 1 + loader.line_offset
+        if key in result:
+            loader.duplicate_keys.append((key, line))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> YamlList:
+    result = YamlList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.item_lines = [child.start_mark.line + 1 + loader.line_offset for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
+
+
+def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Any:
+    """Parse YAML text; on a syntax error add a problem and return None."""
+    loader = _Loader(text)
+    loader.line_offset = line_offset
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        problems.add(path, line, f"invalid YAML: {what}; check the indentation and quotes")
+        return None
+    except yaml.YAMLError as exc:
+        problems.add(path, None, f"invalid YAML: {exc}")
+        return None
+    finally:
+        loader.dispose()
+    for key, line in loader.duplicate_keys:
+        problems.add(path, line, f"'{key}' is set twice; keep one of them")
+    return data
+
+
+def read_text(path: Path, problems: Problems) -> str | None:
+    """Read a UTF-8 file; on failure add a problem a person can act on and return None."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.add(path, None, "file not found")
+        return None
+    except OSError as exc:
+        problems.add(path, None, f"cannot read this file ({exc.strerror}); check its permissions")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(path, line, "this file is not UTF-8 text; save it with UTF-8 encoding")
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+@dataclass(frozen=True)
+class FrontMatterFile:
+    """A Markdown file split into its YAML front matter and its body."""
+
+    meta: Any
+    body: str
+    body_line: int  # line number of the body's first line in the file
+
+
+def read_front_matter(path: Path, problems: Problems) -> FrontMatterFile | None:
+    """Split `---` front matter from a Markdown body; add a problem if it is missing or open."""
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.add(
+            path, 1, "no front matter: start the file with a line '---', the fields, then '---'"
+        )
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            meta_text = "\n".join(lines[1:index])
+            meta = parse_yaml(meta_text, path, problems, line_offset=1)
+            body = "\n".join(lines[index + 1 :])
+            return FrontMatterFile(meta, body, index + 2)
+    problems.add(path, 1, "front matter is not closed: add a line '---' after the fields")
+    return None
