@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import NotAProject, Problems
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
 from .schema import load_into
-from .yamlfile import YamlMap, parse_yaml, read_front_matter, read_text
+from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
 
 CLINIC_FILE = Path("content/clinic.yaml")
 
@@ -28,7 +28,11 @@ def find_project(root: Path) -> Path:
 
 
 def load_project(root: Path, problems: Problems) -> Project | None:
-    """Load clinic, articles and issues; every mistake becomes a problem. None if any."""
+    """Load clinic, articles and issues; every mistake becomes a problem.
+
+    Returns what loaded (None only without a valid clinic.yaml), so callers can go on checking;
+    a caller must not render while `problems.errors` is not empty.
+    """
     root = find_project(root)
     clinic = _load_clinic(root / CLINIC_FILE, problems)
     articles = {}
@@ -41,8 +45,9 @@ def load_project(root: Path, problems: Problems) -> Project | None:
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
-    if clinic is None or problems.errors:
+    if clinic is None:
         return None
+    # Check what did load even when other files have mistakes: one run reports everything.
     project = Project(root, clinic, articles, issues)
     for article in articles.values():
         _check_article(project, article, problems)
@@ -58,7 +63,7 @@ def load_project(root: Path, problems: Problems) -> Project | None:
                 clinic.lines.get("logo", 1),
                 problems,
             )
-    return None if problems.errors else project
+    return project
 
 
 def select_issues(project: Project, names: Sequence[str], problems: Problems) -> list[Issue]:
@@ -66,6 +71,8 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     if not names:
         newest = project.newest_issue()
         if newest is None:
+            if any((project.content_dir / "issues").glob("*.yaml")):
+                return []  # they exist but have mistakes, already reported
             problems.add(
                 project.root / "content" / "issues",
                 None,
@@ -90,21 +97,32 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
     """Cross-references of one issue: its articles exist, appear once, its layout exists."""
     meta = issue.meta
     known = list(project.articles)
-    for field, slugs in (("featured", (meta.featured,)), ("articles", meta.articles)):
+    featured = [(meta.featured, issue.line_of("featured"))]
+    listed = list(
+        zip(
+            meta.articles,
+            issue.article_lines or [issue.line_of("articles")] * len(meta.articles),
+            strict=False,
+        )
+    )
+    for field, entries in (("featured", featured), ("articles", listed)):
         seen: set[str] = set()
-        for slug in slugs:
-            line = issue.line_of(field)
+        for slug, line in entries:
             if slug in seen:
                 problems.add(issue.path, line, f"'{slug}' is listed twice in '{field}'; keep one")
+                continue
             seen.add(slug)
-            if slug not in project.articles:
-                close = difflib.get_close_matches(slug, known, n=1)
-                hint = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else f"add content/articles/{slug}.md or fix the name"
-                )
-                problems.add(issue.path, line, f"no article '{slug}'; {hint}")
+            if slug in project.articles:
+                continue
+            if (project.content_dir / "articles" / f"{slug}.md").is_file():
+                continue  # the article exists but has mistakes, reported where they are
+            close = difflib.get_close_matches(slug, known, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else f"add content/articles/{slug}.md or fix the name"
+            )
+            problems.add(issue.path, line, f"no article '{slug}'; {hint}")
     templates = project.templates_dir / "layouts"
     for suffix in (".mjml.j2", ".txt.j2"):
         if not (templates / f"{meta.layout}{suffix}").is_file():
@@ -161,8 +179,9 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
     meta = load_into(IssueMeta, data, path, problems)
     if meta is None:
         return None
-    lines = data.key_lines if isinstance(data, YamlMap) else {}
-    return Issue(path.stem, path, meta, dict(lines))
+    items = data.get("articles")
+    item_lines = tuple(items.item_lines) if isinstance(items, YamlList) else ()
+    return Issue(path.stem, path, meta, dict(data.key_lines), item_lines)
 
 
 def _check_article(project: Project, article: Article, problems: Problems) -> None:

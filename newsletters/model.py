@@ -118,7 +118,9 @@ class Clinic:
     name: str = spec("The clinic's name: the sender identity readers must recognise.")
     website: str = spec("The clinic's home page.", https_url)
     phone: str = spec("Phone number as readers should see it, e.g. (806) 555-0100.")
-    address: str = spec("Postal address (required by CAN-SPAM), one line or several with `|`.")
+    address: str = spec(
+        "Postal address (required by CAN-SPAM); one line, or several as a YAML block."
+    )
     sender: Sender = spec("From name and address.")
     images_base_url: str = spec(
         "Where files in content/images/ are published, e.g. https://example.com/newsletter/. "
@@ -266,6 +268,7 @@ class Issue:
     path: Path
     meta: IssueMeta
     lines: dict[str, int]
+    article_lines: tuple[int, ...] = ()  # line of each item of `articles`
 
     def line_of(self, field: str) -> int:
         return self.lines.get(field, 1)

@@ -142,13 +142,19 @@ def build(
     project = load_project(root, problems)
     if project is None:
         raise NewsletterError(problems.errors)
-    issues = (
-        list(project.issues.values()) if all_issues else select_issues(project, names, problems)
-    )
-    if all_issues and not issues:
-        problems.add(
-            project.content_dir / "issues", None, "no issues yet; add one, e.g. 2026-11.yaml"
-        )
+    if all_issues:
+        issues = list(project.issues.values())
+        if not issues and not problems.errors:
+            problems.add(
+                project.content_dir / "issues", None, "no issues yet; add one, e.g. 2026-11.yaml"
+            )
+    else:
+        issues = select_issues(project, names, problems)
+    if problems.errors:
+        # Content has mistakes: still check the chosen issues' references, render nothing.
+        for issue in issues:
+            check_issue(project, issue, problems)
+        raise NewsletterError(problems.errors)
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
     return project, built, problems

@@ -111,8 +111,14 @@ def describe(tp: Any) -> str:
 
 
 class _Invalid(Exception):
+    """A value of the wrong kind. Messages start with a verb ("must be...") or a quoted value."""
+
     def __init__(self, message: str) -> None:
         self.message = message
+
+    def about(self, name: str) -> str:
+        joiner = ": " if self.message.startswith("'") else " "
+        return f"{name}{joiner}{self.message}"
 
 
 def _convert(value: Any, tp: Any, path: Path, line: int, problems: Problems) -> Any:
@@ -173,7 +179,7 @@ def _convert(value: Any, tp: Any, path: Path, line: int, problems: Problems) -> 
             try:
                 items.append(_convert(item, item_type, path, item_line, problems))
             except _Invalid as exc:
-                problems.add(path, item_line, f"list item {exc.message}")
+                problems.add(path, item_line, exc.about("this list item"))
         return tuple(items)
     if origin is dict:
         if not isinstance(value, dict):
@@ -211,18 +217,20 @@ def load_into(cls: type[T], data: Any, path: Path, problems: Problems, line: int
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     before = len(problems.errors)
     values: dict[str, Any] = {}
+    suggested: set[str] = set()  # a typo's suggestion replaces the "missing" message
     for key, value in data.items():
         key_line = data.key_lines.get(key, data.line)
         if key not in fields:
             close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(fields)
+            suggested.update(close)
             problems.add(path, key_line, f"unknown field '{key}'; {hint}")
             continue
         f = fields[key]
         try:
             converted = _convert(value, hints[key], path, key_line, problems)
         except _Invalid as exc:
-            problems.add(path, key_line, f"'{key}' {exc.message}")
+            problems.add(path, key_line, exc.about(f"'{key}'"))
             continue
         check: Check | None = f.metadata.get("check")
         if check is not None and converted is not None:
@@ -233,7 +241,7 @@ def load_into(cls: type[T], data: Any, path: Path, problems: Problems, line: int
         values[key] = converted
     for name, f in fields.items():
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if required and name not in values and name not in data:
+        if required and name not in values and name not in data and name not in suggested:
             problems.add(path, data.line, f"'{name}' is missing; add a line '{name}: ...'")
     if len(problems.errors) > before:
         return None
