@@ -101,7 +101,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
             "layout": issue.meta.layout,
             "intro_html": Markup(intro.html),
             "intro_text": intro.text,
-            "cta": issue.meta.cta or clinic.cta or fallback_cta,
+            "cta": fallback_cta,
         },
         "articles": articles,
         "featured": articles[0],
