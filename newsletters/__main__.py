@@ -173,6 +173,13 @@ def _load_for_planning(ctx: click.Context, what: str) -> Project:
     return project
 
 
+def _refused(error: NewsletterError, what: str) -> click.ClickException:
+    """A scaffold refused for one reason says it in one line."""
+    if len(error.problems) == 1:
+        return click.ClickException(error.problems[0].format())
+    return fail(error, what)
+
+
 @cli.group()
 def new() -> None:
     """Start a new article or issue from a commented scaffold."""
@@ -194,7 +201,7 @@ def new_article_command(ctx: click.Context, slug: str, condition: str, title: st
     try:
         path = new_article(project_root(ctx), slug, condition, title)
     except NewsletterError as exc:
-        raise fail(exc, "New article") from None
+        raise _refused(exc, "New article") from None
     click.echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
 
 
@@ -230,7 +237,7 @@ def new_issue_command(
     try:
         path, suggestion = new_issue(project_root(ctx), month, day, count)
     except NewsletterError as exc:
-        raise fail(exc, "New issue") from None
+        raise _refused(exc, "New issue") from None
     picks = ", ".join(suggestion.picks) or "none (every article was used recently)"
     click.echo(f"Created {_show(path)} with: {picks}.")
     click.echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")

@@ -587,7 +587,7 @@ class ArticleStatus:
     last_issue: str | None
     review: Review
     minutes: int
-    grade: float
+    grade: float  # Flesch-Kincaid, shown from 0 (below 0 means "very easy" too)
 
 
 def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
@@ -634,7 +634,7 @@ def article_statuses(project: Project, today: dt.date) -> list[ArticleStatus]:
                 last_issue=used[slug].id if slug in used else None,
                 review=review_of(project, slug, today),
                 minutes=reading_minutes(article.body),
-                grade=round(reading_grade(text), 1),
+                grade=max(0.0, round(reading_grade(text), 1)),
             )
         )
     return found
@@ -682,7 +682,7 @@ def list_lines(issues: list[IssueStatus], articles: list[ArticleStatus], style: 
     for issue in issues:
         count = len(issue.articles)
         plural = "s" if count != 1 else ""
-        head = f"  {issue.id:<8} {issue.date.isoformat()}  {count} article{plural}  "
+        head = f"  {issue.id:<8} {issue.date.isoformat()}  " + f"{count} article{plural}".ljust(13)
         lines.append(head + _issue_state(issue, style, WIDTH - len(head)))
         lines.append("      " + fit(issue.subject, WIDTH - 6))
     if not issues:
@@ -716,8 +716,8 @@ def list_lines(issues: list[IssueStatus], articles: list[ArticleStatus], style: 
         lines.append("  (none yet: newsletter new article SLUG --condition KEY)")
     else:
         lines.append(
-            f"  ~ review due within {REVIEW_SOON_DAYS} days, ! review overdue or never done; "
-            "grade: US school grade"
+            f"  reviewed: ~ due within {REVIEW_SOON_DAYS} days, ! overdue or never done. "
+            "grade: US school year"
         )
     return lines
 

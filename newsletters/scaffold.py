@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
+import re
 import textwrap
 import typing
 from pathlib import Path
@@ -26,7 +27,6 @@ from .planner import (
     add_months,
     conditions,
     month_id,
-    month_label,
     month_of,
     parse_month,
     suggest,
@@ -57,8 +57,7 @@ def quote(text: str) -> str:
 
 def field_comment(name: str, kind: str, doc: str, required: bool) -> list[str]:
     """'# name (kind, required): doc', wrapped: the documentation above a field."""
-    head = f"{name} ({kind}{', required' if required else ', optional'}): {doc}"
-    return ["# " + line for line in textwrap.wrap(head, COMMENT_WIDTH - 2)]
+    return comment(f"{name} ({kind}{', required' if required else ', optional'}): {doc}")
 
 
 def nested_example(tp: Any) -> list[str]:
@@ -92,7 +91,7 @@ def render_fields(cls: type, values: dict[str, str]) -> list[str]:
         elif typing.get_origin(hints[name]) is tuple:
             value = "[]"
         elif isinstance(default := defaults[name], str):
-            value = quote(default)
+            value = default if re.fullmatch(r"[a-z][a-z0-9-]*", default) else quote(default)
         else:
             value = ""
         lines.append(
@@ -195,14 +194,13 @@ def new_issue(
         values["featured"] = quote("TODO: the slug of the article that leads the issue")
         values["articles"] = "[]"
     lines = [
-        f"# The {month_label(month)} issue, drafted by 'newsletter new issue' on "
+        f"# The {dt.date(month[0], month[1], 1):%B %Y} issue, drafted by 'newsletter new issue' on "
         f"{today.isoformat()}.",
         f"# Replace every TODO, then run: newsletter build {name}",
         "",
         *explain(suggestion, count),
     ]
-    body = render_fields(IssueMeta, values)
-    lines.extend(body[1:] if body and body[0] == "" else body)
+    lines.extend(render_fields(IssueMeta, values))
     _write_new(path, "\n".join(lines) + "\n")
     return path, suggestion
 
@@ -226,7 +224,7 @@ def explain(suggestion: Suggestion, count: int) -> list[str]:
         text.append("There are no earlier issues, so every article may be used.")
     lines: list[str] = []
     for paragraph in text:
-        lines.extend("# " + line for line in textwrap.wrap(paragraph, COMMENT_WIDTH - 2))
+        lines.extend(comment(paragraph))
     lines.append("# Conditions, longest wait first:")
     for waiting in suggestion.waiting:
         chosen = waiting.pick or "no article to suggest"
@@ -235,11 +233,17 @@ def explain(suggestion: Suggestion, count: int) -> list[str]:
         lines.append(f"#   {waiting.condition.name:<18} {waiting.reason(month):<34} -> {chosen}")
     missing = [w.condition for w in suggestion.waiting if w.pick is None]
     if missing:
-        lines.append(
-            "# For a condition with no article to suggest, write one: newsletter new article "
-            "SLUG --condition " + missing[0].key
+        lines.extend(
+            comment(
+                "For a condition with no article to suggest, write one: "
+                f"newsletter new article SLUG --condition {missing[0].key}"
+            )
         )
     return lines
+
+
+def comment(text: str) -> list[str]:
+    return ["# " + line for line in textwrap.wrap(text, COMMENT_WIDTH - 2, break_on_hyphens=False)]
 
 
 def refuse_existing(path: Path) -> None:
