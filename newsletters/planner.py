@@ -682,9 +682,9 @@ def list_lines(issues: list[IssueStatus], articles: list[ArticleStatus], style: 
     for issue in issues:
         count = len(issue.articles)
         plural = "s" if count != 1 else ""
-        head = f"  {issue.id:<8} {issue.date.isoformat()}  " + f"{count} article{plural}".ljust(13)
+        head = f"  {issue.id:<8} " + f"{count} article{plural}".ljust(13)
         lines.append(head + _issue_state(issue, style, WIDTH - len(head)))
-        lines.append("      " + fit(issue.subject, WIDTH - 6))
+        lines.append(f"    {issue.date.isoformat()}  " + fit(issue.subject, WIDTH - 16))
     if not issues:
         lines.append("  (none yet: newsletter new issue)")
     lines.append("")
