@@ -238,7 +238,7 @@ def new_issue_command(
         path, suggestion = new_issue(project_root(ctx), month, day, count)
     except NewsletterError as exc:
         raise _refused(exc, "New issue") from None
-    picks = ", ".join(suggestion.picks) or "none (every article was used recently)"
+    picks = ", ".join(suggestion.picks) or "no articles (see the comments in the file)"
     click.echo(f"Created {_show(path)} with: {picks}.")
     click.echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")
 

@@ -47,6 +47,7 @@ ISSUE_PLACEHOLDERS = {
     "subject": "TODO: a subject line of 30 to 50 characters",
     "preheader": "TODO: the inbox preview after the subject, 40 to 130 characters long",
 }
+NO_FEATURED = "TODO-choose-an-article"
 ISSUE_INTRO = "TODO: a short welcome, two or three sentences."
 
 
@@ -191,7 +192,7 @@ def new_issue(
         values["articles"] = "".join(f"\n  - {s}  # {reasons[s]}" for s in others) or "[]"
 
     else:
-        values["featured"] = quote("TODO: the slug of the article that leads the issue")
+        values["featured"] = NO_FEATURED + "  # no article was free to suggest: write its slug here"
         values["articles"] = "[]"
     lines = [
         f"# The {dt.date(month[0], month[1], 1):%B %Y} issue, drafted by 'newsletter new issue' on "

@@ -269,17 +269,16 @@ def test_new_issue_without_a_fresh_article_does_not_build_until_one_is_chosen(
 ) -> None:
     # Every sample article was used in November: nothing can be suggested for December.
     code, out, _ = run(sample, "new", "issue", "--today", "2026-11-24")
-    assert code == 0 and "none (every article was used recently)" in out
+    assert code == 0 and "with: no articles (see the comments in the file)" in out
     path = sample / "content" / "issues" / "2026-12.yaml"
-    assert 'featured: "TODO: the slug of the article that leads the issue"' in path.read_text()
+    featured = (
+        "featured: TODO-choose-an-article  # no article was free to suggest: write its slug here"
+    )
+    assert featured in path.read_text()
     with pytest.raises(NewsletterError) as caught:
         build(sample, ["2026-12"])
     messages = [p.format(sample) for p in caught.value.problems]
-    line = (
-        path.read_text()
-        .splitlines()
-        .index('featured: "TODO: the slug of the article that leads the issue"')
-    )
+    line = path.read_text().splitlines().index(featured)
     assert messages[0].startswith(f"content/issues/2026-12.yaml:{line + 1}: no article 'TODO")
 
 
