@@ -6,13 +6,18 @@ Heavy modules (jinja2, mjml, premailer) are imported inside the commands that ne
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import NewsletterError, Problem
+
+if TYPE_CHECKING:
+    from .model import Project
 
 
 class ProblemsFound(click.ClickException):
@@ -98,21 +103,40 @@ def build(ctx: click.Context, issues: tuple[str, ...], all_issues: bool, out: Pa
 
 
 @cli.command(name="list")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for other tools.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date reviews are counted from (YYYY-MM-DD; default: today).",
+)
 @click.pass_context
-def list_command(ctx: click.Context) -> None:
-    """List the project's issues (newest first) and articles, one line each."""
-    from .errors import Problems
-    from .load import load_project
-    from .project import list_lines
+def list_command(ctx: click.Context, output_format: str, today: dt.datetime | None) -> None:
+    """List issues (newest first) with their status, then articles with their health.
 
-    problems = Problems()
-    try:
-        project = load_project(project_root(ctx), problems)
-    except NewsletterError as exc:
-        raise fail(exc, "Listing") from None
-    if project is None:
-        raise fail(NewsletterError(problems.errors), "Listing")
-    for line in list_lines(project):
+    Per issue: problems, built, exported (to which platforms) and sent (date and counts from
+    the send journal). Per article: condition, last issue used, medical review date, reading
+    time and reading level (Flesch-Kincaid grade).
+    """
+    from . import planner
+    from .write import dumps_json
+
+    project = _load_for_planning(ctx, "Listing")
+    day = today.date() if today else dt.date.today()
+    issues = planner.issue_statuses(project, project.root / "dist")
+    articles = planner.article_statuses(project, day)
+    if output_format == "json":
+        click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
+        return
+    style = planner.styler(planner.colour_wanted(sys.stdout))
+    for line in planner.list_lines(issues, articles, style):
         click.echo(line)
 
 
@@ -130,6 +154,130 @@ def init(directory: Path) -> None:
     click.echo(
         f"Next: edit {directory}/content/clinic.yaml, then run: newsletter -C {directory} build"
     )
+
+
+# ---------------------------------------------------------------- planning (issue 8)
+
+
+def _load_for_planning(ctx: click.Context, what: str) -> Project:
+    from .load import load_checked
+
+    try:
+        return load_checked(project_root(ctx))
+    except NewsletterError as exc:
+        raise fail(exc, what) from None
+
+
+def _refused(error: NewsletterError, what: str) -> click.ClickException:
+    """A scaffold refused for one reason says it in one line."""
+    if len(error.problems) == 1:
+        return click.ClickException(error.problems[0].format())
+    return fail(error, what)
+
+
+@cli.group()
+def new() -> None:
+    """Start a new article or issue from a commented scaffold."""
+
+
+@new.command(name="article")
+@click.argument("slug")
+@click.option("--condition", required=True, help="A condition key from clinic.yaml.")
+@click.option("--title", default=None, help="The headline (else a TODO to replace).")
+@click.pass_context
+def new_article_command(ctx: click.Context, slug: str, condition: str, title: str | None) -> None:
+    """Write content/articles/SLUG.md with every front matter field, ready to fill in.
+
+    SLUG is the file's name: lowercase letters, digits and dashes. An existing file is never
+    overwritten.
+    """
+    from .scaffold import new_article
+
+    try:
+        path = new_article(project_root(ctx), slug, condition, title)
+    except NewsletterError as exc:
+        raise _refused(exc, "New article") from None
+    click.echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
+
+
+@new.command(name="issue")
+@click.argument("month", required=False, metavar="[YYYY-MM]")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date to plan from (YYYY-MM-DD; default: today). The issue is next month's.",
+)
+@click.option(
+    "--articles",
+    "count",
+    type=click.IntRange(1, 20),
+    default=4,
+    show_default=True,
+    help="How many articles to suggest.",
+)
+@click.pass_context
+def new_issue_command(
+    ctx: click.Context, month: str | None, today: dt.datetime | None, count: int
+) -> None:
+    """Write content/issues/YYYY-MM.yaml (default: next month) with suggested articles.
+
+    The conditions covered least recently come first; no article used in the last three
+    issues is suggested; the featured article is the one whose condition has waited longest.
+    The file's comments explain the choice. An existing file is never overwritten.
+    """
+    from .scaffold import new_issue
+
+    day = today.date() if today else dt.date.today()
+    try:
+        path, suggestion = new_issue(project_root(ctx), month, day, count)
+    except NewsletterError as exc:
+        raise _refused(exc, "New issue") from None
+    picks = ", ".join(suggestion.picks) or "no articles (see the comments in the file)"
+    click.echo(f"Created {_show(path)} with: {picks}.")
+    click.echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")
+
+
+@cli.command()
+@click.option(
+    "--months",
+    type=click.IntRange(1, 120),
+    default=12,
+    show_default=True,
+    help="How many months back to show, ending with the current one.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for other tools.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date to plan from (YYYY-MM-DD; default: today).",
+)
+@click.pass_context
+def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime | None) -> None:
+    """Show which issue covered which condition, month by month, and the reviews due.
+
+    Conditions never covered are named, and so are the articles whose yearly medical review
+    is due within 30 days, overdue, or never done.
+    """
+    from . import planner
+    from .write import dumps_json
+
+    project = _load_for_planning(ctx, "Planning")
+    result = planner.plan(project, today.date() if today else dt.date.today(), months)
+    if output_format == "json":
+        click.echo(dumps_json(planner.plan_json(result)), nl=False)
+        return
+    style = planner.styler(planner.colour_wanted(sys.stdout))
+    for line in planner.plan_lines(result, style):
+        click.echo(line)
 
 
 def _show(path: Path) -> str:

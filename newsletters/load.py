@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import NotAProject, Problems
+from .errors import NewsletterError, NotAProject, Problems
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
 from .schema import load_into
 from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
@@ -63,6 +63,15 @@ def load_project(root: Path, problems: Problems) -> Project | None:
                 clinic.lines.get("logo", 1),
                 problems,
             )
+    return project
+
+
+def load_checked(root: Path) -> Project:
+    """The whole project, or NewsletterError with every problem found in it."""
+    problems = Problems()
+    project = load_project(root, problems)
+    if project is None or problems.errors:
+        raise NewsletterError(problems.errors)
     return project
 
 

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 from .errors import NewsletterError
-from .model import Project
 
 STARTER_PARTS = ("content", "templates")
 
@@ -40,28 +39,3 @@ def init_project(target: Path) -> list[Path]:
     if not gitignore.exists():
         gitignore.write_text("dist/\n", encoding="utf-8")
     return created
-
-
-def list_lines(project: Project) -> list[str]:
-    """One line per issue (newest first), then one per article."""
-    lines = ["Issues:"]
-    issues = sorted(project.issues.values(), key=lambda i: (i.meta.date, i.id), reverse=True)
-    for issue in issues:
-        count = len(issue.article_slugs)
-        lines.append(
-            f"  {issue.id}  {issue.meta.date.isoformat()}  {issue.meta.layout:<9}  "
-            f"{count} article{'s' if count != 1 else ''}  {issue.meta.subject}"
-        )
-    if not issues:
-        lines.append("  (none yet: add content/issues/YYYY-MM.yaml)")
-    lines.append("Articles:")
-    for slug, article in sorted(project.articles.items()):
-        reviewed = (
-            article.meta.reviewed_on.isoformat() if article.meta.reviewed_on else "not reviewed"
-        )
-        lines.append(
-            f"  {slug:<22}  {article.meta.condition:<14}  {reviewed:<12}  {article.meta.title}"
-        )
-    if not project.articles:
-        lines.append("  (none yet: add content/articles/SLUG.md)")
-    return lines
