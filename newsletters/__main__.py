@@ -135,8 +135,17 @@ def init(directory: Path) -> None:
 # ---------------------------------------------------------------- export and archive (issue 6)
 
 _PLATFORMS = (
-    "mailchimp", "sendgrid", "mailgun", "brevo", "klaviyo", "campaign-monitor", "ses",
-    "postmark", "listmonk", "html", "eml",
+    "mailchimp",
+    "sendgrid",
+    "mailgun",
+    "brevo",
+    "klaviyo",
+    "campaign-monitor",
+    "ses",
+    "postmark",
+    "listmonk",
+    "html",
+    "eml",
 )
 
 

@@ -108,7 +108,8 @@ def web_version(project: Project, built: BuiltIssue, base: str) -> str:
         return f'<a{attributes} href="{href}">{html.escape(settings.subscribe_label)}</a>'
 
     def to_index(attributes: str, inner: str) -> str:
-        return f'<a{attributes} href="../index.html">All issues of {html.escape(title(project))}</a>'
+        label = html.escape(f"All issues of {title(project)}")
+        return f'<a{attributes} href="../index.html">{label}</a>'
 
     doc, _ = rewrite_links(doc, merge.placeholder("unsubscribe_url"), to_subscribe)
     doc, _ = rewrite_links(doc, merge.placeholder("web_version_url"), to_index)
@@ -170,7 +171,8 @@ li p {{ margin: 4px 0 0; }}
 {listing}
 </ol>
 <p>{html.escape(clinic.name)} · <a href="{html.escape(clinic.website, quote=True)}">{
-        html.escape(clinic.website)}</a></p>
+        html.escape(clinic.website)
+    }</a></p>
 </main>
 </body>
 </html>
@@ -209,7 +211,8 @@ def atom_feed(project: Project, ordered: Sequence[BuiltIssue], base: str) -> byt
         sub(entry, "published", _timestamp(m.date))
         sub(entry, "summary", m.preheader)
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
 
 
 def _timestamp(day: dt.date) -> str:

@@ -114,12 +114,23 @@ PLATFORMS: dict[str, Platform] = {
         Platform(
             "campaign-monitor",
             "Campaign Monitor",
-            {UNSUB: "unsubscribe", WEB: "webversion", PREFS: "preferences",
-             FIRST: "[firstname,fallback=there]"},
+            {
+                UNSUB: "unsubscribe",
+                WEB: "webversion",
+                PREFS: "preferences",
+                FIRST: "[firstname,fallback=there]",
+            },
             text_tags={UNSUB: "[unsubscribe]", WEB: "[webversion]", PREFS: "[preferences]"},
             elements={UNSUB: "unsubscribe", WEB: "webversion", PREFS: "preferences"},
-            markers=("<unsubscribe", "<webversion", "<preferences", "[unsubscribe]",
-                     "[webversion]", "[preferences]", "[firstname"),
+            markers=(
+                "<unsubscribe",
+                "<webversion",
+                "<preferences",
+                "[unsubscribe]",
+                "[webversion]",
+                "[preferences]",
+                "[firstname",
+            ),
             notes=(
                 "Campaign Monitor's links are elements: <unsubscribe>text</unsubscribe> and "
                 "<webversion>text</webversion>, written in place of the links.",
@@ -395,8 +406,11 @@ def verify(platform: Platform, built: BuiltIssue, html_doc: str, text_doc: str) 
             for expected in _expected(platform, name, is_html):
                 if doc.count(expected) < count:
                     faults.append(f"{part}: expected {expected!r} {count} time(s)")
-                for mangled in {quote(expected, safe=""), quote(expected, safe="/:?=&"),
-                                html.escape(expected, quote=True)} - {expected}:
+                for mangled in {
+                    quote(expected, safe=""),
+                    quote(expected, safe="/:?=&"),
+                    html.escape(expected, quote=True),
+                } - {expected}:
                     if mangled in doc:
                         faults.append(f"{part}: {expected!r} appears encoded as {mangled!r}")
         own = _own_syntax(platform)

@@ -119,9 +119,7 @@ def add_utm_text(document: str, utm: Utm) -> str:
     return _TEXT_URL.sub(one, document)
 
 
-def rewrite_links(
-    document: str, href: str, replace: Callable[[str, str], str]
-) -> tuple[str, int]:
+def rewrite_links(document: str, href: str, replace: Callable[[str, str], str]) -> tuple[str, int]:
     """Replace every `<a ... href="HREF" ...>inner</a>`; `replace(attributes, inner)`.
 
     `attributes` are the link's other attributes (leading space included) without href.

@@ -53,6 +53,9 @@ def build_message(
     # Quoted-printable keeps every line under 76 octets whatever the HTML's line lengths.
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # The generator would pick a random boundary; "=_" cannot occur in quoted-printable text.
+    seed = f"{message_id}\n{subject}\n{text}\n{html}".encode()
+    message.set_boundary("=_nl_" + hashlib.sha256(seed).hexdigest()[:32])
     return message
 
 
