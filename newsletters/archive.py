@@ -46,8 +46,8 @@ def base_url(project: Project) -> str:
     if clinic.export.archive_base_url:
         return clinic.export.archive_base_url.rstrip("/") + "/"
     template = clinic.web_version_url
-    if template.endswith(("{issue}/", "{issue}")):
-        return template[: template.index("{issue}")].rstrip("/") + "/"
+    if template.endswith(("/{issue}/", "/{issue}")) and template.count("{issue}") == 1:
+        return template[: template.index("{issue}")]
     raise NewsletterError(
         [
             Problem(
