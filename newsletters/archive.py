@@ -3,6 +3,7 @@
     dist/archive/index.html            every issue, newest first
     dist/archive/<issue>/index.html    the issue as a web page
     dist/archive/feed.xml              Atom feed with absolute links
+    dist/archive/images/               the issues' local images, linked relatively
 
 A web version is read by anyone, so it carries nothing personal: the greeting is generic, the
 unsubscribe link becomes a link to the subscription page, "view in browser" links lead back to
@@ -86,6 +87,8 @@ def make_archive(project: Project, built: Sequence[BuiltIssue]) -> Archive:
     files: dict[str, bytes] = {}
     for item in ordered:
         files[f"{item.issue.id}/index.html"] = web_version(project, item, base).encode("utf-8")
+        for source, ref in item.images:
+            files[ref] = source.read_bytes()
     files["index.html"] = index_page(project, ordered).encode("utf-8")
     files["feed.xml"] = atom_feed(project, ordered, base)
     return Archive(base, files, tuple(b.issue.id for b in ordered))
@@ -117,6 +120,10 @@ def web_version(project: Project, built: BuiltIssue, base: str) -> str:
     values["unsubscribe_url"] = subscribe
     values["web_version_url"] = base + built.issue.id + "/"
     doc = merge.substitute(doc, values, escape=True)
+    # The archive carries its own copy of the images, so the folder works wherever it is served.
+    images_base = project.clinic.images_base_url.rstrip("/") + "/"
+    for _, ref in built.images:
+        doc = doc.replace(f'"{images_base}{ref}"', f'"../{ref}"')
     head = (
         f'<link rel="canonical" href="{html.escape(base + built.issue.id + "/")}">\n'
         f'<link rel="alternate" type="application/atom+xml" '

@@ -115,9 +115,9 @@ PLATFORMS: dict[str, Platform] = {
             "campaign-monitor",
             "Campaign Monitor",
             {
-                UNSUB: "unsubscribe",
-                WEB: "webversion",
-                PREFS: "preferences",
+                UNSUB: "<unsubscribe>",
+                WEB: "<webversion>",
+                PREFS: "<preferences>",
                 FIRST: "[firstname,fallback=there]",
             },
             text_tags={UNSUB: "[unsubscribe]", WEB: "[webversion]", PREFS: "[preferences]"},
@@ -347,22 +347,22 @@ def _substitute_html(project: Project, doc: str, platform: Platform, own: dict[s
 
 def _require_unsubscribe(project: Project, built: BuiltIssue) -> None:
     placeholder = merge.placeholder(UNSUB)
+    layout = project.templates_dir / "layouts" / built.issue.meta.layout
     missing = [
-        part
-        for part, doc in (("HTML", built.html_template), ("plain-text", built.text_template))
+        Problem(
+            Path(f"{layout}{suffix}"),
+            None,
+            f"the {part} email has no unsubscribe link; every marketing email needs one: add "
+            "{{ merge.unsubscribe_url }} to the footer this layout includes",
+        )
+        for part, suffix, doc in (
+            ("HTML", ".mjml.j2", built.html_template),
+            ("plain-text", ".txt.j2", built.text_template),
+        )
         if placeholder not in doc
     ]
     if missing:
-        raise NewsletterError(
-            [
-                Problem(
-                    project.templates_dir / "layouts" / f"{built.issue.meta.layout}.*",
-                    None,
-                    f"the {' and '.join(missing)} template has no unsubscribe link; every "
-                    "marketing email needs one: add {{ merge.unsubscribe_url }} to the footer",
-                )
-            ]
-        )
+        raise NewsletterError(missing)
 
 
 def utm_for(project: Project, built: BuiltIssue) -> Utm | None:

@@ -62,7 +62,9 @@ def links_of(path: Path) -> list[str]:
 
 def test_folder_layout(archive_dir: Path) -> None:
     names = sorted(str(p.relative_to(archive_dir)) for p in archive_dir.rglob("*") if p.is_file())
-    assert names == ["2026-11/index.html", "2026-12/index.html", "feed.xml", "index.html"]
+    pages = [n for n in names if not n.startswith("images/")]
+    assert pages == ["2026-11/index.html", "2026-12/index.html", "feed.xml", "index.html"]
+    assert "images/logo.png" in names and "images/migraine.png" in names
 
 
 def test_index_lists_issues_newest_first(archive_dir: Path) -> None:
@@ -85,7 +87,7 @@ def test_every_local_link_resolves(archive_dir: Path) -> None:
                 target = target / "index.html"
             assert target.is_file(), f"{page}: {link}"
             checked += 1
-    assert checked >= 5  # index -> 2 issues + feed; each issue -> index (twice) and feed
+    assert checked >= 12  # index -> issues, feed; issues -> index, feed, images
 
 
 def test_web_version_has_nothing_personal(archive_dir: Path) -> None:
@@ -99,6 +101,7 @@ def test_web_version_has_nothing_personal(archive_dir: Path) -> None:
     assert f'<link rel="canonical" href="{BASE}2026-11/">' in page
     assert "nl-article" not in page
     assert "utm_" not in page
+    assert 'src="../images/logo.png"' in page
 
 
 def test_feed_parses_with_absolute_links(archive_dir: Path) -> None:

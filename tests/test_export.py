@@ -233,7 +233,7 @@ def test_template_without_unsubscribe_is_refused(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(cli, ["-C", str(root), "export", "--platform", "mailchimp"])
     assert result.exit_code == 1
-    assert "has no unsubscribe link" in result.output
+    assert "digest.mjml.j2: the HTML email has no unsubscribe link" in result.output
     assert not (root / "dist").exists()
 
 
