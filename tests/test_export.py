@@ -444,3 +444,35 @@ def test_long_list_unsubscribe_is_not_encoded() -> None:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["Subject"] == "Pain, explained: café edition"
     assert raw == message.as_bytes()
+
+
+def test_campaign_monitor_needs_unsubscribe_as_a_link(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    footer = root / "templates/partials/footer.mjml.j2"
+    footer.write_text(
+        footer.read_text().replace(
+            "<p>{{ clinic.why_received }}</p>",
+            "<p>{{ clinic.why_received }} Leave: {{ merge.unsubscribe_url }}</p>",
+        )
+    )
+    (mailchimp,), _ = export(root, [], ["mailchimp"])
+    assert b"Leave: *|UNSUB|*" in mailchimp.files["email.html"]
+    with pytest.raises(NewsletterError) as caught:
+        export(root, [], ["campaign-monitor"])
+    message = str(caught.value)
+    assert "<unsubscribe> element" in message and "only as a link's href" in message
+
+
+def test_first_name_tag_with_quotes_is_refused_in_an_attribute(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    layout = root / "templates/layouts/digest.mjml.j2"
+    layout.write_text(
+        layout.read_text().replace(
+            "<p>Hello {{ merge.first_name }},</p>", '<p title="{{ merge.first_name }}">Hello,</p>'
+        )
+    )
+    (klaviyo,), _ = export(root, [], ["klaviyo"])  # single quotes: fine in an attribute
+    assert b"title=\"{{ first_name|default:'there' }}\"" in klaviyo.files["email.html"]
+    with pytest.raises(NewsletterError) as caught:
+        export(root, [], ["sendgrid"])
+    assert "inside an HTML attribute" in str(caught.value)
