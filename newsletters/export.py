@@ -98,7 +98,7 @@ PLATFORMS: dict[str, Platform] = {
                 PREFS: "{{ update_profile }}",
                 FIRST: '{{ contact.FIRSTNAME | default : "there" }}',
             },
-            markers=("{{ unsubscribe }}", "{{ mirror }}", "{{ update_profile }}", "contact."),
+            markers=("{{ unsubscribe }}", "{{ mirror }}", "{{ update_profile }}", "{{ contact."),
         ),
         Platform(
             "klaviyo",
