@@ -476,3 +476,19 @@ def test_first_name_tag_with_quotes_is_refused_in_an_attribute(tmp_path: Path) -
     with pytest.raises(NewsletterError) as caught:
         export(root, [], ["sendgrid"])
     assert "inside an HTML attribute" in str(caught.value)
+
+
+def test_ordinary_words_are_not_mistaken_for_tags(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    issue = root / "content/issues/2026-11.yaml"
+    issue.write_text(
+        issue.read_text().replace(
+            "intro: |\n",
+            "intro: |\n  Questions? Get in contact. Rates went up 10% (see [our page][1]).\n\n"
+            "  [1]: https://www.ketamineclinicwtx.example/rates?a=1&b=2\n\n",
+        )
+    )
+    exports, _ = export(root, [], [*PLATFORMS, "eml"])
+    html_doc = exports[0].files["email.html"].decode()
+    assert "Get in contact." in html_doc
+    assert "rates?a=1&amp;b=2&amp;utm_source=newsletter" in html_doc
