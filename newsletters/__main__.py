@@ -279,6 +279,91 @@ def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime
     for line in planner.plan_lines(result, style):
         click.echo(line)
 
+# ---------------------------------------------------------------- export and archive (issue 6)
+
+_PLATFORMS = (
+    "mailchimp",
+    "sendgrid",
+    "mailgun",
+    "brevo",
+    "klaviyo",
+    "campaign-monitor",
+    "ses",
+    "postmark",
+    "listmonk",
+    "html",
+    "eml",
+)
+
+
+@cli.command(name="export")
+@click.argument("issue", required=False)
+@click.option(
+    "--platform",
+    "platform",
+    type=click.Choice([*_PLATFORMS, "all"]),
+    required=True,
+    help="The email platform to prepare the issue for, or all of them.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the output (default: dist/ in the project).",
+)
+@click.pass_context
+def export_command(ctx: click.Context, issue: str | None, platform: str, out: Path | None) -> None:
+    """Prepare an issue for an email platform: dist/<issue>/export/<platform>/.
+
+    Writes email.html and email.txt with the platform's own merge tags, meta.json (subject,
+    preheader, sender) and a zip with them and the images, ready to upload. `--platform eml`
+    writes a complete email file to open in any mail client. Without ISSUE, the newest.
+    """
+    from .export import export, platform_names, write_exports
+
+    root = project_root(ctx)
+    try:
+        exports, warnings = export(root, [issue] if issue else [], platform_names(platform))
+    except NewsletterError as exc:
+        raise fail(exc, "Export") from None
+    for warning in warnings:
+        click.echo(warning.format(), err=True)
+    folders = write_exports(exports, out or root / "dist")
+    for item, folder in zip(exports, folders, strict=True):
+        click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
+        for note in item.notes:
+            click.echo(f"  note: {note}")
+
+
+@cli.command(name="archive")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the output (default: dist/ in the project).",
+)
+@click.pass_context
+def archive_command(ctx: click.Context, out: Path | None) -> None:
+    """Write dist/archive/: a web page per issue, an index of all issues and an Atom feed.
+
+    Publish the folder at export.archive_base_url (by default the start of web_version_url).
+    """
+    from .archive import build_archive, write_archive
+
+    root = project_root(ctx)
+    try:
+        _, archive, problems = build_archive(root)
+    except NewsletterError as exc:
+        raise fail(exc, "Archive") from None
+    for warning in problems.warnings:
+        click.echo(warning.format(), err=True)
+    target = write_archive(archive, out or root / "dist")
+    count = len(archive.issues)
+    click.echo(
+        f"Archived {count} issue{'s' if count != 1 else ''} in {_show(target)}; "
+        f"publish it at {archive.base_url} (feed: {archive.base_url}feed.xml)"
+    )
+
 
 def _show(path: Path) -> str:
     from .errors import display_path

@@ -112,6 +112,53 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    """How `newsletter export` and `newsletter archive` prepare the issue for other places."""
+
+    utm: bool = spec(
+        "Add UTM parameters to links to your own website, so your analytics can tell which "
+        "visits came from the newsletter.",
+        default=True,
+    )
+    utm_source: str = spec("The utm_source added to your links.", default="newsletter")
+    utm_medium: str = spec("The utm_medium added to your links.", default="email")
+    utm_campaign: str = spec(
+        "The utm_campaign added to your links; `{issue}` becomes the issue's name, e.g. 2026-11.",
+        default="{issue}",
+    )
+    utm_domains: tuple[str, ...] = spec(
+        "More domains of yours whose links get UTM parameters, besides the one in `website`, "
+        "e.g. book.example.com.",
+        default=(),
+    )
+    archive_base_url: str | None = spec(
+        "Where the folder dist/archive/ is published, e.g. https://example.com/newsletter/. "
+        "By default the start of `web_version_url` (the part before `{issue}`).",
+        https_url,
+        default=None,
+    )
+    subscribe_url: str | None = spec(
+        "The page where new readers subscribe. Web versions link to it instead of an "
+        "unsubscribe link. By default your `website`.",
+        https_url,
+        default=None,
+    )
+    subscribe_label: str = spec(
+        "The text of that link in web versions.", default="Subscribe to this newsletter"
+    )
+    archive_title: str | None = spec(
+        "The title of the archive page and feed; by default '<clinic name> newsletter'.",
+        default=None,
+    )
+    unsubscribe_email: str | None = spec(
+        "An address that unsubscribes whoever writes to it; added to the List-Unsubscribe "
+        "header of the .eml export beside the unsubscribe page.",
+        email_address,
+        default=None,
+    )
+
+
+@dataclass(frozen=True)
 class Clinic:
     """content/clinic.yaml: who sends the newsletter and how it looks."""
 
@@ -168,6 +215,11 @@ class Clinic:
     )
     language: str = spec("Language of the emails (BCP 47 code, e.g. en or es).", default="en")
     direction: str = spec("Text direction: ltr or rtl.", default="ltr")
+    export: ExportSettings = spec(
+        "Settings of `newsletter export` and `newsletter archive`: UTM parameters, archive "
+        "address, subscription page.",
+        default_factory=ExportSettings,
+    )
     line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
     lines: dict[str, int] = dataclasses.field(
         default_factory=dict, init=False, compare=False, repr=False

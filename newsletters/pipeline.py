@@ -5,7 +5,7 @@
     3. render    Jinja2: layouts/<layout>.mjml.j2 and .txt.j2               (render.py)
     4. compile   mjml-python: MJML -> responsive HTML                       (compile.py)
     5. inline    premailer: the template's inline CSS onto elements         (inline.py)
-    6. finish    merge placeholders -> the clinic's own URLs; text tidied   (merge.py)
+    6. finish    merge placeholders -> the clinic's own URLs; markers out   (merge.py)
     7. write     dist/<issue>/: email.html, email.txt, email.mjml,
                  meta.json, images/                                         (write.py)
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from . import merge
 from .errors import NewsletterError, Problem, Problems
+from .links import strip_article_markers
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
 
@@ -89,7 +90,8 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
         return None
     html_template = inline_css(compiled, rendered.inline_css)
     values = clinic_values(project, issue)
-    html = merge.substitute(html_template, values, escape=True)
+    # Article markers (for export's per-article UTM tags) stay in html_template only.
+    html = strip_article_markers(merge.substitute(html_template, values, escape=True))
     text = merge.substitute(rendered.text, values, escape=False)
     warnings = _size_warnings(issue, html)
     problems.extend(warnings)

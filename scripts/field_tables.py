@@ -20,6 +20,7 @@ SECTIONS = [
     (model.ArticleMeta, "Article front matter"),
     (model.Source, "`sources` items"),
     (model.IssueMeta, "Issue files"),
+    (model.ExportSettings, "`export`"),
 ]
 
 
