@@ -243,3 +243,25 @@ def test_help_does_not_import_the_preview() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_command_names_a_missing_issue(project: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsletters", "-C", str(project), "preview", "2026-12"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "there is no issue '2026-12'; did you mean '2026-11'?" in result.stderr
+
+
+def test_a_project_broken_from_the_start_still_shows_its_pages(project: Path) -> None:
+    clinic = project / "content/clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("name: Ketamine", "name: [Ketamine"))
+    workspace = Workspace(project)
+    assert workspace.exists(ISSUE)
+    assert not workspace.exists(Target("issue", "1999-01"))
+    view = workspace.view(ISSUE)
+    assert view.built is None
+    assert view.errors[0].path == "content/clinic.yaml"

@@ -24,7 +24,21 @@ def open_preview(
     port: int = 8000,
     checker: Checker | None = None,
 ) -> PreviewServer:
-    """A preview server bound to host:port, with every issue built once (errors are printed)."""
+    """A preview server bound to host:port, with every issue built once (errors are printed).
+
+    Raises NewsletterError when ISSUE names no issue of the project.
+    """
+    if issue is not None and issue.endswith(".yaml"):
+        issue = Path(issue).stem
     server = PreviewServer(root, host=host, port=port, issue=issue, checker=checker)
+    project, _ = server.workspace.project()
+    if issue is not None and project is not None and issue not in project.issues:
+        from ..errors import NewsletterError, Problems
+        from ..load import select_issues
+
+        server.close()
+        problems = Problems()
+        select_issues(project, [issue], problems)
+        raise NewsletterError(problems.errors)
     server.warm_up()
     return server

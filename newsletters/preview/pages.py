@@ -64,6 +64,8 @@ def index_page(overview: Overview, root: Path) -> str:
                 "size": len(built.html.encode("utf-8")) if built else None,
                 "size_class": _size_class(len(built.html.encode("utf-8"))) if built else "",
                 "errors": len(view.errors),
+                # project-wide errors are shown once, above the list
+                "error_lines": [] if overview.errors else [e.format() for e in view.errors],
                 "warnings": warnings,
             }
         )

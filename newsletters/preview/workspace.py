@@ -158,8 +158,9 @@ class Workspace:
         with self._lock:
             if target.key in self._pages and self._pages[target.key].built is not None:
                 return True
-        if project is None:
-            return False
+        if project is None:  # nothing loads yet: the page shows why, if its file is there
+            folder, suffix = ("issues", ".yaml") if target.kind == "issue" else ("articles", ".md")
+            return (self.root / "content" / folder / f"{target.name}{suffix}").is_file()
         names = project.issues if target.kind == "issue" else project.articles
         return target.name in names
 
