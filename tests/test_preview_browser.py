@@ -231,6 +231,23 @@ def test_index_shows_project_errors_and_recovers(
     expect(page.locator("#issues")).to_contain_text(SUBJECT)
 
 
+def test_a_page_that_never_built_shows_why_then_the_email(
+    page: Page, server: PreviewServer, edit: Edit
+) -> None:
+    edit.replace("content/clinic.yaml", "name: Ketamine", "name: [Ketamine")
+    page.goto(server.url)
+    expect(page.locator(".banner.error")).to_contain_text("content/clinic.yaml:")
+    page.goto(server.url + "article/fibromyalgia")  # not built before
+    expect(page.locator("#overlay")).to_contain_text("content/clinic.yaml:")
+    expect(page.locator("#no-email")).to_be_visible()
+    expect(page.locator("#email-frame")).to_be_hidden()
+    edit.restore()
+    expect(page.locator("#overlay")).to_be_hidden()
+    expect(page.frame_locator("#email-frame").locator("body")).to_contain_text(
+        "Understanding fibromyalgia"
+    )
+
+
 def status(server: PreviewServer, raw_path: str) -> int:
     """GET a path exactly as written (no client-side normalisation)."""
     parts = urlsplit(server.url)
