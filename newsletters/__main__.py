@@ -364,6 +364,56 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
         f"publish it at {archive.base_url} (feed: {archive.base_url}feed.xml)"
     )
 
+@cli.command()
+@click.argument("issue", required=False, metavar="[ISSUE]")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port to serve on; 0 picks a free one.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on. Keep the default unless others must see it.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.pass_context
+def preview(
+    ctx: click.Context, issue: str | None, port: int, host: str, open_browser: bool
+) -> None:
+    """Show the newsletter in your browser, updated each time you save a file.
+
+    ISSUE (like 2026-11) opens that issue's page; without it, the list of all issues opens.
+    Stop the preview with Ctrl+C.
+    """
+    from .preview import open_preview
+
+    root = project_root(ctx)
+    try:
+        from .load import find_project
+
+        find_project(root)
+        server = open_preview(root, issue, host, port)
+    except NewsletterError as exc:
+        raise fail(exc, "Preview") from None
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
+        ) from None
+    url = server.start_url()
+    click.echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Preview stopped.")
+
 
 def _show(path: Path) -> str:
     from .errors import display_path

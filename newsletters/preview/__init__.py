@@ -1,0 +1,44 @@
+"""`newsletter preview`: the email in a browser, rebuilt and reloaded as files are saved.
+
+server.py     http.server + Server-Sent Events; the only routes there are
+workspace.py  builds in memory, the last good build of every page, findings
+watch.py      watchfiles on content/ and templates/
+emailcopy.py  the preview's copy of an email: local images, no remote loads, light/dark
+pages.py      the pages, from Jinja2 templates in assets/
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .server import PreviewServer
+from .workspace import Checker, Finding
+
+__all__ = ["Checker", "Finding", "PreviewServer", "open_preview"]
+
+
+def open_preview(
+    root: Path,
+    issue: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    checker: Checker | None = None,
+) -> PreviewServer:
+    """A preview server bound to host:port, with every issue built once (errors are printed).
+
+    Raises NewsletterError when ISSUE names no issue of the project.
+    """
+    if issue is not None and issue.endswith(".yaml"):
+        issue = Path(issue).stem
+    server = PreviewServer(root, host=host, port=port, issue=issue, checker=checker)
+    project, _ = server.workspace.project()
+    if issue is not None and project is not None and issue not in project.issues:
+        from ..errors import NewsletterError, Problems
+        from ..load import select_issues
+
+        server.close()
+        problems = Problems()
+        select_issues(project, [issue], problems)
+        raise NewsletterError(problems.errors)
+    server.warm_up()
+    return server

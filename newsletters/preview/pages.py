@@ -1,0 +1,157 @@
+"""The preview's pages, from Jinja2 templates shipped in newsletters/preview/assets/."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..pipeline import GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES
+from .workspace import Overview, View, Workspace
+
+PUBLIC_ASSETS = frozenset({"preview.css", "preview.js", "blocked-image.svg"})
+
+
+def asset(name: str) -> bytes | None:
+    """A file the pages load (/_/<name>); only the public ones, by exact name."""
+    if name not in PUBLIC_ASSETS:
+        return None
+    return resources.files(__package__).joinpath("assets", name).read_bytes()
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    def load(name: str) -> str:
+        return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["kb"] = lambda size: f"{size / 1024:.1f} KB"
+    return env
+
+
+def _render(name: str, **context: Any) -> str:
+    return _environment().get_template(name).render(**context)
+
+
+def index_page(overview: Overview, root: Path) -> str:
+    project = overview.project
+    issues = []
+    for view in overview.issues:
+        built, issue = view.built, None
+        if project is not None:
+            issue = project.issues.get(view.target.name)
+        if issue is None:
+            continue
+        warnings = len(view.findings) if not view.errors else 0
+        issues.append(
+            {
+                "id": issue.id,
+                "subject": issue.meta.subject,
+                "date": issue.meta.date.isoformat(),
+                "date_label": issue.meta.date.strftime("%-d %B %Y"),
+                "layout": issue.meta.layout,
+                "articles": len(issue.article_slugs),
+                "size": len(built.html.encode("utf-8")) if built else None,
+                "size_class": _size_class(len(built.html.encode("utf-8"))) if built else "",
+                "errors": len(view.errors),
+                # project-wide errors are shown once, above the list
+                "error_lines": [] if overview.errors else [e.format() for e in view.errors],
+                "warnings": warnings,
+            }
+        )
+    articles = []
+    if project is not None:
+        for slug, article in sorted(project.articles.items()):
+            condition = project.clinic.condition(article.meta.condition)
+            articles.append(
+                {
+                    "slug": slug,
+                    "title": article.meta.title,
+                    "condition": condition.name if condition else article.meta.condition,
+                    "reviewed": article.meta.reviewed_on.isoformat()
+                    if article.meta.reviewed_on
+                    else "",
+                    "in_issues": [i.id for i in project.issues.values() if slug in i.article_slugs],
+                }
+            )
+    return _render(
+        "index.html.j2",
+        clinic=project.clinic.name if project else root.name,
+        issues=issues,
+        articles=articles,
+        errors=[e.as_json() for e in overview.errors],
+        version=overview.generation,
+        clip_kb=GMAIL_CLIP_BYTES // 1024,
+    )
+
+
+def email_page(view: View, workspace: Workspace) -> str:
+    data = state(view, workspace)
+    return _render(
+        "page.html.j2",
+        state_json=json.dumps(data).replace("</", "<\\/"),
+        title=data["subject"] or view.target.name,
+        kind=view.target.kind,
+        clinic=data["sender"],
+    )
+
+
+def state(view: View, workspace: Workspace) -> dict[str, Any]:
+    """Everything the issue page shows, as JSON: it is fetched again after every rebuild."""
+    project, _ = workspace.project()
+    built = view.built
+    meta = built.issue.meta if built else None
+    size = len(built.html.encode("utf-8")) if built else 0
+    base = f"/{view.target.kind}/{view.target.name}"
+    return {
+        "key": view.target.key,
+        "kind": view.target.kind,
+        "name": view.target.name,
+        "version": view.generation,
+        "html_version": view.html_version,
+        "has_email": built is not None,
+        "email_url": f"{base}/email.html",
+        "state_url": f"{base}/state.json",
+        "subject": meta.subject if meta else "",
+        "preheader": meta.preheader if meta else "",
+        "date": meta.date.isoformat() if meta else "",
+        "date_label": meta.date.strftime("%b %-d") if meta else "",
+        "layout": meta.layout if meta else "",
+        "sender": project.clinic.sender.name if project else "",
+        "html_bytes": size,
+        "size_class": _size_class(size),
+        "clip_bytes": GMAIL_CLIP_BYTES,
+        "warn_bytes": SIZE_WARNING_BYTES,
+        "text": built.text if built else "",
+        "source": built.html if built else "",
+        "mjml": built.mjml if built else "",
+        "errors": [e.as_json() for e in view.errors],
+        "findings": [f.as_json() for f in view.findings],
+        "build_ms": round(view.build_ms, 1),
+    }
+
+
+def no_email_yet() -> str:
+    return _render("empty.html.j2")
+
+
+def not_found() -> str:
+    return _render("404.html.j2")
+
+
+def _size_class(size: int) -> str:
+    if size >= GMAIL_CLIP_BYTES:
+        return "over"
+    if size >= SIZE_WARNING_BYTES:
+        return "near"
+    return "ok"

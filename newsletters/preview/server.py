@@ -1,0 +1,379 @@
+"""The preview's web server: pages, the email's preview copy, images, and live reload (SSE).
+
+Every URL is matched against a fixed list of routes, names against a strict pattern, and images
+against the files the built emails show: no part of a URL ever becomes a file path, so `../`
+and its encodings cannot reach anything. Unknown URLs are 404.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mimetypes
+import queue
+import re
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import pages
+from .emailcopy import LOCAL_IMAGES, preview_copy
+from .watch import watch_project
+from .workspace import Checker, Target, Workspace
+
+NAME = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
+PAGE = re.compile(rf"^/(issue|article)/({NAME})$")
+PAGE_PART = re.compile(rf"^/(issue|article)/({NAME})/(email\.html|state\.json)$")
+IMAGE = re.compile(r"^/images/([A-Za-z0-9_./%-]+)$")
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+APP_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'"
+)
+EMAIL_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "form-action 'none'"
+)
+
+
+@dataclass
+class Latency:
+    """Save-to-reload times reported by open pages, in milliseconds."""
+
+    samples: list[float] = field(default_factory=list)
+    rebuilds: list[float] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, ms: float) -> None:
+        with self._lock:
+            self.samples.append(ms)
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            samples, rebuilds = list(self.samples), list(self.rebuilds)
+        return {
+            "reload_ms": samples,
+            "median_reload_ms": statistics.median(samples) if samples else None,
+            "rebuild_ms": rebuilds,
+            "median_rebuild_ms": statistics.median(rebuilds) if rebuilds else None,
+        }
+
+
+class Hub:
+    """The open pages listening for rebuilds, each with the page (target key) it shows."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[tuple[queue.Queue[str | None], str]] = []
+
+    def subscribe(self, target: str) -> queue.Queue[str | None]:
+        inbox: queue.Queue[str | None] = queue.Queue()
+        with self._lock:
+            self._listeners.append((inbox, target))
+        return inbox
+
+    def unsubscribe(self, inbox: queue.Queue[str | None]) -> None:
+        with self._lock:
+            self._listeners = [item for item in self._listeners if item[0] is not inbox]
+
+    def targets(self) -> set[str]:
+        with self._lock:
+            return {target for _, target in self._listeners}
+
+    def publish(self, message: str | None) -> None:
+        with self._lock:
+            for inbox, _ in self._listeners:
+                inbox.put(message)
+
+
+class PreviewServer:
+    """A preview of one project on host:port (0 picks a free port); `url` is the real address."""
+
+    def __init__(
+        self,
+        root: Path,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        issue: str | None = None,
+        checker: Checker | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.log = log or _log
+        self.workspace = Workspace(root.resolve(), checker, self.log)
+        self.issue = issue
+        self.hub = Hub()
+        self.latency = Latency()
+        self.stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.httpd = ThreadingHTTPServer((host, port), _handler(self))
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = self.httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def start_url(self) -> str:
+        return self.url + (f"issue/{self.issue}" if self.issue else "")
+
+    def start(self) -> None:
+        """Serve and watch in background threads (for tests and embedding)."""
+        self._spawn(self.httpd.serve_forever, "preview-http")
+        self._spawn(self._watch, "preview-watch")
+
+    def serve_forever(self) -> None:
+        """Serve until interrupted (Ctrl+C)."""
+        self._spawn(self._watch, "preview-watch")
+        try:
+            self.httpd.serve_forever()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        self.hub.publish(None)
+        if any(t.name == "preview-http" for t in self._threads):
+            self.httpd.shutdown()
+        self.httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def warm_up(self) -> None:
+        """Build the pages a visitor sees first, so the first request is quick."""
+        overview = self.workspace.overview()
+        for view in overview.issues:
+            for finding in view.errors:
+                self.log(f"  {finding.format()}")
+
+    def changed(self, paths: set[Path], saved_at: float) -> None:
+        """Files changed: rebuild the pages that are open, then tell them to reload."""
+        generation = self.workspace.invalidate(saved_at)
+        started = time.perf_counter()
+        for key in sorted(self.hub.targets()):
+            if key == "index":
+                self.workspace.overview()
+            elif "/" in key:
+                kind, name = key.split("/", 1)
+                self.workspace.view(Target(kind, name))
+        rebuild_ms = (time.perf_counter() - started) * 1000
+        self.latency.rebuilds.append(rebuild_ms)
+        self.hub.publish(json.dumps({"version": generation}))
+        self._report(paths, rebuild_ms)
+
+    def _report(self, paths: set[Path], rebuild_ms: float) -> None:
+        names = ", ".join(sorted(_relative(p, self.workspace.root) for p in paths))
+        _, load_errors = self.workspace.project()
+        errors = list(load_errors)
+        for key in sorted(self.hub.targets()):
+            if "/" in key:
+                kind, name = key.split("/", 1)
+                errors += [e for e in self.workspace.view(Target(kind, name)).errors]
+        status = "ok" if not errors else f"{len(set(errors))} problem(s)"
+        self.log(
+            f"{time.strftime('%H:%M:%S')} {names} changed: rebuilt in {rebuild_ms:.0f} ms, {status}"
+        )
+        for error in dict.fromkeys(errors):
+            self.log(f"  {error.format()}")
+
+    def _watch(self) -> None:
+        watch_project(self.workspace.root, self.changed, self.stopping, self.log)
+
+    def _spawn(self, run: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+
+def _handler(preview: PreviewServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(PreviewHandler):
+        server_preview = preview
+
+    return Handler
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Routes one request; any failure becomes an error page, never a dead server."""
+
+    server_preview: PreviewServer
+    server_version = "newsletter-preview"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the console shows rebuilds, not every request."""
+
+    def do_GET(self) -> None:
+        self._guarded(self._get)
+
+    def do_HEAD(self) -> None:
+        self._guarded(self._get)
+
+    def do_POST(self) -> None:
+        self._guarded(self._post)
+
+    def _guarded(self, route: Callable[[], None]) -> None:
+        try:
+            if not self._host_allowed():
+                self._send(HTTPStatus.FORBIDDEN, "text/plain", b"Forbidden host\n")
+                return
+            route()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:
+            self.server_preview.log(f"preview: {type(exc).__name__}: {exc} ({self.path})")
+            with contextlib.suppress(OSError):
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"Preview error\n")
+
+    def _host_allowed(self) -> bool:
+        """Pages on loopback answer only to loopback names (no DNS-rebinding reads)."""
+        preview = self.server_preview
+        if preview.host not in LOOPBACK_HOSTS:
+            return True
+        host = (self.headers.get("Host") or "").strip()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name in LOOPBACK_HOSTS
+
+    def _get(self) -> None:
+        preview = self.server_preview
+        workspace = preview.workspace
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        if path == "/":
+            self._html(pages.index_page(workspace.overview(), workspace.root))
+        elif path == "/events":
+            self._events(query.get("target", ["index"])[0])
+        elif path == "/api/stats":
+            self._json(preview.latency.summary())
+        elif path.startswith("/_/"):
+            self._asset(path[3:])
+        elif match := PAGE.match(path):
+            target = Target(match.group(1), match.group(2))
+            if not workspace.exists(target):
+                self._not_found()
+                return
+            self._html(pages.email_page(workspace.view(target), workspace))
+        elif match := PAGE_PART.match(path):
+            target = Target(match.group(1), match.group(2))
+            if not workspace.exists(target):
+                self._not_found()
+                return
+            view = workspace.view(target)
+            if match.group(3) == "state.json":
+                self._json(pages.state(view, workspace))
+            elif view.built is None:
+                self._html(pages.no_email_yet())
+            else:
+                project, _ = workspace.project()
+                base = project.clinic.images_base_url if project else ""
+                scheme = query.get("scheme", ["light"])[0]
+                body = preview_copy(view.built.html, base, scheme)
+                self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode(), EMAIL_CSP)
+        elif match := IMAGE.match(path):
+            self._image(unquote(match.group(1)))
+        else:
+            self._not_found()
+
+    def _post(self) -> None:
+        if urlsplit(self.path).path != "/api/reloaded":
+            self._not_found()
+            return
+        length = min(int(self.headers.get("Content-Length") or 0), 1000)
+        received = time.time()
+        try:
+            version = int(json.loads(self.rfile.read(length) or b"{}").get("version", -1))
+        except (ValueError, AttributeError):
+            version = -1
+        saved_at = self.server_preview.workspace.saved_at.get(version)
+        if saved_at is not None and version > 0:
+            self.server_preview.latency.add((received - saved_at) * 1000)
+        self._send(HTTPStatus.NO_CONTENT, "text/plain", b"")
+
+    def _events(self, target: str) -> None:
+        """Server-Sent Events: a `build` event after every rebuild, comments to keep alive."""
+        preview = self.server_preview
+        inbox = preview.hub.subscribe(target)
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            hello = json.dumps({"version": preview.workspace.generation})
+            self.wfile.write(f"retry: 1000\nevent: build\ndata: {hello}\n\n".encode())
+            self.wfile.flush()
+            while not preview.stopping.is_set():
+                try:
+                    message = inbox.get(timeout=15)
+                except queue.Empty:
+                    self.wfile.write(b": still here\n\n")
+                else:
+                    if message is None:
+                        break
+                    self.wfile.write(f"event: build\ndata: {message}\n\n".encode())
+                self.wfile.flush()
+        finally:
+            preview.hub.unsubscribe(inbox)
+            self.close_connection = True
+
+    def _asset(self, name: str) -> None:
+        body = pages.asset(name)
+        if body is None:
+            self._not_found()
+            return
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
+            kind += "; charset=utf-8"
+        self._send(HTTPStatus.OK, kind, body)
+
+    def _image(self, ref: str) -> None:
+        source = self.server_preview.workspace.images().get(ref)
+        if source is None or not source.is_file():
+            self._not_found()
+            return
+        kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        self._send(HTTPStatus.OK, kind, source.read_bytes())
+
+    def _html(self, body: str) -> None:
+        self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode())
+
+    def _json(self, data: object) -> None:
+        self._send(HTTPStatus.OK, "application/json", json.dumps(data).encode())
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", pages.not_found().encode())
+
+    def _send(self, status: HTTPStatus, kind: str, body: bytes, csp: str = APP_CSP) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", csp)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr if message.startswith("Traceback") else sys.stdout, flush=True)
+
+
+__all__ = ["LOCAL_IMAGES", "PreviewServer"]
