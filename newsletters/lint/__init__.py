@@ -110,8 +110,8 @@ def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dic
     return {
         "version": JSON_VERSION,
         "issues": issues,
-        "errors": sum(i["errors"] for i in issues),  # type: ignore[misc]
-        "warnings": sum(i["warnings"] for i in issues),  # type: ignore[misc]
+        "errors": sum(i["errors"] for i in issues),
+        "warnings": sum(i["warnings"] for i in issues),
     }
 
 
@@ -195,8 +195,10 @@ def _allowances(project: Project, built: BuiltIssue) -> dict[Path, list[LintAllo
     allowed: dict[Path, list[LintAllow]] = {}
     for path, _, allows in _allow_lists(project, built):
         for allow in allows:
-            if allow.rule in RULES and allow.reason.strip() and not allow.rule.startswith(
-                NEVER_ALLOWED
+            if (
+                allow.rule in RULES
+                and allow.reason.strip()
+                and not allow.rule.startswith(NEVER_ALLOWED)
             ):
                 allowed.setdefault(path, []).append(allow)
     return allowed

@@ -37,7 +37,7 @@ def lang(ctx: Context) -> Iterator[Hit]:
     doc = ctx.doc
     if not doc.lang or doc.lang.strip().lower() in ("und", ""):
         yield Hit(
-            f"<html lang=\"{doc.lang or ''}\"> does not name a language; screen readers then "
+            f'<html lang="{doc.lang or ""}"> does not name a language; screen readers then '
             "guess the pronunciation: set `language` in clinic.yaml and lang on <mjml>",
             ctx.template(),
             None,
@@ -45,7 +45,7 @@ def lang(ctx: Context) -> Iterator[Hit]:
         )
     if (doc.dir or "").lower() not in ("ltr", "rtl"):
         yield Hit(
-            f"<html dir=\"{doc.dir or ''}\"> is not ltr or rtl; set `direction` in clinic.yaml "
+            f'<html dir="{doc.dir or ""}"> is not ltr or rtl; set `direction` in clinic.yaml '
             "and dir on <mjml>",
             ctx.template(),
             None,
@@ -53,7 +53,7 @@ def lang(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("a11y/img-alt", "error", "Every image has an `alt` (\"\" when decorative).")
+@rule("a11y/img-alt", "error", 'Every image has an `alt` ("" when decorative).')
 def img_alt(ctx: Context) -> Iterator[Hit]:
     """Example: `![](images/clinic.jpg)` with no words, or an `<img>` without `alt`.
     Fix: describe the picture (`image_alt`, the Markdown `![words](…)`), or `""` for decoration."""
@@ -61,7 +61,7 @@ def img_alt(ctx: Context) -> Iterator[Hit]:
         if image.alt is None:
             path, line = _where(ctx, _ref(ctx, image.src), image.src)
             yield Hit(
-                "this image has no alt text; describe it, or write alt=\"\" if it is decoration",
+                'this image has no alt text; describe it, or write alt="" if it is decoration',
                 path,
                 line,
                 image.element,
@@ -77,7 +77,7 @@ def img_width(ctx: Context) -> Iterator[Hit]:
             path, line = _where(ctx, _ref(ctx, image.src), image.src)
             yield Hit(
                 "this image has no width attribute; Outlook shows it at full file size: add "
-                "width=\"…\" in pixels",
+                'width="…" in pixels',
                 path,
                 line,
                 image.element,
@@ -92,7 +92,7 @@ def table_role(ctx: Context) -> Iterator[Hit]:
         if not table.data and table.role != "presentation":
             yield Hit(
                 'this layout table has no role="presentation"; screen readers announce its rows '
-                'and columns: add the attribute',
+                "and columns: add the attribute",
                 ctx.template(),
                 None,
                 table.element,

@@ -77,7 +77,9 @@ class Context:
             line = issue.line_of("intro")
             literal = self._is_literal_block(issue.path, line)
             out.append(
-                Segment(issue.path, line + 1 if literal else line, meta.intro, "intro", None, literal)
+                Segment(
+                    issue.path, line + 1 if literal else line, meta.intro, "intro", None, literal
+                )
             )
         if meta.cta:
             out.append(Segment(issue.path, issue.line_of("cta"), meta.cta.label, "cta"))

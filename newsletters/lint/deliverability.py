@@ -27,14 +27,13 @@ def html_size(ctx: Context) -> Iterator[Hit]:
     size = len(ctx.built.html.encode("utf-8"))
     limit, warn = ctx.settings.html_max_kb * 1024, ctx.settings.html_warn_kb * 1024
     if size >= warn:
-        severity = "error" if size >= limit else "warning"
         yield Hit(
             f"the email is {size / 1024:.0f} KB; Gmail clips emails over "
             f"{ctx.settings.html_max_kb} KB and platforms add tracking: give long articles a "
             "`url` (summary only) or move some to the next issue",
             ctx.issue_path,
             ctx.built.issue.line_of("articles"),
-            severity=severity,
+            severity="error" if size >= limit else "warning",
         )
 
 
@@ -103,8 +102,12 @@ def preheader_length(ctx: Context) -> Iterator[Hit]:
     low, high = ctx.settings.preheader_min, ctx.settings.preheader_max
     line = ctx.built.issue.line_of("preheader")
     if not text:
-        yield Hit("the preheader is empty; write 40-130 characters", ctx.issue_path, line,
-                  severity="error")
+        yield Hit(
+            "the preheader is empty; write 40-130 characters",
+            ctx.issue_path,
+            line,
+            severity="error",
+        )
     elif not low <= len(text) <= high:
         yield Hit(
             f"the preheader has {len(text)} characters; write {low}-{high} so the inbox "

@@ -124,7 +124,7 @@ def parse(html: str) -> Document:
 def _walk(el: etree._Element, state: _State, doc: Document) -> None:
     tag = el.tag
     if tag == "a":
-        text = " ".join(el.text_content().split())
+        text = " ".join(_all_text(el).split())
         if not text:
             text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
         doc.links.append(Link(el.get("href", ""), text, state.hidden, describe(el)))
@@ -136,14 +136,13 @@ def _walk(el: etree._Element, state: _State, doc: Document) -> None:
         data = el.find(".//th") is not None or el.find("caption") is not None
         doc.tables.append(Table(el.get("role"), data, describe(el)))
     elif tag in _HEADING_SIZES:
-        text = " ".join(el.text_content().split())
+        text = " ".join(_all_text(el).split())
         doc.headings.append(Heading(int(tag[1]), text, describe(el)))
     if el.text:
         _text(el.text, el, state, doc)
     for child in el:
-        if isinstance(child.tag, str):
-            if child.tag not in ("script", "style"):
-                _walk(child, _apply(child, state), doc)
+        if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+            _walk(child, _apply(child, state), doc)
         if child.tail:
             _text(child.tail, el, state, doc)
 
@@ -258,8 +257,12 @@ def describe(el: etree._Element) -> str:
         if value is not None:
             attrs = f' {name}="{_shorten(value, 60)}"'
             break
-    text = "" if tag in ("table", "img") else _shorten(" ".join(el.text_content().split()), 50)
+    text = "" if tag in ("table", "img") else _shorten(" ".join(_all_text(el).split()), 50)
     return f"<{tag}{attrs}>" + (f"{text}</{tag}>" if text else "")
+
+
+def _all_text(el: etree._Element) -> str:
+    return "".join(str(t) for t in el.itertext())
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -103,7 +103,7 @@ def absolute_claim(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/fda-ketamine", "error", "No 'FDA-approved' near ketamine except esketamine/anesthesia.")
+@rule("health/fda-ketamine", "error", "No 'FDA-approved' near ketamine (pain is off-label).")
 def fda_ketamine(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine is FDA-approved for chronic pain."
     Fix: ketamine is approved as an anesthetic and esketamine (Spravato) for depression; pain
@@ -213,15 +213,16 @@ def disclaimer(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/condition-subject", "error", "Subject/preheader do not say the reader has a condition.")
+@rule("health/condition-subject", "error", "Subject/preheader never say the reader is ill.")
 def condition_subject(ctx: Context) -> Iterator[Hit]:
     """Example: `subject: Your migraines can get better`.
     Fix: talk about the condition, not the reader's health: "Migraine: what can help"."""
     words = set(CONDITION_WORDS) | {w.lower() for w in ctx.settings.condition_words}
     for condition in ctx.project.clinic.conditions:
         words |= {condition.key.replace("-", " "), condition.name.lower()}
-    names = "|".join(sorted((r"\s+".join(map(re.escape, w.split())) for w in words), key=len,
-                            reverse=True))
+    names = "|".join(
+        sorted((r"\s+".join(map(re.escape, w.split())) for w in words), key=len, reverse=True)
+    )
     pattern = re.compile(
         r"\byour\s+(?:\w+\s+){0,2}?(?:" + names + r")s?\b"
         r"|\b(?:you|you're|you\s+are)\s+(?:have|suffer|suffering|living\s+with|struggling\s+with"

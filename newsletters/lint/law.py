@@ -56,8 +56,8 @@ def unsubscribe(ctx: Context) -> Iterator[Hit]:
         )
     if tag not in ctx.built.text_template and own not in ctx.built.text_template:
         yield Hit(
-            "the text email has no unsubscribe link; add 'Unsubscribe: {{ merge.unsubscribe_url }}' "
-            "to the text footer",
+            "the text email has no unsubscribe link; add "
+            "'Unsubscribe: {{ merge.unsubscribe_url }}' to the text footer",
             ctx.template(".txt.j2"),
             None,
             "the text part",
