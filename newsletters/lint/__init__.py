@@ -71,7 +71,7 @@ def require_clean(
     findings = run_checks(project, built, settings)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        problems = [Problem(f.path, f.line, _message(f)) for f in errors]
+        problems = [Problem(f.path, f.line, f"[{f.rule}] {_message(f)}") for f in errors]
         problems.append(
             Problem(
                 None,

@@ -109,16 +109,16 @@ class Context:
         return self._files[path]
 
     def locate(self, *needles: str) -> tuple[Path, int] | None:
-        """The first content file and line holding one of `needles`, else the templates'."""
-        needles = tuple(n for n in needles if n and len(n) >= 3)
-        if not needles:
-            return None
+        """The content file and line holding the first findable needle, else a template's."""
         content = [self.issue_path, *(a.path for a in self.articles), self.clinic_path]
         templates = sorted(self.project.templates_dir.rglob("*.j2"))
-        for path in [*content, *templates]:
-            for number, text in enumerate(self.lines_of(path), start=1):
-                if any(n in text for n in needles):
-                    return path, number
+        for needle in needles:
+            if len(needle) < 3:
+                continue
+            for path in [*content, *templates]:
+                for number, text in enumerate(self.lines_of(path), start=1):
+                    if needle in text:
+                        return path, number
         return None
 
     @cached_property

@@ -132,7 +132,7 @@ def link_scheme(ctx: Context) -> Iterator[Hit]:
         if not href or href == "#" or MERGE_TAG.match(href):
             continue
         if not re.match(r"^(https://[^\s/]+|mailto:\S+@\S+|tel:\+?[\d\-. ()]+$)", href):
-            path, line = _where(ctx, href)
+            path, line = _where(ctx, f"]({href})", href)
             yield Hit(
                 f"link '{href}' will not work for every reader; use a full https:// address, "
                 "mailto: or tel:",
@@ -157,7 +157,7 @@ def link_empty(ctx: Context) -> Iterator[Hit]:
                 link.element,
             )
         elif not link.text and not link.hidden:
-            path, line = _where(ctx, href)
+            path, line = _where(ctx, f"]({href})", href)
             yield Hit(
                 "this link has no text (nor image alt); screen readers announce only the "
                 "address: add words",
@@ -193,7 +193,7 @@ def link_text_domain(ctx: Context) -> Iterator[Hit]:
         shown_host = _bare(shown.group(1))
         host = _bare(urlsplit(href).hostname or "")
         if not host or not (host == shown_host or host.endswith("." + shown_host)):
-            path, line = _where(ctx, text, href)
+            path, line = _where(ctx, f"]({href})", href, text)
             yield Hit(
                 f"the text shows {text} but the link goes to {href}; readers and spam filters "
                 "distrust that: make the text and the address the same site",
