@@ -38,6 +38,12 @@ __all__ = [
     "to_json",
 ]
 
+CATEGORIES = ("law", "deliverability", "a11y", "health", "hygiene")
+# Rules run and are documented in this order: the law first.
+_ordered = sorted(RULES.items(), key=lambda item: CATEGORIES.index(item[0].split("/")[0]))
+RULES.clear()
+RULES.update(_ordered)
+
 JSON_VERSION = 1
 UNKNOWN_RULE = "lint/unknown-rule"  # a rule id in settings or lint_allow that does not exist
 NEVER_ALLOWED = ("law/",)  # the law is not overridable from content
