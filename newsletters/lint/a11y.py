@@ -55,8 +55,9 @@ def lang(ctx: Context) -> Iterator[Hit]:
 
 @rule("a11y/img-alt", "error", 'Every image has an `alt` ("" when decorative).')
 def img_alt(ctx: Context) -> Iterator[Hit]:
-    """Example: `![](images/clinic.jpg)` with no words, or an `<img>` without `alt`.
-    Fix: describe the picture (`image_alt`, the Markdown `![words](…)`), or `""` for decoration."""
+    """Example: `<img src="https://…/badge.png" width="80">` added to a template without `alt`.
+    Fix: describe the picture (`alt="…"`; in content `image_alt` or `![words](…)`), or write
+    `alt=""` when it is decoration."""
     for image in ctx.doc.images:
         if image.alt is None:
             path, line = _where(ctx, _ref(ctx, image.src), image.src)

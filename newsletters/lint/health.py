@@ -225,8 +225,9 @@ def condition_subject(ctx: Context) -> Iterator[Hit]:
     )
     pattern = re.compile(
         r"\byour\s+(?:\w+\s+){0,2}?(?:" + names + r")s?\b"
-        r"|\b(?:you|you're|you\s+are)\s+(?:have|suffer|suffering|living\s+with|struggling\s+with"
-        r"|diagnosed)\b",
+        r"|\b(?:you|you're|you\s+are)\s+(?:have\s+)?(?:suffer\w*|living\s+with|struggling\s+with"
+        r"|(?:been\s+)?diagnosed)\b"
+        r"|\byou\s+have\s+(?:\w+\s+)?(?:" + names + r")s?\b",
         re.I,
     )
     for segment in _content(ctx, ("subject", "preheader")):
