@@ -35,22 +35,35 @@ def lang(ctx: Context) -> Iterator[Hit]:
     """Example: `<html lang="und" dir="auto">` (mjml-python's default).
     Fix: set `language` (e.g. en) and `direction` in clinic.yaml; keep `lang`/`dir` on `<mjml>`."""
     doc = ctx.doc
+    clinic = ctx.project.clinic
     if not doc.lang or doc.lang.strip().lower() in ("und", ""):
+        path, line = _setting_or_template(ctx, "language", "<mjml")
         yield Hit(
             f'<html lang="{doc.lang or ""}"> does not name a language; screen readers then '
-            "guess the pronunciation: set `language` in clinic.yaml and lang on <mjml>",
-            ctx.template(),
-            None,
+            "guess the pronunciation: set `language` in clinic.yaml (e.g. en) and "
+            'lang="{{ clinic.language }}" on <mjml>',
+            path,
+            line,
             "<html>",
+            excerpt=clinic.language,
         )
     if (doc.dir or "").lower() not in ("ltr", "rtl"):
+        path, line = _setting_or_template(ctx, "direction", "<mjml")
         yield Hit(
             f'<html dir="{doc.dir or ""}"> is not ltr or rtl; set `direction` in clinic.yaml '
-            "and dir on <mjml>",
-            ctx.template(),
-            None,
+            'and dir="{{ clinic.direction }}" on <mjml>',
+            path,
+            line,
             "<html>",
+            excerpt=clinic.direction,
         )
+
+
+def _setting_or_template(ctx: Context, key: str, needle: str) -> tuple[Path, int | None]:
+    """clinic.yaml's line when the clinic set `key`, else the template line with `needle`."""
+    if key in ctx.project.clinic.lines:
+        return ctx.clinic_path, ctx.clinic_line(key)
+    return _where(ctx, needle)
 
 
 @rule("a11y/img-alt", "error", 'Every image has an `alt` ("" when decorative).')
@@ -91,11 +104,12 @@ def table_role(ctx: Context) -> Iterator[Hit]:
     as data. Fix: add `role="presentation"` (tables with `<th>` are data tables and exempt)."""
     for table in ctx.doc.tables:
         if not table.data and table.role != "presentation":
+            path, line = _where(ctx, "<table")
             yield Hit(
                 'this layout table has no role="presentation"; screen readers announce its rows '
                 "and columns: add the attribute",
-                ctx.template(),
-                None,
+                path,
+                line,
                 table.element,
             )
 
@@ -107,12 +121,14 @@ def heading_h1(ctx: Context) -> Iterator[Hit]:
     h1s = [h for h in ctx.doc.headings if h.level == 1]
     if len(h1s) != 1:
         found = "no h1" if not h1s else f"{len(h1s)} h1 headings"
+        extra = h1s[1] if len(h1s) > 1 else None
+        path, line = _where(ctx, f">{extra.text}<", extra.text) if extra else _where(ctx, "<h1")
         yield Hit(
             f"the email has {found}; give it exactly one (the issue's title) so screen-reader "
             "users know where it starts",
-            ctx.template(),
-            None,
-            h1s[1].element if len(h1s) > 1 else "<h1>",
+            path,
+            line,
+            extra.element if extra else "<h1>",
         )
 
 

@@ -46,8 +46,7 @@ def style_size(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             f"the <style> blocks total {size / 1024:.1f} KB; Gmail ignores styles over "
             f"{ctx.settings.style_max_kb} KB: remove unused CSS from the templates' <mj-style>",
-            ctx.template(),
-            None,
+            *_where(ctx, "<mj-style"),
             "<style> in <head>",
         )
 
