@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from .context import Context, mask_urls
 from .registry import Hit, rule
@@ -68,6 +69,7 @@ _MARKUP = re.compile(r"^\s{0,3}(#{1,6}\s|>\s?|[-*+]\s|\d+[.)]\s)|[*_`\[\]()]", r
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _VOWELS = re.compile(r"[aeiouy]+")
+_SILENT_END = re.compile(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$")
 
 
 def reading_grade(markdown: str) -> tuple[float, tuple[int, int] | None]:
@@ -96,13 +98,13 @@ def reading_grade(markdown: str) -> tuple[float, tuple[int, int] | None]:
     return grade, hardest
 
 
+@lru_cache(maxsize=8192)
 def syllable_count(word: str) -> int:
     """Vowel groups, less a silent final e: the usual estimate, within one syllable."""
-    word = word.lower().replace("’", "'")
+    word = word.lower()
     if len(word) <= 3:
         return 1
-    word = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", word)
-    word = re.sub(r"^y", "", word)
+    word = _SILENT_END.sub("", word).removeprefix("y")
     return max(1, len(_VOWELS.findall(word)))
 
 
