@@ -652,6 +652,15 @@ PASSES: list[tuple[str, Edit, str]] = [
     ("short-quote", chronic_body('Some call it "brain fog" for short.'), "health/testimonial"),
     ("condition-not-reader", subject("Migraine: what can help"), "health/condition-subject"),
     (
+        "disclaimer-with-a-link",
+        clinic_field(
+            "This newsletter is for general information",
+            "This [newsletter](https://www.ketamineclinicwtx.example/about) is for general "
+            "information",
+        ),
+        "health/disclaimer",
+    ),
+    (
         "subject-50",
         subject("When does pain become chronic? A short guide"),
         "deliverability/subject-length",

@@ -128,7 +128,7 @@ class Context:
 
     @cached_property
     def text_words(self) -> str:
-        return words(self.built.text_template)
+        return words(mask_urls(self.built.text_template))
 
 
 def article_segments(article: Article) -> list[Segment]:

@@ -198,7 +198,7 @@ def disclaimer(ctx: Context) -> Iterator[Hit]:
             ctx.clinic_line("disclaimer"),
         )
         return
-    opening = " ".join(re.findall(r"\w+", text)[:12])
+    opening = " ".join(re.findall(r"\w+", mask_urls(text))[:12])
     for words_of, part, suffix in (
         (ctx.html_words, "HTML", ".mjml.j2"),
         (ctx.text_words, "text", ".txt.j2"),
