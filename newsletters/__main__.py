@@ -73,13 +73,26 @@ def cli(ctx: click.Context, project: Path) -> None:
     default=None,
     help="Where to write the output (default: dist/ in the project).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Write nothing and exit 1 when the checks find an error or a warning.",
+)
 @click.pass_context
-def build(ctx: click.Context, issues: tuple[str, ...], all_issues: bool, out: Path | None) -> None:
+def build(
+    ctx: click.Context,
+    issues: tuple[str, ...],
+    all_issues: bool,
+    out: Path | None,
+    strict: bool,
+) -> None:
     """Build an issue into dist/<issue>/: email.html, email.txt, email.mjml, meta.json.
 
     ISSUE is the issue's name, like 2026-11 (its file is content/issues/2026-11.yaml). Without
-    one, the newest issue is built. Nothing is written unless every issue builds.
+    one, the newest issue is built. Nothing is written unless every issue builds. The checks of
+    `newsletter lint` run too and their findings are printed after the build.
     """
+    from . import lint
     from .pipeline import build as run_build
     from .pipeline import write_issue
 
@@ -93,6 +106,13 @@ def build(ctx: click.Context, issues: tuple[str, ...], all_issues: bool, out: Pa
     out_dir = out or project.root / "dist"
     for warning in problems.warnings:
         click.echo(warning.format(), err=True)
+    findings = [f for item in built for f in lint.run_checks(project, item)]
+    if strict and lint.has_failures(findings, strict=True):
+        for finding in findings:
+            click.echo(lint.format_text(finding), err=True)
+        raise click.ClickException(
+            f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
+        )
     for item in built:
         target = write_issue(item, out_dir)
         size = item.meta["html_bytes"] / 1024
@@ -100,6 +120,72 @@ def build(ctx: click.Context, issues: tuple[str, ...], all_issues: bool, out: Pa
             f"Built {item.issue.id}: {_show(target / 'email.html')} ({size:.1f} KB) "
             f"and {_show(target / 'email.txt')}"
         )
+    for finding in findings:
+        click.echo(lint.format_text(finding), err=True)
+    if findings:
+        click.echo(
+            f"Checks: {_count(findings)}; fix errors before export or send "
+            "(see 'newsletter lint').",
+            err=True,
+        )
+
+
+# ---------------------------------------------------------------- newsletter lint (issue 5)
+
+
+@cli.command(name="lint")
+@click.argument("issues", nargs=-1, metavar="[ISSUE]...")
+@click.option("--all", "all_issues", is_flag=True, help="Check every issue.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per finding; json: a stable document for other tools.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.pass_context
+def lint_command(
+    ctx: click.Context,
+    issues: tuple[str, ...],
+    all_issues: bool,
+    output_format: str,
+    strict: bool,
+) -> None:
+    """Check an issue before it goes out: law, deliverability, accessibility, health claims.
+
+    Prints one line per finding, `file:line: error [rule-id] message`, and exits 1 when there
+    is an error (with --strict, also a warning). Without ISSUE the newest issue is checked.
+    """
+    from . import lint
+    from .write import dumps_json
+
+    if all_issues and issues:
+        raise click.UsageError("name issues or use --all, not both")
+    try:
+        project, results = lint.lint_project(project_root(ctx), issues, all_issues)
+    except NewsletterError as exc:
+        raise fail(exc, "Lint") from None
+    findings = [f for _, found in results for f in found]
+    if output_format == "json":
+        click.echo(dumps_json(lint.to_json(results, project.root)), nl=False)
+    else:
+        for finding in findings:
+            click.echo(lint.format_text(finding))
+        checked = ", ".join(issue_id for issue_id, _ in results)
+        click.echo(f"Checked {checked}: {_count(findings) if findings else 'no findings'}.")
+    if lint.has_failures(findings, strict):
+        ctx.exit(1)
+
+
+def _count(findings: list[Any]) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    return (
+        f"{errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
 
 
 @cli.command(name="list")

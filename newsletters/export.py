@@ -228,11 +228,11 @@ def export(
 
 
 def _require_clean(project: Project, built: Sequence[BuiltIssue]) -> None:
-    """Refuse to export an issue the linter finds errors in.
+    """Refuse to export an issue with a lint error: what `newsletter lint` rejects never leaves."""
+    from .lint import require_clean
 
-    TODO(issue 5): call newsletters.lint here once it lands and raise NewsletterError with its
-    errors, so nothing is exported that `newsletter lint` would reject. No-op until then.
-    """
+    for item in built:
+        require_clean(project, item)
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:

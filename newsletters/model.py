@@ -159,6 +159,47 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """The `lint:` section of clinic.yaml: tune the checks (see the README's Checks section)."""
+
+    disable: tuple[str, ...] = spec(
+        "Rule ids to switch off for the whole project, e.g. [a11y/img-width].", default=()
+    )
+    absolute_words: tuple[str, ...] = spec(
+        "More words or phrases that make a health claim absolute, added to the built-in list.",
+        default=(),
+    )
+    condition_words: tuple[str, ...] = spec(
+        "More condition words a subject must not pin on the reader ('Your ...'), added to the "
+        "built-in list and the clinic's conditions.",
+        default=(),
+    )
+    generic_link_texts: tuple[str, ...] = spec(
+        "More link texts that say nothing about the target, added to 'click here', 'read more'...",
+        default=(),
+    )
+    subject_max: int = spec("Longest subject allowed, in characters.", default=60)
+    subject_warn: int = spec("Subjects longer than this get a warning.", default=50)
+    preheader_min: int = spec("Shortest preheader, in characters.", default=40)
+    preheader_max: int = spec("Longest preheader, in characters.", default=130)
+    html_max_kb: int = spec("HTML size (KB) from which Gmail clips: an error.", default=102)
+    html_warn_kb: int = spec("HTML size (KB) that gets a warning.", default=90)
+    style_max_kb: int = spec("Largest total of <style> blocks (KB) Gmail keeps.", default=16)
+    review_max_months: int = spec(
+        "An article's medical review (`reviewed_on`) may be at most this old at the issue's date.",
+        default=12,
+    )
+    reading_grade_max: float = spec(
+        "Highest Flesch-Kincaid grade for an article's text before a warning.", default=12.0
+    )
+    image_max_kb: int = spec("Largest local image file, in KB.", default=1024)
+    line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
+    lines: dict[str, int] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
 class Clinic:
     """content/clinic.yaml: who sends the newsletter and how it looks."""
 
@@ -220,6 +261,10 @@ class Clinic:
         "address, subscription page.",
         default_factory=ExportSettings,
     )
+    lint: LintSettings = spec(
+        "Settings of `newsletter lint`: rules to disable, thresholds, extra words.",
+        default_factory=LintSettings,
+    )
     line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
     lines: dict[str, int] = dataclasses.field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -234,6 +279,30 @@ class Clinic:
 
     def condition(self, key: str) -> Condition | None:
         return next((c for c in self.conditions if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class Testimonial:
+    """A quotation from a patient or other person, printed in an article."""
+
+    quote: str = spec("The words quoted, exactly as in the article (or their first sentence).")
+    name: str = spec("Who said it, as printed, e.g. 'Maria G., patient'.")
+    consent_on: dt.date | None = spec(
+        "When the person gave written consent to be quoted (YYYY-MM-DD). Required to send.",
+        default=None,
+    )
+
+
+@dataclass(frozen=True)
+class LintAllow:
+    """A visible, reasoned exception to one check in one file."""
+
+    rule: str = spec("The rule id, e.g. health/absolute-claim.")
+    reason: str = spec("Why the finding is wrong here; shown to reviewers.")
+    text: str | None = spec(
+        "Only findings whose sentence contains this text are allowed; without it, the whole file.",
+        default=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -270,6 +339,13 @@ class ArticleMeta:
     )
     tags: tuple[str, ...] = spec("Free keywords for your own sorting.", default=())
     author: str | None = spec("Who wrote it.", default=None)
+    testimonials: tuple[Testimonial, ...] = spec(
+        "Every quotation in the body: quote, name and consent_on (see Checks).", default=()
+    )
+    lint_allow: tuple[LintAllow, ...] = spec(
+        "Exceptions to checks for this article: rule, reason, optional text (see Checks).",
+        default=(),
+    )
 
 
 @dataclass(frozen=True)
@@ -309,6 +385,10 @@ class IssueMeta:
     title: str | None = spec(
         "The heading at the top of the email; by default the issue's month, e.g. 'November 2026'.",
         default=None,
+    )
+    lint_allow: tuple[LintAllow, ...] = spec(
+        "Exceptions to checks for this issue's file: rule, reason, optional text (see Checks).",
+        default=(),
     )
 
 

@@ -1,10 +1,14 @@
-"""Print the README's field tables from the schemas, so the docs never drift from the code.
+"""The README's field tables, made from the schemas so the docs never drift from the code.
 
-    python scripts/field_tables.py > /tmp/tables.md   # then paste into README.md
+    python scripts/field_tables.py           # print them
+    python scripts/field_tables.py --write   # replace the "### Every field" part of README.md
 tests/test_docs.py checks that every field named here is documented in README.md.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from newsletters import model
 from newsletters.schema import field_docs
@@ -21,17 +25,35 @@ SECTIONS = [
     (model.Source, "`sources` items"),
     (model.IssueMeta, "Issue files"),
     (model.ExportSettings, "`export`"),
+    (model.LintSettings, "`lint`"),
+    (model.Testimonial, "`testimonials` items (article)"),
+    (model.LintAllow, "`lint_allow` items (article or issue)"),
 ]
 
 
-def main() -> None:
+START = "### Every field\n"
+
+
+def tables() -> str:
+    out = []
     for cls, title in SECTIONS:
-        print(f"#### {title}\n")
-        print("| field | kind | required | meaning |\n|---|---|---|---|")
+        out.append(f"#### {title}\n\n| field | kind | required | meaning |\n|---|---|---|---|\n")
         for name, kind, doc, required in field_docs(cls):
             cell = doc.replace("|", "\\|")
-            print(f"| `{name}` | {kind} | {'yes' if required else 'no'} | {cell} |")
-        print()
+            out.append(f"| `{name}` | {kind} | {'yes' if required else 'no'} | {cell} |\n")
+        out.append("\n")
+    return "".join(out)
+
+
+def main() -> None:
+    if "--write" not in sys.argv:
+        print(tables(), end="")
+        return
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(START) + len(START)
+    end = text.index("\n## ", start) + 1
+    readme.write_text(text[:start] + "\n" + tables() + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -233,7 +233,9 @@ def test_template_without_unsubscribe_is_refused(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(cli, ["-C", str(root), "export", "--platform", "mailchimp"])
     assert result.exit_code == 1
-    assert "digest.mjml.j2: the HTML email has no unsubscribe link" in result.output
+    # The checks of `newsletter lint` refuse it before any file is written.
+    assert "digest.mjml.j2: [law/unsubscribe" in result.output
+    assert "fix them (see 'newsletter lint') first" in result.output
     assert not (root / "dist").exists()
 
 

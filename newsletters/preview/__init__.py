@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .server import PreviewServer
-from .workspace import Checker, Finding
+from .workspace import Checker, Finding, lint_checker
 
 __all__ = ["Checker", "Finding", "PreviewServer", "open_preview"]
 
@@ -22,7 +22,7 @@ def open_preview(
     issue: str | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
-    checker: Checker | None = None,
+    checker: Checker | None = lint_checker,
 ) -> PreviewServer:
     """A preview server bound to host:port, with every issue built once (errors are printed).
 

@@ -57,6 +57,23 @@ class Finding:
 Checker = Callable[[Project, BuiltIssue], Iterable[Finding]]
 
 
+def lint_checker(project: Project, built: BuiltIssue) -> list[Finding]:
+    """The checks of `newsletter lint`, as the findings panel shows them."""
+    from ..errors import display_path
+    from ..lint import run_checks
+
+    return [
+        Finding(
+            severity=f.severity,
+            message=f.message + (f" ({f.element})" if f.element else ""),
+            path=display_path(f.path, project.root) if f.path else None,
+            line=f.line,
+            rule=f.rule,
+        )
+        for f in run_checks(project, built)
+    ]
+
+
 @dataclass(frozen=True)
 class Target:
     """A page of the preview: kind is "issue" or "article"."""

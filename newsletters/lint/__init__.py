@@ -1,0 +1,237 @@
+"""Checks an issue must pass before it goes out: law, deliverability, accessibility, health
+claims and content hygiene.
+
+    run_checks(project, built)      -> [Finding]   every finding of one built issue
+    require_clean(project, built)   raises NewsletterError when a finding is an error
+                                    (export and send call it before they proceed)
+    format_text / to_json           the two output formats of `newsletter lint`
+
+Rules live in law.py, deliverability.py, a11y.py, health.py and hygiene.py; each registers
+itself with a stable id (`RULES`). Content findings point at the source file and line; output
+findings at the layout's template plus a description of the element.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import NewsletterError, Problem, display_path
+from ..model import LintAllow, LintSettings, Project
+from ..pipeline import BuiltIssue
+from . import a11y, deliverability, health, hygiene, law  # noqa: F401  (they register rules)
+from .context import Context
+from .registry import RULES, Finding, Rule
+
+__all__ = [
+    "JSON_VERSION",
+    "RULES",
+    "UNKNOWN_RULE",
+    "Finding",
+    "Rule",
+    "format_text",
+    "has_failures",
+    "require_clean",
+    "run_checks",
+    "to_json",
+]
+
+CATEGORIES = ("law", "deliverability", "a11y", "health", "hygiene")
+# Rules run and are documented in this order: the law first.
+_ordered = sorted(RULES.items(), key=lambda item: CATEGORIES.index(item[0].split("/")[0]))
+RULES.clear()
+RULES.update(_ordered)
+
+JSON_VERSION = 1
+UNKNOWN_RULE = "lint/unknown-rule"  # a rule id in settings or lint_allow that does not exist
+NEVER_ALLOWED = ("law/",)  # the law is not overridable from content
+
+
+def run_checks(
+    project: Project, built: BuiltIssue, settings: LintSettings | None = None
+) -> list[Finding]:
+    """Every finding for one built issue, sorted by file and line; `lint_allow` applied."""
+    settings = settings or project.clinic.lint
+    findings = list(_settings_findings(project, built, settings))
+    disabled = set(settings.disable)
+    ctx = Context(project, built, settings)
+    for rule_id, rule in RULES.items():
+        if rule_id not in disabled:
+            findings.extend(rule.run(ctx))
+    allowances = _allowances(project, built)
+    kept = [f for f in findings if not _allowed(f, allowances)]
+    return sorted(set(kept), key=_order)
+
+
+def has_failures(findings: Iterable[Finding], strict: bool = False) -> bool:
+    """True when the findings should stop a run: any error, or with `strict` any warning."""
+    return any(f.severity == "error" or strict for f in findings)
+
+
+def require_clean(
+    project: Project, built: BuiltIssue, settings: LintSettings | None = None
+) -> list[Finding]:
+    """Refuse (NewsletterError) when the issue has an error; return the warnings otherwise."""
+    findings = run_checks(project, built, settings)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        problems = [Problem(f.path, f.line, f"[{f.rule}] {_message(f)}") for f in errors]
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"issue {built.issue.id} has {len(errors)} check error"
+                f"{'s' if len(errors) != 1 else ''}; fix them (see 'newsletter lint') first",
+            )
+        )
+        raise NewsletterError(problems)
+    return findings
+
+
+def format_text(finding: Finding, relative_to: Path | None = None) -> str:
+    """`path:line: error [rule-id] message (in <element>)`."""
+    where = ""
+    if finding.path is not None:
+        where = display_path(finding.path, relative_to)
+        if finding.line is not None:
+            where += f":{finding.line}"
+        where += ": "
+    return f"{where}{finding.severity} [{finding.rule}] {_message(finding)}"
+
+
+def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dict[str, Any]:
+    """The documented JSON shape (see README, "Checks"): version, issues, totals."""
+    issues = []
+    for issue_id, findings in results:
+        issues.append(
+            {
+                "issue": issue_id,
+                "errors": sum(f.severity == "error" for f in findings),
+                "warnings": sum(f.severity == "warning" for f in findings),
+                "findings": [_finding_json(f, root) for f in findings],
+            }
+        )
+    return {
+        "version": JSON_VERSION,
+        "issues": issues,
+        "errors": sum(i["errors"] for i in issues),
+        "warnings": sum(i["warnings"] for i in issues),
+    }
+
+
+def _finding_json(finding: Finding, root: Path) -> dict[str, Any]:
+    path = None
+    if finding.path is not None:
+        try:
+            path = finding.path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            path = finding.path.as_posix()
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "message": finding.message,
+        "path": path,
+        "line": finding.line,
+        "element": finding.element,
+        "excerpt": finding.excerpt,
+    }
+
+
+def _message(finding: Finding) -> str:
+    return finding.message + (f" (in {finding.element})" if finding.element else "")
+
+
+def _order(finding: Finding) -> tuple[str, int, str, str]:
+    return (
+        str(finding.path or ""),
+        finding.line or 0,
+        finding.rule,
+        finding.message,
+    )
+
+
+def _unknown(rule_id: str) -> str:
+    close = difflib.get_close_matches(rule_id, list(RULES), n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in the README (Checks)"
+    return f"there is no rule '{rule_id}'; {hint}"
+
+
+def _settings_findings(
+    project: Project, built: BuiltIssue, settings: LintSettings
+) -> Iterable[Finding]:
+    clinic_path = project.content_dir / "clinic.yaml"
+    line = settings.lines.get("disable", project.clinic.lines.get("lint"))
+    for rule_id in settings.disable:
+        if rule_id not in RULES:
+            yield Finding(clinic_path, line, UNKNOWN_RULE, "error", _unknown(rule_id))
+    for path, lines, allows in _allow_lists(project, built):
+        for allow in allows:
+            where = lines.get("lint_allow")
+            if allow.rule not in RULES:
+                yield Finding(path, where, UNKNOWN_RULE, "error", _unknown(allow.rule))
+            elif allow.rule.startswith(NEVER_ALLOWED):
+                yield Finding(
+                    path,
+                    where,
+                    UNKNOWN_RULE,
+                    "error",
+                    f"'{allow.rule}' cannot be allowed: the law applies to every email; "
+                    "remove this lint_allow entry",
+                )
+            elif not allow.reason.strip():
+                yield Finding(
+                    path, where, UNKNOWN_RULE, "error", "a lint_allow entry needs a 'reason'"
+                )
+
+
+def _allow_lists(
+    project: Project, built: BuiltIssue
+) -> list[tuple[Path, dict[str, int], tuple[LintAllow, ...]]]:
+    issue = built.issue
+    out = [(issue.path, issue.lines, issue.meta.lint_allow)]
+    for slug in issue.article_slugs:
+        article = project.articles[slug]
+        out.append((article.path, article.lines, article.meta.lint_allow))
+    return out
+
+
+def _allowances(project: Project, built: BuiltIssue) -> dict[Path, list[LintAllow]]:
+    allowed: dict[Path, list[LintAllow]] = {}
+    for path, _, allows in _allow_lists(project, built):
+        for allow in allows:
+            if (
+                allow.rule in RULES
+                and allow.reason.strip()
+                and not allow.rule.startswith(NEVER_ALLOWED)
+            ):
+                allowed.setdefault(path, []).append(allow)
+    return allowed
+
+
+def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
+    if finding.path is None or finding.rule == UNKNOWN_RULE:
+        return False
+    for allow in allowances.get(finding.path, ()):
+        if allow.rule != finding.rule:
+            continue
+        if allow.text is None:
+            return True
+        excerpt = " ".join((finding.excerpt or "").split()).lower()
+        if " ".join(allow.text.split()).lower() in excerpt:
+            return True
+    return False
+
+
+def lint_project(
+    root: Path, names: Sequence[str] = (), all_issues: bool = False
+) -> tuple[Project, list[tuple[str, list[Finding]]]]:
+    """Build the named issues (or all, or the newest) in memory and check each one.
+
+    Raises NewsletterError when an issue cannot be built at all (the build's own problems).
+    """
+    from ..pipeline import build
+
+    project, built, _ = build(root, names, all_issues)
+    return project, [(item.issue.id, run_checks(project, item)) for item in built]

@@ -1,0 +1,290 @@
+"""The built HTML, read once into what the rules look at.
+
+One walk over the lxml tree collects links, images, tables, headings, the visible text and,
+for every run of visible text, its colour, background, size and weight as the inline styles
+and `bgcolor` attributes set them (what email clients see: they ignore most of `<head>`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import lxml.html
+from lxml import etree
+
+DEFAULT_COLOUR = (0, 0, 0)
+DEFAULT_BACKGROUND = (255, 255, 255)
+DEFAULT_SIZE = 16.0
+Colour = tuple[int, int, int]
+
+_NAMED = {
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "red": (255, 0, 0),
+    "green": (0, 128, 0),
+    "blue": (0, 0, 255),
+    "gray": (128, 128, 128),
+    "grey": (128, 128, 128),
+    "silver": (192, 192, 192),
+    "yellow": (255, 255, 0),
+    "navy": (0, 0, 128),
+    "orange": (255, 165, 0),
+}
+_COLOUR_TOKEN = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\([^)]*\)|\b[a-zA-Z]+\b")
+_BOLD_TAGS = frozenset({"b", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "th"})
+_HEADING_SIZES = {"h1": 32.0, "h2": 24.0, "h3": 18.72, "h4": 16.0, "h5": 13.28, "h6": 10.72}
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str  # visible text, or the alt text of an image inside
+    hidden: bool
+    element: str
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str | None
+    width: str | None
+    hidden: bool
+    element: str
+
+
+@dataclass(frozen=True)
+class Table:
+    role: str | None
+    data: bool  # has <th> or <caption>: a real table, not layout
+    element: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    element: str
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """Visible text with the colours it is drawn in."""
+
+    text: str
+    colour: Colour
+    background: Colour
+    size: float
+    bold: bool
+    node: etree._Element  # described only when reported: describing every run is slow
+
+    @property
+    def element(self) -> str:
+        return describe(self.node)
+
+
+@dataclass
+class Document:
+    lang: str | None = None
+    dir: str | None = None
+    style_bytes: int = 0
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    runs: list[TextRun] = field(default_factory=list)
+    visible_text: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _State:
+    colour: Colour | None
+    background: Colour
+    size: float
+    bold: bool
+    hidden: bool
+
+
+def parse(html: str) -> Document:
+    """Read a built email into a Document (one parse, one walk)."""
+    doc = Document()
+    root = lxml.html.document_fromstring(html)
+    doc.lang = root.get("lang")
+    doc.dir = root.get("dir")
+    for style in root.iter("style"):
+        doc.style_bytes += len((style.text or "").encode("utf-8"))
+    body = root.find("body")
+    if body is not None:
+        state = _State(None, DEFAULT_BACKGROUND, DEFAULT_SIZE, False, False)
+        _walk(body, _apply(body, state), doc)
+    return doc
+
+
+def _walk(el: etree._Element, state: _State, doc: Document) -> None:
+    tag = el.tag
+    if tag == "a":
+        text = " ".join(_all_text(el).split())
+        if not text:
+            text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
+        doc.links.append(Link(el.get("href", ""), text, state.hidden, describe(el)))
+    elif tag == "img":
+        doc.images.append(
+            Image(el.get("src", ""), el.get("alt"), el.get("width"), state.hidden, describe(el))
+        )
+    elif tag == "table":
+        data = el.find(".//th") is not None or el.find("caption") is not None
+        doc.tables.append(Table(el.get("role"), data, describe(el)))
+    elif tag in _HEADING_SIZES:
+        text = " ".join(_all_text(el).split())
+        doc.headings.append(Heading(int(tag[1]), text, describe(el)))
+    if el.text:
+        _text(el.text, el, state, doc)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+            _walk(child, _apply(child, state), doc)
+        if child.tail:
+            _text(child.tail, el, state, doc)
+
+
+def _text(text: str, el: etree._Element, state: _State, doc: Document) -> None:
+    if state.hidden or not text.strip():
+        return
+    words = " ".join(text.split())
+    doc.visible_text.append(words)
+    colour = state.colour or DEFAULT_COLOUR
+    doc.runs.append(TextRun(words, colour, state.background, state.size, state.bold, el))
+
+
+def _apply(el: etree._Element, parent: _State) -> _State:
+    """The state inside `el`: its inline style and attributes over what it inherits."""
+    tag = el.tag
+    style = el.get("style")
+    props = _style(style) if style else {}
+    colour = parent.colour
+    background = parent.background
+    size = parent.size
+    bold = parent.bold or tag in _BOLD_TAGS
+    hidden = parent.hidden or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+    if tag in _HEADING_SIZES:
+        size = _HEADING_SIZES[tag]
+    if tag == "font" and el.get("color"):
+        colour = parse_colour(el.get("color", "")) or colour
+    bgcolor = el.get("bgcolor")
+    if bgcolor:
+        background = parse_colour(bgcolor) or background
+    if props:
+        if props.get("display") == "none":
+            hidden = True
+        if "color" in props:
+            colour = parse_colour(props["color"]) or colour
+        for key in ("background", "background-color"):
+            if key in props:
+                found = _background(props[key])
+                if found is not None:
+                    background = found
+        if "font-size" in props:
+            size = _font_size(props["font-size"], parent.size)
+        if "font-weight" in props:
+            weight = props["font-weight"]
+            bold = weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 700)
+    return _State(colour, background, size, bold, hidden)
+
+
+@lru_cache(maxsize=512)
+def _style(style: str) -> dict[str, str]:
+    props = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if sep:
+            props[name.strip().lower()] = value.replace("!important", "").strip().lower()
+    return props
+
+
+@lru_cache(maxsize=256)
+def parse_colour(value: str) -> Colour | None:
+    """#rgb, #rrggbb, rgb(), opaque rgba() or a basic colour name; None for anything else."""
+    value = value.strip().lower()
+    if value.startswith("#"):
+        digits = value[1:]
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        if len(digits) == 8 and digits.endswith("ff"):
+            digits = digits[:6]
+        if len(digits) == 6 and re.fullmatch(r"[0-9a-f]{6}", digits):
+            return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+        return None
+    match = re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)", value)
+    if match:
+        if match.group(4) is not None and float(match.group(4)) < 1:
+            return None
+        r, g, b = (min(255, int(match.group(i))) for i in (1, 2, 3))
+        return (r, g, b)
+    return _NAMED.get(value)
+
+
+def _background(value: str) -> Colour | None:
+    for token in _COLOUR_TOKEN.findall(value):
+        colour = parse_colour(token)
+        if colour is not None:
+            return colour
+    return None
+
+
+def _font_size(value: str, inherited: float) -> float:
+    match = re.fullmatch(r"([\d.]+)\s*(px|pt|em|rem|%)?", value)
+    if not match:
+        return inherited
+    number = float(match.group(1))
+    unit = match.group(2) or "px"
+    if unit == "pt":
+        return number * 4 / 3
+    if unit == "em":
+        return number * inherited
+    if unit == "rem":
+        return number * DEFAULT_SIZE
+    if unit == "%":
+        return number * inherited / 100
+    return number
+
+
+def describe(el: etree._Element) -> str:
+    """A short, recognisable description of an element: its tag, key attribute and text."""
+    tag = str(el.tag)
+    attrs = ""
+    for name in ("href", "src", "alt", "class", "role"):
+        value = el.get(name)
+        if value is not None:
+            attrs = f' {name}="{_shorten(value, 60)}"'
+            break
+    text = "" if tag in ("table", "img") else _shorten(" ".join(_all_text(el).split()), 50)
+    return f"<{tag}{attrs}>" + (f"{text}</{tag}>" if text else "")
+
+
+def _all_text(el: etree._Element) -> str:
+    return "".join(str(t) for t in el.itertext())
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- WCAG
+
+
+def luminance(colour: Colour) -> float:
+    """WCAG 2 relative luminance."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = colour
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: Colour, b: Colour) -> float:
+    """WCAG 2 contrast ratio, 1 to 21."""
+    la, lb = luminance(a), luminance(b)
+    high, low = max(la, lb), min(la, lb)
+    return (high + 0.05) / (low + 0.05)

@@ -1,0 +1,126 @@
+"""Content hygiene: reviews that went stale, text too hard to read, images too heavy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from .context import Context, mask_urls
+from .registry import Hit, rule
+
+
+@rule("hygiene/review-age", "error", "Each article has a medical review at most 12 months old.")
+def review_age(ctx: Context) -> Iterator[Hit]:
+    """Example: `reviewed_on: 2024-03-01` in an issue dated 2026-11-05, or no `reviewed_on`.
+    Fix: have a clinician re-read the article, then update `reviewed_on` (and `reviewed_by`).
+    The age is counted at the issue's `date`, so results do not change from day to day."""
+    months = ctx.settings.review_max_months
+    day = ctx.built.issue.meta.date
+    for article in ctx.articles:
+        reviewed = article.meta.reviewed_on
+        if reviewed is None:
+            yield Hit(
+                "the article has no 'reviewed_on'; have a clinician review it and write the date "
+                "(and 'reviewed_by')",
+                article.path,
+                article.line_of("reviewed_by") if article.meta.reviewed_by else 1,
+            )
+        elif day > add_months(reviewed, months):
+            yield Hit(
+                f"the medical review of {reviewed.isoformat()} is more than {months} months old "
+                f"at the issue's date ({day.isoformat()}); have it reviewed again and update "
+                "'reviewed_on'",
+                article.path,
+                article.line_of("reviewed_on"),
+            )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+@rule("hygiene/reading-level", "warning", "An article's reading grade at most 12.")
+def reading_level(ctx: Context) -> Iterator[Hit]:
+    """Example: long sentences full of words like "neuroinflammatory" (grade 16).
+    Fix: shorter sentences and everyday words; the finding points at the hardest sentence."""
+    limit = ctx.settings.reading_grade_max
+    for article in ctx.articles:
+        grade, hardest = reading_grade(article.body)
+        if grade > limit and hardest is not None:
+            yield Hit(
+                f"the article reads at grade {grade:.1f} (Flesch-Kincaid); aim for {limit:g} or "
+                "below: shorten sentences like this one and use everyday words",
+                article.path,
+                article.body_line + article.body.count("\n", 0, hardest[0]),
+                excerpt=" ".join(article.body[hardest[0] : hardest[1]].split())[:160],
+            )
+
+
+_MARKUP = re.compile(r"^\s{0,3}(#{1,6}\s|>\s?|[-*+]\s|\d+[.)]\s)|[*_`\[\]()]", re.M)
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+_VOWELS = re.compile(r"[aeiouy]+")
+_SILENT_END = re.compile(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$")
+
+
+def reading_grade(markdown: str) -> tuple[float, tuple[int, int] | None]:
+    """Flesch-Kincaid grade of a Markdown text, and the span of its hardest sentence."""
+    text = _MARKUP.sub(lambda m: " " * len(m.group()), mask_urls(markdown))
+    text = re.sub(r"\n[ \t]*\n", lambda m: "." + m.group()[1:], text)  # paragraphs end sentences
+    total_words = total_syllables = count = 0
+    hardest: tuple[int, int] | None = None
+    worst = -1.0
+    for match in _SENTENCE.finditer(text):
+        words = _WORD.findall(match.group())
+        if not words:
+            continue
+        syllables = sum(syllable_count(w) for w in words)
+        count += 1
+        total_words += len(words)
+        total_syllables += syllables
+        score = 0.39 * len(words) + 11.8 * syllables / len(words)
+        if score > worst:
+            worst = score
+            start = match.start() + len(match.group()) - len(match.group().lstrip())
+            hardest = (start, match.end())
+    if not count:
+        return 0.0, None
+    grade = 0.39 * total_words / count + 11.8 * total_syllables / total_words - 15.59
+    return grade, hardest
+
+
+@lru_cache(maxsize=8192)
+def syllable_count(word: str) -> int:
+    """Vowel groups, less a silent final e: the usual estimate, within one syllable."""
+    word = word.lower()
+    if len(word) <= 3:
+        return 1
+    word = _SILENT_END.sub("", word).removeprefix("y")
+    return max(1, len(_VOWELS.findall(word)))
+
+
+@rule("hygiene/image-size", "error", "Local image files at most 1 MB.")
+def image_size(ctx: Context) -> Iterator[Hit]:
+    """Example: `image: images/photo.jpg` straight from a phone (4 MB).
+    Fix: export it at twice the display width (e.g. 1104 px wide) as JPEG or PNG, under 1 MB."""
+    limit = ctx.settings.image_max_kb * 1024
+    for path, ref in ctx.built.images:
+        size = path.stat().st_size
+        if size > limit:
+            found = ctx.locate(ref)
+            where, line = found if found else (path, None)
+            yield Hit(
+                f"the image {ref} is {size / 1024 / 1024:.1f} MB; readers on phones wait for it: "
+                f"resize it (twice the display width) to under {ctx.settings.image_max_kb} KB",
+                where,
+                line,
+            )

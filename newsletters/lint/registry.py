@@ -1,0 +1,96 @@
+"""Findings, rules and the registry every rule module adds itself to.
+
+A rule is a function that receives the `Context` of one built issue and yields `Hit`s; the
+registry gives each hit its rule id and default severity, so ids and severities live in one
+place (the decorator) and the README's table can be checked against `RULES`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .context import Context
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing to fix before the issue goes out, and where to fix it.
+
+    `path`/`line` point at the source (an article's sentence, a front matter field, clinic.yaml)
+    when the problem comes from content, else at the template; `element` then describes the
+    element of the output HTML, e.g. `<img src="…/logo.png">`.
+    """
+
+    path: Path | None
+    line: int | None
+    rule: str
+    severity: Severity
+    message: str
+    element: str | None = None
+    excerpt: str | None = None  # the sentence or value concerned, for people and `lint_allow`
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports; the registry adds the rule id and, by default, the severity."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    element: str | None = None
+    excerpt: str | None = None
+    severity: Severity | None = None
+
+
+Check = Callable[["Context"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check with a stable id; its docstring (example and fix) is the README's source."""
+
+    id: str
+    severity: str  # "error", "warning", or "error/warning" for rules with two thresholds
+    summary: str
+    check: Check
+
+    @property
+    def doc(self) -> str:
+        return inspect.getdoc(self.check) or ""
+
+    def run(self, ctx: Context) -> list[Finding]:
+        default: Severity = "warning" if self.severity == "warning" else "error"
+        return [
+            Finding(
+                path=hit.path,
+                line=hit.line,
+                rule=self.id,
+                severity=hit.severity or default,
+                message=hit.message,
+                element=hit.element,
+                excerpt=hit.excerpt,
+            )
+            for hit in self.check(ctx)
+        ]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: str, summary: str) -> Callable[[Check], Check]:
+    """Register a check under a stable id such as `law/postal-address`."""
+
+    def register(check: Check) -> Check:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        RULES[rule_id] = Rule(rule_id, severity, summary, check)
+        return check
+
+    return register
