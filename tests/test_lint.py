@@ -53,6 +53,18 @@ def line_of(root: Path, name: str, needle: str) -> int:
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
 
 
+HARD_SENTENCE = (
+    "Its cause is not yet clear, but it often appears alongside other conditions, including "
+    "rheumatoid arthritis, lupus, ankylosing spondylitis, osteoarthritis, depression or "
+    "anxiety, chronic back pain and irritable bowel syndrome."
+)
+
+
+def hard_to_read(root: Path) -> None:
+    """One dense sentence (grade 13+) at the end of the fibromyalgia article."""
+    append(root, FIBRO, "\n" + HARD_SENTENCE + "\n")
+
+
 def check(root: Path) -> list[Finding]:
     project, built, _ = build(root)
     return lint.run_checks(project, built[0])
@@ -69,16 +81,11 @@ def rel(root: Path, finding: Finding) -> str | None:
 # ---------------------------------------------------------------- the sample
 
 
-def test_the_sample_issue_has_no_error(sample: Path) -> None:
-    findings = check(sample)
-    assert [f for f in findings if f.severity == "error"] == []
-    # The one warning is real: a sentence listing diseases reads at grade 13.
-    assert [(f.rule, rel(sample, f), f.line) for f in findings] == [
-        ("hygiene/reading-level", FIBRO, 24)
-    ]
+def test_the_sample_issue_has_no_finding(sample: Path) -> None:
+    assert check(sample) == []
 
 
-@pytest.mark.parametrize("rule_id", sorted(set(RULES) - {"hygiene/reading-level"}))
+@pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_the_sample_does_not_trigger(sample: Path, rule_id: str) -> None:
     assert of(check(sample), rule_id) == []
 
@@ -558,7 +565,7 @@ TRIGGERS: list[tuple[str, Edit, str, str, str, int | str | None, str | None]] = 
     ("review-missing", no_review, "hygiene/review-age", "error", CHRONIC, "reviewed_by:", None),
     (
         "reading-level",
-        lambda root: None,
+        hard_to_read,
         "hygiene/reading-level",
         "warning",
         FIBRO,
@@ -710,8 +717,16 @@ PASSES: list[tuple[str, Edit, str]] = [
         footer_html('<div style="display:none;color:#EEEEEE">x y</div>'),
         "a11y/contrast",
     ),
-    ("grade-limit-raised", settings("  reading_grade_max: 14\n"), "hygiene/reading-level"),
-    ("disabled", settings("  disable: [hygiene/reading-level]\n"), "hygiene/reading-level"),
+    (
+        "grade-limit-raised",
+        both(hard_to_read, settings("  reading_grade_max: 14\n")),
+        "hygiene/reading-level",
+    ),
+    (
+        "disabled",
+        both(hard_to_read, settings("  disable: [hygiene/reading-level]\n")),
+        "hygiene/reading-level",
+    ),
     (
         "review-within-limit",
         lambda root: edit(root, CHRONIC, "reviewed_on: 2026-10-15", "reviewed_on: 2025-11-05"),
@@ -724,12 +739,15 @@ PASSES: list[tuple[str, Edit, str]] = [
     ),
     (
         "allowed-in-article",
-        lambda root: edit(
-            root,
-            FIBRO,
-            "reviewed_by:",
-            "lint_allow:\n  - rule: hygiene/reading-level\n    text: rheumatoid arthritis\n"
-            "    reason: Disease names the reader needs\nreviewed_by:",
+        both(
+            hard_to_read,
+            lambda root: edit(
+                root,
+                FIBRO,
+                "reviewed_by:",
+                "lint_allow:\n  - rule: hygiene/reading-level\n    text: rheumatoid arthritis\n"
+                "    reason: Disease names the reader needs\nreviewed_by:",
+            ),
         ),
         "hygiene/reading-level",
     ),
@@ -758,6 +776,7 @@ def test_rule_does_not_trigger(sample: Path, edit_project: Edit, rule: str) -> N
 
 
 def test_lint_allow_for_another_sentence_does_not_hide_the_finding(sample: Path) -> None:
+    hard_to_read(sample)
     edit(
         root := sample,
         FIBRO,
@@ -788,6 +807,7 @@ def test_lint_allow_refuses_the_law_and_unknown_rules(
 
 
 def test_require_clean_passes_the_sample_and_refuses_an_error(sample: Path) -> None:
+    hard_to_read(sample)
     project, built, _ = build(sample)
     warnings = lint.require_clean(project, built[0])
     assert {f.severity for f in warnings} == {"warning"}

@@ -45,7 +45,24 @@ def run(root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_lint_the_sample_passes_with_one_warning(sample: Path) -> None:
+def with_warning(root: Path) -> None:
+    """A dense sentence: hygiene/reading-level warns about it."""
+    with (root / "content/articles/fibromyalgia.md").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\nIts cause is not yet clear, but it often appears alongside other conditions, "
+            "including rheumatoid arthritis, lupus, ankylosing spondylitis, osteoarthritis, "
+            "depression or anxiety, chronic back pain and irritable bowel syndrome.\n"
+        )
+
+
+def test_lint_the_sample_passes_with_no_finding(sample: Path) -> None:
+    code, output = run(sample, "lint")
+    assert code == 0, output
+    assert output.splitlines() == ["Checked 2026-11: no findings."]
+
+
+def test_lint_warns_and_exits_0(sample: Path) -> None:
+    with_warning(sample)
     code, output = run(sample, "lint")
     assert code == 0, output
     lines = output.splitlines()
@@ -54,17 +71,20 @@ def test_lint_the_sample_passes_with_one_warning(sample: Path) -> None:
 
 
 def test_lint_strict_fails_on_a_warning(sample: Path) -> None:
+    assert run(sample, "lint", "--strict")[0] == 0
+    with_warning(sample)
     code, _ = run(sample, "lint", "--strict")
     assert code == 1
 
 
 def test_lint_exits_1_on_an_error_with_file_and_line(sample: Path) -> None:
     with_error(sample)
+    with_warning(sample)
     code, output = run(sample, "lint", "2026-11")
     assert code == 1
     found = [m for line in output.splitlines() if (m := LINE.match(line))]
     assert [(m["path"], m["line"], m["severity"], m["rule"]) for m in found] == [
-        ("content/articles/fibromyalgia.md", "24", "warning", "hygiene/reading-level"),
+        ("content/articles/fibromyalgia.md", "34", "warning", "hygiene/reading-level"),
         ("content/issues/2026-11.yaml", "2", "error", "health/condition-subject"),
     ]
     assert output.splitlines()[-1] == "Checked 2026-11: 1 error, 1 warning."
