@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from .model import Issue, Project
+from .readability import reading_grade, reading_minutes
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 REVIEW_EVERY_MONTHS = 12  # a medical review is good for a year
 REVIEW_SOON_DAYS = 30  # "due" when the year runs out within this many days
 RECENT_ISSUES = 3  # an article used in the last three issues is not suggested again
 SUGGESTED_ARTICLES = 4
-WORDS_PER_MINUTE = 200  # the same rate the email's "N min read" uses (render.py)
 WIDTH = 80
 
 Month = tuple[int, int]
@@ -72,51 +72,6 @@ def add_years(date: dt.date, years: int) -> dt.date:
 
 
 # ---------------------------------------------------------------- reading time and level
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown reduced to the words a reader reads; list items and headings end sentences."""
-    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"<[^>]+>", " ", text)
-    lines = []
-    for line in text.split("\n"):
-        stripped = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", "", line)
-        if stripped != line and stripped.strip() and not re.search(r"[.!?:;]\s*$", stripped):
-            stripped = stripped.rstrip() + "."
-        lines.append(stripped)
-    return re.sub(r"[*_`~]+", "", "\n".join(lines))
-
-
-def syllables(word: str) -> int:
-    """English syllables by the usual vowel-group rule (good to about one in ten words)."""
-    w = word.lower().strip("'’")
-    if len(w) <= 3:
-        return 1
-    w = re.sub(r"(?:[^laeiouy]es|[^laeiouy]ed|[^laeiouy]e)$", lambda m: m.group(0)[0], w)
-    w = re.sub(r"^y", "", w)
-    return max(1, len(re.findall(r"[aeiouy]{1,2}", w)))
-
-
-def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade level of plain English text (US school grade; lower is easier).
-
-    0.39 x words per sentence + 11.8 x syllables per word - 15.59. Health writing for the
-    public should aim at grade 8 or below. Empty text is grade 0.
-    """
-    words = re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)*", text)
-    if not words:
-        return 0.0
-    pieces = re.split(r"[.!?]+(?=[\s\"')\]]|$)", text)
-    sentences = max(1, sum(1 for piece in pieces if re.search(r"[A-Za-z]", piece)))
-    total = sum(syllables(w) for w in words)
-    return 0.39 * len(words) / sentences + 11.8 * total / len(words) - 15.59
-
-
-def reading_minutes(markdown: str) -> int:
-    """Minutes to read an article's body, rounded, at least one (as the email shows it)."""
-    return max(1, round(len(re.findall(r"\w+", markdown)) / WORDS_PER_MINUTE))
 
 
 # ---------------------------------------------------------------- conditions and history
@@ -626,7 +581,6 @@ def article_statuses(project: Project, today: dt.date) -> list[ArticleStatus]:
     found = []
     for slug, article in sorted(project.articles.items()):
         meta = article.meta
-        text = plain_text(article.body)
         found.append(
             ArticleStatus(
                 slug=slug,
@@ -635,7 +589,7 @@ def article_statuses(project: Project, today: dt.date) -> list[ArticleStatus]:
                 last_issue=used[slug].id if slug in used else None,
                 review=review_of(project, slug, today),
                 minutes=reading_minutes(article.body),
-                grade=max(0.0, round(reading_grade(text), 1)),
+                grade=max(0.0, round(reading_grade(article.body)[0], 1)),
             )
         )
     return found

@@ -21,8 +21,7 @@ from . import markdown
 from .errors import Problems
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source
-
-WORDS_PER_MINUTE = 200
+from .readability import reading_minutes
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,6 @@ def _article_view(
 ) -> ArticleView:
     meta = article.meta
     body = _markdown(project, article.body, article.path, article.body_line, problems)
-    words = len(re.findall(r"\w+", article.body))
     condition = project.clinic.condition(meta.condition) or Condition(
         meta.condition, meta.condition.replace("-", " ").title()
     )
@@ -164,7 +162,7 @@ def _article_view(
         reviewed_on=meta.reviewed_on,
         body_html=Markup(body.html),
         body_text=body.text,
-        reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
+        reading_minutes=reading_minutes(article.body),
         featured=featured,
     )
 

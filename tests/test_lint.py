@@ -13,8 +13,9 @@ from newsletters import lint
 from newsletters.errors import NewsletterError
 from newsletters.lint import RULES, Finding
 from newsletters.lint.document import contrast, parse_colour
-from newsletters.lint.hygiene import add_months, reading_grade
+from newsletters.lint.hygiene import add_months
 from newsletters.pipeline import build
+from newsletters.readability import reading_grade
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE = "content/issues/2026-11.yaml"
@@ -53,15 +54,17 @@ def line_of(root: Path, name: str, needle: str) -> int:
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
 
 
-HARD_SENTENCE = (
-    "Its cause is not yet clear, but it often appears alongside other conditions, including "
-    "rheumatoid arthritis, lupus, ankylosing spondylitis, osteoarthritis, depression or "
-    "anxiety, chronic back pain and irritable bowel syndrome."
+HARD_SENTENCE = (  # reads at grade 15 appended to the sample's fibromyalgia article
+    "Its aetiology remains incompletely characterised, although fibromyalgia frequently "
+    "coexists with rheumatoid arthritis, systemic lupus erythematosus, ankylosing spondylitis, "
+    "osteoarthritis, generalised anxiety disorder, chronic musculoskeletal back pain and "
+    "irritable bowel syndrome. Consequently, individualised multidisciplinary pharmacological "
+    "and nonpharmacological interventions are systematically considered."
 )
 
 
 def hard_to_read(root: Path) -> None:
-    """One dense sentence (grade 13+) at the end of the fibromyalgia article."""
+    """Two dense sentences at the end of the fibromyalgia article: hygiene/reading-level warns."""
     append(root, FIBRO, "\n" + HARD_SENTENCE + "\n")
 
 
@@ -569,7 +572,7 @@ TRIGGERS: list[tuple[str, Edit, str, str, str, int | str | None, str | None]] = 
         "hygiene/reading-level",
         "warning",
         FIBRO,
-        "Its cause is not yet clear",
+        "Its aetiology remains",
         None,
     ),
     ("image-size", big_image, "hygiene/image-size", "error", CHRONIC, "image:", None),
@@ -719,7 +722,7 @@ PASSES: list[tuple[str, Edit, str]] = [
     ),
     (
         "grade-limit-raised",
-        both(hard_to_read, settings("  reading_grade_max: 14\n")),
+        both(hard_to_read, settings("  reading_grade_max: 16\n")),
         "hygiene/reading-level",
     ),
     (
@@ -745,8 +748,9 @@ PASSES: list[tuple[str, Edit, str]] = [
                 root,
                 FIBRO,
                 "reviewed_by:",
-                "lint_allow:\n  - rule: hygiene/reading-level\n    text: rheumatoid arthritis\n"
-                "    reason: Disease names the reader needs\nreviewed_by:",
+                "lint_allow:\n  - rule: hygiene/reading-level\n"
+                "    text: multidisciplinary pharmacological\n"
+                "    reason: Terms the reader needs\nreviewed_by:",
             ),
         ),
         "hygiene/reading-level",

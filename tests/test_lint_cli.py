@@ -49,9 +49,12 @@ def with_warning(root: Path) -> None:
     """A dense sentence: hygiene/reading-level warns about it."""
     with (root / "content/articles/fibromyalgia.md").open("a", encoding="utf-8") as handle:
         handle.write(
-            "\nIts cause is not yet clear, but it often appears alongside other conditions, "
-            "including rheumatoid arthritis, lupus, ankylosing spondylitis, osteoarthritis, "
-            "depression or anxiety, chronic back pain and irritable bowel syndrome.\n"
+            "\nIts aetiology remains incompletely characterised, although fibromyalgia frequently "
+            "coexists with rheumatoid arthritis, systemic lupus erythematosus, ankylosing "
+            "spondylitis, osteoarthritis, generalised anxiety disorder, chronic musculoskeletal "
+            "back pain and irritable bowel syndrome. Consequently, individualised "
+            "multidisciplinary pharmacological and nonpharmacological interventions are "
+            "systematically considered.\n"
         )
 
 

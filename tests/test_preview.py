@@ -247,7 +247,10 @@ def test_help_does_not_import_the_preview() -> None:
 
 def test_the_command_names_a_missing_issue(project: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "newsletters", "-C", str(project), "preview", "2026-12", "--port", "0"],
+        [
+            *(sys.executable, "-m", "newsletters", "-C", str(project)),
+            *("preview", "2026-12", "--port", "0"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,

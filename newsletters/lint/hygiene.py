@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
-from functools import lru_cache
 
-from .context import Context, mask_urls
+from ..readability import reading_grade
+from .context import Context
 from .registry import Hit, rule
 
 
@@ -65,47 +64,6 @@ def reading_level(ctx: Context) -> Iterator[Hit]:
             )
 
 
-_MARKUP = re.compile(r"^\s{0,3}(#{1,6}\s|>\s?|[-*+]\s|\d+[.)]\s)|[*_`\[\]()]", re.M)
-_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
-_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
-_VOWELS = re.compile(r"[aeiouy]+")
-_SILENT_END = re.compile(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$")
-
-
-def reading_grade(markdown: str) -> tuple[float, tuple[int, int] | None]:
-    """Flesch-Kincaid grade of a Markdown text, and the span of its hardest sentence."""
-    text = _MARKUP.sub(lambda m: " " * len(m.group()), mask_urls(markdown))
-    text = re.sub(r"\n[ \t]*\n", lambda m: "." + m.group()[1:], text)  # paragraphs end sentences
-    total_words = total_syllables = count = 0
-    hardest: tuple[int, int] | None = None
-    worst = -1.0
-    for match in _SENTENCE.finditer(text):
-        words = _WORD.findall(match.group())
-        if not words:
-            continue
-        syllables = sum(syllable_count(w) for w in words)
-        count += 1
-        total_words += len(words)
-        total_syllables += syllables
-        score = 0.39 * len(words) + 11.8 * syllables / len(words)
-        if score > worst:
-            worst = score
-            start = match.start() + len(match.group()) - len(match.group().lstrip())
-            hardest = (start, match.end())
-    if not count:
-        return 0.0, None
-    grade = 0.39 * total_words / count + 11.8 * total_syllables / total_words - 15.59
-    return grade, hardest
-
-
-@lru_cache(maxsize=8192)
-def syllable_count(word: str) -> int:
-    """Vowel groups, less a silent final e: the usual estimate, within one syllable."""
-    word = word.lower()
-    if len(word) <= 3:
-        return 1
-    word = _SILENT_END.sub("", word).removeprefix("y")
-    return max(1, len(_VOWELS.findall(word)))
 
 
 @rule("hygiene/image-size", "error", "Local image files at most 1 MB.")
