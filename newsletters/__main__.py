@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .errors import NewsletterError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from .model import Project
@@ -42,6 +45,25 @@ def fail(error: NewsletterError, what: str) -> ProblemsFound:
 
 def project_root(ctx: click.Context) -> Path:
     return Path(ctx.obj["project"])
+
+
+def format_option(help_text: str) -> Callable[[F], F]:
+    """`--format text|json`: people read text, other tools read the stable JSON."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def today_option(help_text: str) -> Callable[[F], F]:
+    """`--today YYYY-MM-DD`: makes date-dependent output reproducible."""
+    return click.option(
+        "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,14 +158,7 @@ def build(
 @cli.command(name="lint")
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...")
 @click.option("--all", "all_issues", is_flag=True, help="Check every issue.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one line per finding; json: a stable document for other tools.",
-)
+@format_option("text: one line per finding; json: a stable document for other tools.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 @click.pass_context
 def lint_command(
@@ -189,20 +204,8 @@ def _count(findings: list[Any]) -> str:
 
 
 @cli.command(name="list")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for other tools.",
-)
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="The date reviews are counted from (YYYY-MM-DD; default: today).",
-)
+@format_option("text for people, json for other tools.")
+@today_option("The date reviews are counted from (YYYY-MM-DD; default: today).")
 @click.pass_context
 def list_command(ctx: click.Context, output_format: str, today: dt.datetime | None) -> None:
     """List issues (newest first) with their status, then articles with their health.
@@ -288,12 +291,7 @@ def new_article_command(ctx: click.Context, slug: str, condition: str, title: st
 
 @new.command(name="issue")
 @click.argument("month", required=False, metavar="[YYYY-MM]")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="The date to plan from (YYYY-MM-DD; default: today). The issue is next month's.",
-)
+@today_option("The date to plan from (YYYY-MM-DD; default: today). The issue is next month's.")
 @click.option(
     "--articles",
     "count",
@@ -332,20 +330,8 @@ def new_issue_command(
     show_default=True,
     help="How many months back to show, ending with the current one.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for other tools.",
-)
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="The date to plan from (YYYY-MM-DD; default: today).",
-)
+@format_option("text for people, json for other tools.")
+@today_option("The date to plan from (YYYY-MM-DD; default: today).")
 @click.pass_context
 def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime | None) -> None:
     """Show which issue covered which condition, month by month, and the reviews due.
@@ -364,6 +350,7 @@ def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime
     style = planner.styler(planner.colour_wanted(sys.stdout))
     for line in planner.plan_lines(result, style):
         click.echo(line)
+
 
 # ---------------------------------------------------------------- export and archive (issue 6)
 
@@ -449,6 +436,7 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
         f"Archived {count} issue{'s' if count != 1 else ''} in {_show(target)}; "
         f"publish it at {archive.base_url} (feed: {archive.base_url}feed.xml)"
     )
+
 
 @cli.command()
 @click.argument("issue", required=False, metavar="[ISSUE]")
