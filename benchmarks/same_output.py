@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import REPO, make_project  # noqa: E402
+from synthetic import REPO, make_project
 
 SIZES = (1, 6, 25, 100)
 
