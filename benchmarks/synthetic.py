@@ -37,7 +37,7 @@ PARAGRAPHS = (
     "healed, or that has no clear cause, is a signal worth taking *seriously*.",
     "Living with it day after day often disturbs sleep and mood. Research summarised by the "
     "[Mayo Clinic](https://www.mayoclinic.org/diseases-conditions/chronic-pain) notes that "
-    "it can reduce quality of life and contribute to \"mental health\" problems.",
+    'it can reduce quality of life and contribute to "mental health" problems.',
     "Every person's pain is different, so a good plan starts with a conversation. Bring a "
     "list of your medicines, what you have tried so far, and what **matters most** to you: "
     "work, family, sleep or simply a walk around the block.",

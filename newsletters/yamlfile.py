@@ -75,9 +75,7 @@ def _construct_list(loader: _Loader | _FastLoader, node: yaml.SequenceNode) -> Y
 
 for _loader_class in (_Loader, _FastLoader):
     _loader_class.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-    _loader_class.add_constructor(
-        yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list
-    )
+    _loader_class.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
 
 
 def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Any:
