@@ -130,7 +130,7 @@ def find_lint() -> tuple[Callable[..., Any] | None, str]:
     try:
         import newsletters.lint as lint
     except ImportError as exc:
-        return None, f"newsletters.lint is not importable here ({exc})"
+        return None, f"newsletters.lint is not importable here: {exc}"
     for name in ("bench_hook", "run_checks", "lint_built", "lint_issue", "check_built"):
         candidate = getattr(lint, name, None)
         if callable(candidate) and not inspect.isclass(candidate):
@@ -591,10 +591,10 @@ def run(args: argparse.Namespace) -> Report:
             )
 
         cold = cold_runs(report, work) if "cold" in args.only else {}
-        cold_lines = [*TABLE_HEAD]
+        cold_lines = ["| process | median ms | min ms | max ms | runs |", TABLE_HEAD[1]]
         for key in ("help", "build", "paired_build", "node"):
             if key in cold:
-                cold_lines.append(cold[key].row().replace("| stage", "| process"))
+                cold_lines.append(cold[key].row())
         if "ratios" in cold:
             ratios = cold["ratios"]
             cold_lines += [
