@@ -8,7 +8,8 @@ Synthetic projects of 1, 6, 25 and 100 articles (benchmarks/synthetic.py) are bu
 warm process, stage by stage, with the package's own functions; times are medians over
 repeated runs, with min and max. Optional parts are skipped with a message when missing:
 the lint checks (newsletters.lint), node's `mjml` CLI (set NEWSLETTER_BENCH_MJML to its path,
-or install it with `npm install --prefix /tmp/mjml-bench mjml`), and the sender (aiosmtpd).
+or install it with `npm install --prefix /tmp/mjml-bench mjml`), and the send (aiosmtpd; the
+project's newsletters.delivery when present, else a stand-in sender).
 """
 
 from __future__ import annotations
@@ -353,16 +354,12 @@ def smtp_sink() -> Iterator[tuple[int, Callable[[], tuple[int, float, bytes]]]]:
 
 def send_worker(root: str, port: int, count: int) -> None:
     """Runs in its own process (so its peak memory is the sender's alone): build the issue,
-    then send `count` personalised messages over one SMTP connection; print JSON numbers."""
+    then send `count` personalised messages; print JSON numbers."""
     import resource
 
     from newsletters import pipeline
 
-    _, [built], _ = pipeline.build(Path(root), [ISSUE_ID])
-    try:  # the send helper's hook, when newsletters.delivery provides one
-        from newsletters.delivery import bench_send  # type: ignore[attr-defined]
-    except ImportError:
-        bench_send = None
+    project, [built], _ = pipeline.build(Path(root), [ISSUE_ID])
     rss_after: dict[str, float] = {}
 
     def progress(sent: int) -> None:
@@ -371,10 +368,9 @@ def send_worker(root: str, port: int, count: int) -> None:
 
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     begin = time.perf_counter()
-    if bench_send is not None:
-        bench_send(built=built, host="127.0.0.1", port=port, count=count, progress=progress)
-        how = "newsletters.delivery.bench_send"
-    else:
+    how = delivery_send(project, built, port, count, progress)
+    if how is None:
+        begin = time.perf_counter()
         minimal_send(built, port, count, progress)
         how = f"the benchmark's stand-in (smtplib, {CONNECTIONS} connections, MIME frame made once)"
     seconds = time.perf_counter() - begin
@@ -391,6 +387,69 @@ def send_worker(root: str, port: int, count: int) -> None:
             }
         )
     )
+
+
+def delivery_send(
+    project: Any, built: Any, port: int, count: int, progress: Callable[[int], None]
+) -> str | None:
+    """The project's own send path, when it exists (issue 7): `newsletters.delivery.message`
+    makes each reader's message from the issue's MIME template and `run.deliver` hands them to
+    send.py's SMTP transport, over one connection, without the journal. None (and a line on
+    stderr) when it is missing or its interface is not the one this adapter knows."""
+    from email.utils import formatdate
+
+    try:
+        from newsletters.delivery import message as mime
+        from newsletters.delivery import run
+    except ImportError as exc:
+        print(f"no newsletters.delivery ({exc}); using the stand-in", file=sys.stderr)
+        return None
+    clinic, issue = project.clinic, built.issue
+    try:
+        template = mime.compose(
+            clinic,
+            issue,
+            built.html_template,
+            built.text_template,
+            date=formatdate(localtime=False),
+            web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
+            preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
+        )
+        transport = run.transport_from_env(
+            {
+                "NEWSLETTER_SMTP_HOST": "127.0.0.1",
+                "NEWSLETTER_SMTP_PORT": str(port),
+                "NEWSLETTER_SMTP_SECURITY": "none",
+            }
+        )
+        domain = mime.sender_domain(clinic)
+        secret = "benchmark-secret-0123456789"
+
+        def messages() -> Iterator[tuple[str, bytes]]:
+            for index in range(count):
+                address = f"reader{index}@example.org"
+                person = mime.Personal(
+                    address=address,
+                    first_name=f"Reader {index}",
+                    unsubscribe_url=mime.unsubscribe_url(
+                        clinic, mime.unsubscribe_token(secret, address)
+                    ),
+                    message_id=mime.message_id(issue.id, address, domain),
+                )
+                yield address, template.render(person)
+                if index:
+                    progress(index)  # the previous message was handed over
+
+        stats = run.deliver(transport, clinic.sender.email, messages())
+        progress(count)
+    except (AttributeError, TypeError, ValueError) as exc:
+        print(f"newsletters.delivery differs ({exc!r}); using the stand-in", file=sys.stderr)
+        return None
+    if stats.sent != count:
+        raise RuntimeError(
+            f"newsletters.delivery sent {stats.sent} of {count} ({stats.failed} failed)"
+        )
+    return "the project's sender: newsletters.delivery (message.compose, run.deliver, send.py SMTP)"
 
 
 def minimal_send(built: Any, port: int, count: int, progress: Callable[[int], None]) -> None:
