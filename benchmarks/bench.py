@@ -350,6 +350,8 @@ def smtp_sink() -> Iterator[tuple[int, Callable[[], tuple[int, float, bytes]]]]:
         if sink.poll() is None:
             sink.kill()
             sink.wait()
+        sink.stdin.close()
+        sink.stdout.close()
 
 
 def send_worker(root: str, port: int, count: int) -> None:
@@ -577,7 +579,8 @@ def describe_message(raw: bytes) -> str:
     message = message_from_bytes(raw, policy=policy.default)
     kinds = [part.get_content_type() for part in message.walk() if not part.is_multipart()]
     text = message.get_body(("plain",))
-    personal = text is not None and "Reader 0" in text.get_content()
+    number = str(message["To"]).removeprefix("reader").split("@")[0]  # reader<N>@example.org
+    personal = text is not None and f"Reader {number}," in text.get_content()
     return (
         f"{message.get_content_type()} with {', '.join(kinds)}; "
         f"List-Unsubscribe {'present' if message['List-Unsubscribe'] else 'MISSING'}; "

@@ -17,11 +17,14 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 @pytest.fixture(scope="module")
 def bench() -> Iterator[ModuleType]:
+    saved = list(sys.path)
     sys.path.insert(0, str(BENCHMARKS))
     try:
         yield importlib.import_module("bench")
     finally:
-        sys.path.remove(str(BENCHMARKS))
+        sys.path[:] = saved
+        for name in ("bench", "synthetic"):
+            sys.modules.pop(name, None)
 
 
 def test_six_article_synthetic_issue_builds(bench: ModuleType, tmp_path: Path) -> None:
@@ -54,3 +57,15 @@ def test_every_warm_stage_runs(bench: ModuleType, tmp_path: Path) -> None:
 def test_generator_refuses_an_empty_issue(bench: ModuleType, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         bench.make_project(tmp_path / "project", 0)
+
+
+def test_send_part_delivers_personal_messages(bench: ModuleType, tmp_path: Path) -> None:
+    root = bench.make_project(tmp_path / "project", 1)
+    report = bench.Report(quick=True)
+    result = bench.send_benchmark(root, 5, report)
+    assert report.notes == []
+    assert result is not None and result["received"] == 5
+    assert result["first_message"] == (
+        "multipart/alternative with text/plain, text/html; List-Unsubscribe present; "
+        "first name filled in"
+    )
