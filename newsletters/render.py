@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import functools
 import re
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown
-from .errors import Problems
+from .errors import Problem, Problems
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source
 
@@ -130,17 +131,51 @@ def _date_label(day: dt.date) -> str:
     return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
+_MarkdownKey = tuple[str, str, int, str, str, str]
+_MarkdownEntry = tuple[markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
+_markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
+_markdown_lock = threading.Lock()
+MARKDOWN_CACHE_SIZE = 512
+
+
 def _markdown(
     project: Project, source: str, path: Path, line: int, problems: Problems
 ) -> markdown.Rendered:
+    """Markdown of one text, remembered for the next build in this process (preview, benchmark):
+    parsing is a third of a warm rebuild. The key holds everything the result depends on; the
+    images it checked must still exist or not as before, and its problems are reported again."""
+    clinic = project.clinic
+    content = project.content_dir
+    key = (source, str(path), line, clinic.website, clinic.images_base_url, str(content))
+    with _markdown_lock:
+        hit = _markdown_cache.get(key)
+    if hit is not None:
+        rendered, found, checked = hit
+        if all((content / ref).is_file() == exists for ref, exists in checked):
+            problems.extend(found)
+            return rendered
+    seen: list[tuple[str, bool]] = []
+
+    def image_exists(ref: str) -> bool:
+        exists = (content / ref).is_file()
+        seen.append((ref, exists))
+        return exists
+
     ctx = markdown.Context(
         path=path,
         first_line=line,
-        website=project.clinic.website,
-        image_url=lambda ref: image_url(project.clinic, ref),
-        image_exists=lambda ref: (project.content_dir / ref).is_file(),
+        website=clinic.website,
+        image_url=lambda ref: image_url(clinic, ref),
+        image_exists=image_exists,
     )
-    return markdown.render(source, ctx, problems)
+    own = Problems()
+    rendered = markdown.render(source, ctx, own)
+    problems.extend(own)
+    with _markdown_lock:
+        if len(_markdown_cache) >= MARKDOWN_CACHE_SIZE:
+            _markdown_cache.pop(next(iter(_markdown_cache)))
+        _markdown_cache[key] = (rendered, tuple(own), tuple(seen))
+    return rendered
 
 
 def _article_view(

@@ -72,3 +72,45 @@ def test_inlining_leaves_cssutils_and_requests_as_it_found_them() -> None:
     assert 'style="color:red"' in html
     assert cssutils.css.Property.__dict__["_isValidating"] is before
     assert not isinstance(sys.modules.get("requests"), inline._RequestsOnDemand)
+
+
+def sample_copy(root: Path) -> Path:
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")
+    return root
+
+
+def test_a_rebuild_in_the_same_process_is_byte_identical(tmp_path: Path) -> None:
+    from newsletters import pipeline
+
+    root = sample_copy(tmp_path / "project")
+    _, [first], _ = pipeline.build(root)
+    _, [second], _ = pipeline.build(root)  # Markdown and templates now come from memory
+    assert second.html == first.html and second.text == first.text
+    assert second.html_template == first.html_template and second.mjml == first.mjml
+
+
+def test_remembered_markdown_still_reports_and_sees_new_images(tmp_path: Path) -> None:
+    root = sample_copy(tmp_path / "project")
+    article = root / "content" / "articles" / "migraine.md"
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n![A chart](images/chart.png)\n", encoding="utf-8"
+    )
+    missing = "image 'images/chart.png' not found in content/; check the file name"
+
+    def messages() -> list[str]:
+        problems = Problems()
+        project = load_project(root, problems)
+        assert project is not None
+        issue = project.issues["2026-11"]
+        context = render.build_context(project, issue, problems)
+        html = str(context["articles"][1].body_html)
+        shown = "example/newsletter/images/chart.png" in html  # the absolute URL
+        return [p.message for p in problems] + (["chart shown"] if shown else [])
+
+    assert messages() == [missing]
+    assert messages() == [missing]  # the second time from memory: reported again
+    (root / "content" / "images" / "chart.png").write_bytes(
+        (REPO / "content" / "images" / "migraine.png").read_bytes()
+    )
+    assert messages() == ["chart shown"]
