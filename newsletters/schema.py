@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
 import types
 import typing
@@ -205,6 +206,12 @@ def field_docs(cls: type) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A schema's resolved field types: resolving them is most of a small file's load time."""
+    return typing.get_type_hints(cls)
+
+
 def load_into(cls: type[T], data: Any, path: Path, problems: Problems, line: int = 1) -> T | None:
     """Build `cls` from YAML data; add problems and return None when it cannot be built."""
     if not isinstance(data, YamlMap):
@@ -213,7 +220,7 @@ def load_into(cls: type[T], data: Any, path: Path, problems: Problems, line: int
         else:
             problems.add(path, line, "must be a set of 'name: value' lines")
         return None
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)  # type: ignore[arg-type]
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     before = len(problems.errors)
     values: dict[str, Any] = {}

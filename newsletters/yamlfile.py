@@ -36,14 +36,26 @@ class _Loader(yaml.SafeLoader):
     duplicate_keys: list[tuple[str, int]]
 
 
+# libyaml's parser when PyYAML was built with it (the PyPI wheels are), else the same as _Loader.
+_FAST_BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_FAST_BASE):  # type: ignore[valid-type,misc]
+    """The same on libyaml's parser: 3-4x faster. Only used for text that parses cleanly; a
+    mistake is re-parsed with _Loader so every message stays PyYAML's own."""
+
+    line_offset = 0
+    duplicate_keys: list[tuple[str, int]]
+
+
 # Keep dates as strings: PyYAML raises a bare ValueError on "2026-13-01" otherwise.
-_Loader.yaml_implicit_resolvers = {
+_Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
+def _construct_map(loader: _Loader | _FastLoader, node: yaml.MappingNode) -> YamlMap:
     result = YamlMap()
     result.line = node.start_mark.line + 1 + loader.line_offset
     result.key_lines = {}
@@ -58,19 +70,33 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
     return result
 
 
-def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> YamlList:
+def _construct_list(loader: _Loader | _FastLoader, node: yaml.SequenceNode) -> YamlList:
     result = YamlList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1 + loader.line_offset
     result.item_lines = [child.start_mark.line + 1 + loader.line_offset for child in node.value]
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
+for _loader_class in (_Loader, _FastLoader):
+    _loader_class.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+    _loader_class.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
 
 
 def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Any:
     """Parse YAML text; on a syntax error add a problem and return None."""
+    fast = _FastLoader(text)
+    fast.line_offset = line_offset
+    fast.duplicate_keys = []
+    try:
+        data = fast.get_single_data()
+    except yaml.YAMLError:
+        pass  # the pure-Python parser below words the problem
+    else:
+        for key, key_line in fast.duplicate_keys:
+            problems.add(path, key_line, f"'{key}' is set twice; keep one of them")
+        return data
+    finally:
+        fast.dispose()
     loader = _Loader(text)
     loader.line_offset = line_offset
     loader.duplicate_keys = []

@@ -1,6 +1,6 @@
 """Measure the preview's save-to-reload time on this machine (not a test: no timing asserts).
 
-    .venv/bin/python tests/measure_preview_latency.py [ROUNDS]
+    .venv/bin/python benchmarks/preview_latency.py [ROUNDS]
 
 Saves an article's title ROUNDS times in a temporary copy of the sample project, waits each time
 until the open page shows it, and prints what the page reported: from the file's modification

@@ -1,0 +1,56 @@
+"""`newsletter --help` stays fast: heavy libraries load only in the commands that use them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("jinja2", "mjml", "premailer", "cssutils", "lxml", "markdown_it", "requests")
+
+PROBE = """
+import json, sys
+from newsletters.__main__ import cli
+try:
+    cli.main(sys.argv[1:], prog_name="newsletter", standalone_mode=True)
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def loaded_modules(*args: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0, result.stderr
+    return {name.split(".")[0] for name in report["modules"]}
+
+
+@pytest.mark.parametrize("args", [("--help",), ("build", "--help")])
+def test_help_imports_no_heavy_library(args: tuple[str, ...]) -> None:
+    loaded = loaded_modules(*args)
+    assert "click" in loaded  # the probe really ran the command line
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_the_probe_would_see_a_heavy_import() -> None:
+    """The check above can fail: `build` itself imports them all."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; import newsletters.pipeline, newsletters.render, newsletters.inline; "
+            "newsletters.inline._import_premailer(); print(sorted(sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in ("jinja2", "premailer", "markdown_it"):
+        assert f"'{name}'" in result.stdout
