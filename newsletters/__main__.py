@@ -68,8 +68,20 @@ def cli(ctx: click.Context, project: Path) -> None:
     default=None,
     help="Where to write the output (default: dist/ in the project).",
 )
+@click.option(
+    "--screenshots",
+    is_flag=True,
+    help="Also save desktop, phone and dark-mode pictures of each email in "
+    "dist/<issue>/screenshots/ (needs Playwright and Chromium).",
+)
 @click.pass_context
-def build(ctx: click.Context, issues: tuple[str, ...], all_issues: bool, out: Path | None) -> None:
+def build(
+    ctx: click.Context,
+    issues: tuple[str, ...],
+    all_issues: bool,
+    out: Path | None,
+    screenshots: bool,
+) -> None:
     """Build an issue into dist/<issue>/: email.html, email.txt, email.mjml, meta.json.
 
     ISSUE is the issue's name, like 2026-11 (its file is content/issues/2026-11.yaml). Without
@@ -95,6 +107,8 @@ def build(ctx: click.Context, issues: tuple[str, ...], all_issues: bool, out: Pa
             f"Built {item.issue.id}: {_show(target / 'email.html')} ({size:.1f} KB) "
             f"and {_show(target / 'email.txt')}"
         )
+    if screenshots:
+        _screenshots(project, built, out_dir)
 
 
 @cli.command(name="list")
@@ -130,6 +144,20 @@ def init(directory: Path) -> None:
     click.echo(
         f"Next: edit {directory}/content/clinic.yaml, then run: newsletter -C {directory} build"
     )
+
+
+def _screenshots(project: Any, built: list[Any], out_dir: Path) -> None:
+    """The --screenshots option of `build`: one line per issue, or how to install a browser."""
+    from .screenshots import BrowserMissing, take_screenshots
+
+    for item in built:
+        try:
+            paths = take_screenshots(project, item, out_dir)
+        except BrowserMissing as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(1) from None
+        names = ", ".join(p.stem for p in paths)
+        click.echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
 
 
 def _show(path: Path) -> str:

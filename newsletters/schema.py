@@ -66,6 +66,16 @@ def hex_colour(value: str) -> str | None:
     return None
 
 
+def font_stack(value: str) -> str | None:
+    """A CSS font list; it goes into style sheets, so no characters that could end one."""
+    if re.search(r"[<>{};\\\"]", value) or not value.strip():
+        return (
+            f"'{value}' is not a list of fonts; write it like "
+            "'Helvetica Neue', Helvetica, Arial, sans-serif"
+        )
+    return None
+
+
 def slug(value: str) -> str | None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
         return f"'{value}' must be lowercase letters, digits and dashes, like chronic-pain"
