@@ -142,6 +142,7 @@ def build(
     project = load_project(root, problems)
     if project is None:
         raise NewsletterError(problems.errors)
+    problems.extend(theme_warnings(project))
     issues = (
         list(project.issues.values()) if all_issues else select_issues(project, names, problems)
     )
@@ -152,6 +153,16 @@ def build(
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
     return project, built, problems
+
+
+def theme_warnings(project: Project) -> list[Problem]:
+    """Theme colours that fail WCAG AA contrast, reported at clinic.yaml's `theme:` line."""
+    from .theme import contrast_warnings
+
+    clinic = project.clinic
+    return contrast_warnings(
+        clinic.theme, project.content_dir / "clinic.yaml", clinic.lines.get("theme")
+    )
 
 
 def write_issue(built: BuiltIssue, out_dir: Path) -> Path:

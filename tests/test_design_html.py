@@ -234,8 +234,10 @@ def test_digest_shows_other_articles_as_cards_that_name_their_article(
     assert len(cards) == 4
     for card in cards:
         title = card.xpath(".//h3")[0].text_content().strip()
-        links = [a.text_content().strip() for a in card.xpath(".//a")]
-        assert f"Read more: {title}" in links
+        links = {a.text_content().strip(): a.get("href") for a in card.xpath(".//a")}
+        assert links[f"Read more: {title}"].startswith(
+            "https://www.ketamineclinicwtx.example/blog/"
+        )
         assert card.xpath(".//img"), "every sample card has an image"
         assert "mj-column-per-50" in card.get("class")
 
@@ -346,3 +348,37 @@ def test_a_font_that_could_break_the_style_sheet_is_refused(tmp_path: Path) -> N
     (problem,) = caught.value.problems
     assert problem.path == clinic
     assert "is not a list of fonts" in problem.message
+
+
+def test_default_theme_passes_wcag_aa_contrast() -> None:
+    from newsletters.model import Theme
+    from newsletters.theme import contrast_warnings
+
+    assert contrast_warnings(Theme(), Path("clinic.yaml"), 1) == []
+
+
+def test_contrast_ratio_matches_wcag() -> None:
+    from newsletters.theme import contrast
+
+    assert round(contrast("#000000", "#FFFFFF"), 1) == 21.0
+    assert round(contrast("#767676", "#FFFFFF"), 2) == 4.54  # the classic AA-passing grey
+    assert contrast("#FFFFFF", "#FFFFFF") == 1.0
+
+
+def test_a_pale_brand_colour_is_reported_at_the_theme_line(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    clinic = tmp_path / "content" / "clinic.yaml"
+    text = clinic.read_text().replace('accent: "#2E7D6B"', 'accent: "#F5A623"')
+    clinic.write_text(text)
+    theme_line = text.splitlines().index("theme:") + 1
+    _, built, problems = build(tmp_path, ["2026-11"])
+    assert built  # a warning, not an error: the build goes on
+    messages = [(w.path, w.line, w.message) for w in problems.warnings]
+    assert (
+        clinic,
+        theme_line,
+        "theme: accent_text (#FFFFFF) on accent (#F5A623) has a contrast of 2.0:1, below the "
+        "4.5:1 that readers with low vision need; make one of them darker or lighter",
+    ) in messages
+    assert all("accent" in m for _, _, m in messages)
