@@ -382,3 +382,16 @@ def test_a_pale_brand_colour_is_reported_at_the_theme_line(tmp_path: Path) -> No
         "4.5:1 that readers with low vision need; make one of them darker or lighter",
     ) in messages
     assert all("accent" in m for _, _, m in messages)
+
+
+def test_each_article_is_marked_for_exports_per_article_links(
+    built: dict[str, BuiltIssue], layout: str
+) -> None:
+    """`newsletter export` tags links inside <!-- nl-article:slug --> blocks with the slug."""
+    issue = built[layout]
+    blocks = re.findall(
+        r"<!-- nl-article:([a-z0-9-]+) -->(.*?)<!-- /nl-article -->", issue.html_template, re.S
+    )
+    shown = list(issue.issue.article_slugs) if layout == "digest" else [issue.issue.meta.featured]
+    assert [slug for slug, _ in blocks] == shown
+    assert all('href="https://' in body for _, body in blocks)
