@@ -8,6 +8,7 @@ axe.min.js), so no npm step is needed.
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -203,3 +204,20 @@ def test_no_request_leaves_the_machine(browser: Any, built: dict[str, BuiltIssue
     )
     page.close()
     assert failed == ["https://example.com/tracker.gif"]
+
+
+def test_a_logo_without_dark_version_gets_a_light_backing_in_dark_mode(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = tmp_path_factory.mktemp("no-dark-logo")
+    shutil.copytree(ROOT / "content", project / "content")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    clinic = project / "content" / "clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("  dark_src: images/logo-dark.png\n", ""))
+    _, (issue,), _ = build(project, ["2026-11"])
+    page = show(browser, issue, 600, dark=True)
+    logo = page.query_selector("img[src$='/logo.png']")
+    assert logo is not None and logo.bounding_box()["height"] > 0
+    backing = logo.evaluate("i => getComputedStyle(i.closest('table')).backgroundColor")
+    page.close()
+    assert backing == "rgb(255, 255, 255)"
