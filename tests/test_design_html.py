@@ -395,3 +395,19 @@ def test_each_article_is_marked_for_exports_per_article_links(
     shown = list(issue.issue.article_slugs) if layout == "digest" else [issue.issue.meta.featured]
     assert [slug for slug, _ in blocks] == shown
     assert all('href="https://' in body for _, body in blocks)
+
+
+@pytest.mark.parametrize(
+    ("fonts", "accepted"),
+    [
+        ("Georgia, 'Times New Roman', serif", True),
+        ("Brand, system-ui", True),
+        ("Arial", False),
+        ("'Open Sans'", False),
+        ("Arial; } body { display: none", False),
+    ],
+)
+def test_fonts_must_end_in_a_system_fallback(fonts: str, accepted: bool) -> None:
+    from newsletters.schema import font_stack
+
+    assert (font_stack(fonts) is None) is accepted
