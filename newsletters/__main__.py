@@ -111,6 +111,20 @@ def build(
         _screenshots(project, built, out_dir)
 
 
+def _screenshots(project: Any, built: list[Any], out_dir: Path) -> None:
+    """The --screenshots option of `build`: one line per issue, or how to install a browser."""
+    from .screenshots import BrowserMissing, take_screenshots
+
+    for item in built:
+        try:
+            paths = take_screenshots(project, item, out_dir)
+        except BrowserMissing as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(1) from None
+        names = ", ".join(p.stem for p in paths)
+        click.echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
+
+
 @cli.command(name="list")
 @click.pass_context
 def list_command(ctx: click.Context) -> None:
@@ -144,20 +158,6 @@ def init(directory: Path) -> None:
     click.echo(
         f"Next: edit {directory}/content/clinic.yaml, then run: newsletter -C {directory} build"
     )
-
-
-def _screenshots(project: Any, built: list[Any], out_dir: Path) -> None:
-    """The --screenshots option of `build`: one line per issue, or how to install a browser."""
-    from .screenshots import BrowserMissing, take_screenshots
-
-    for item in built:
-        try:
-            paths = take_screenshots(project, item, out_dir)
-        except BrowserMissing as exc:
-            click.echo(f"error: {exc}", err=True)
-            raise SystemExit(1) from None
-        names = ", ".join(p.stem for p in paths)
-        click.echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
 
 
 def _show(path: Path) -> str:

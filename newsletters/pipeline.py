@@ -142,7 +142,6 @@ def build(
     project = load_project(root, problems)
     if project is None:
         raise NewsletterError(problems.errors)
-    problems.extend(theme_warnings(project))
     issues = (
         list(project.issues.values()) if all_issues else select_issues(project, names, problems)
     )
@@ -152,6 +151,7 @@ def build(
         )
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
+    problems.extend(theme_warnings(project))
     return project, built, problems
 
 
