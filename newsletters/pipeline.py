@@ -151,18 +151,17 @@ def build(
         )
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
-    problems.extend(theme_warnings(project))
+    add_theme_warnings(project, problems)
     return project, built, problems
 
 
-def theme_warnings(project: Project) -> list[Problem]:
+def add_theme_warnings(project: Project, problems: Problems) -> None:
     """Theme colours that fail WCAG AA contrast, reported at clinic.yaml's `theme:` line."""
     from .theme import contrast_warnings
 
     clinic = project.clinic
-    return contrast_warnings(
-        clinic.theme, project.content_dir / "clinic.yaml", clinic.lines.get("theme")
-    )
+    path = project.content_dir / "clinic.yaml"
+    problems.extend(contrast_warnings(clinic.theme, path, clinic.lines.get("theme")))
 
 
 def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
