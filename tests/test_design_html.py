@@ -303,7 +303,7 @@ def test_spotlight_has_checklist_callout_and_numbered_citations(
         "Mayo Clinic: Migraine, symptoms and causes",
     ]
     text = built["spotlight"].text
-    assert "[x] Nausea or vomiting" in text
+    assert "- Nausea or vomiting" in text
     assert "IS IT CHRONIC?" in text
     assert "[2] Mayo Clinic: Migraine, symptoms and causes" in text
 
