@@ -8,6 +8,7 @@ axe.min.js), so no npm step is needed.
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from collections.abc import Iterator
 from importlib import resources
@@ -22,7 +23,18 @@ from newsletters.screenshots import BrowserMissing, launch, open_email
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = {"digest": "2026-11", "spotlight": "2026-12"}
+
+
+def sample_issues() -> dict[str, str]:
+    """The sample project's issue for each layout (layout -> issue name), read from content/."""
+    found = {}
+    for path in sorted((ROOT / "content" / "issues").glob("*.yaml")):
+        match = re.search(r"^layout:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+        found[match.group(1) if match else "digest"] = path.stem
+    return found
+
+
+SAMPLES = sample_issues()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -214,7 +226,7 @@ def test_a_logo_without_dark_version_gets_a_light_backing_in_dark_mode(
     shutil.copytree(ROOT / "templates", project / "templates")
     clinic = project / "content" / "clinic.yaml"
     clinic.write_text(clinic.read_text().replace("  dark_src: images/logo-dark.png\n", ""))
-    _, (issue,), _ = build(project, ["2026-11"])
+    _, (issue,), _ = build(project, [SAMPLES["digest"]])
     page = show(browser, issue, 600, dark=True)
     logo = page.query_selector("img[src$='/logo.png']")
     assert logo is not None and logo.bounding_box()["height"] > 0

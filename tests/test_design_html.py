@@ -17,7 +17,18 @@ import pytest
 from newsletters.pipeline import BuiltIssue, build
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = {"digest": "2026-11", "spotlight": "2026-12"}
+
+
+def sample_issues() -> dict[str, str]:
+    """The sample project's issue for each layout (layout -> issue name), read from content/."""
+    found = {}
+    for path in sorted((ROOT / "content" / "issues").glob("*.yaml")):
+        match = re.search(r"^layout:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+        found[match.group(1) if match else "digest"] = path.stem
+    return found
+
+
+SAMPLES = sample_issues()
 MAX_SAMPLE_BYTES = 60 * 1024
 LINK_SCHEMES = ("https://", "tel:", "mailto:")
 
@@ -331,7 +342,7 @@ def test_a_rebrand_needs_only_clinic_yaml(tmp_path: Path) -> None:
             "  button_radius: 24\n",
         )
     )
-    _, (issue,), _ = build(tmp_path, ["2026-11"])
+    _, (issue,), _ = build(tmp_path, [SAMPLES["digest"]])
     assert "#7A1F5C" in issue.html and "#1F5F8B" not in issue.html.upper()
     assert "#8A4B08" in issue.html and "#2E7D6B" not in issue.html.upper()
     assert "#FAF5EF" in issue.html
@@ -349,7 +360,7 @@ def test_a_font_that_could_break_the_style_sheet_is_refused(tmp_path: Path) -> N
     clinic = tmp_path / "content" / "clinic.yaml"
     clinic.write_text(clinic.read_text() + "  font_family: 'Arial; } body { display: none'\n")
     with pytest.raises(NewsletterError) as caught:
-        build(tmp_path, ["2026-11"])
+        build(tmp_path, [SAMPLES["digest"]])
     (problem,) = caught.value.problems
     assert problem.path == clinic
     assert "is not a list of fonts" in problem.message
@@ -377,7 +388,7 @@ def test_a_pale_brand_colour_is_reported_at_the_theme_line(tmp_path: Path) -> No
     text = clinic.read_text().replace('accent: "#2E7D6B"', 'accent: "#F5A623"')
     clinic.write_text(text)
     theme_line = text.splitlines().index("theme:") + 1
-    _, built, problems = build(tmp_path, ["2026-11"])
+    _, built, problems = build(tmp_path, [SAMPLES["digest"]])
     assert built  # a warning, not an error: the build goes on
     messages = [(w.path, w.line, w.message) for w in problems.warnings]
     assert (
