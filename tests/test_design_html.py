@@ -427,3 +427,37 @@ def test_fonts_must_end_in_a_system_fallback(fonts: str, accepted: bool) -> None
     from newsletters.schema import font_stack
 
     assert (font_stack(fonts) is None) is accepted
+
+
+def test_text_colour_always_comes_with_a_background(doc: lxml.html.HtmlElement) -> None:
+    """Clients that recolour for dark mode treat text and background as a pair: every coloured
+    element sits on a section or panel that sets its own background (not just the body)."""
+    coloured = [e for e in doc.xpath("//body//*[@style]") if "color" in style_of(e)]
+    assert coloured
+    for element in coloured:
+        backed = [
+            node
+            for node in [element, *element.iterancestors()]
+            if node.tag not in ("body", "html")
+            and "nl-body" not in (node.get("class") or "")
+            and (node.get("bgcolor") or {"background", "background-color"} & set(style_of(node)))
+        ]
+        assert backed, lxml.html.tostring(element)[:200]
+
+
+def test_no_css_background_images_for_outlook(html: str) -> None:
+    assert "background-image" not in html
+    assert "url(" not in html
+
+
+def test_help_does_not_import_the_browser() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom newsletters.__main__ import cli\n"
+        "assert CliRunner().invoke(cli, ['build', '--help']).exit_code == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('playwright', 'mjml')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
