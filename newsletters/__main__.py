@@ -100,6 +100,12 @@ def cli(ctx: click.Context, project: Path) -> None:
     is_flag=True,
     help="Write nothing and exit 1 when the checks find an error or a warning.",
 )
+@click.option(
+    "--screenshots",
+    is_flag=True,
+    help="Also save desktop, phone and dark-mode pictures of each email in "
+    "dist/<issue>/screenshots/ (needs Playwright and Chromium).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -107,6 +113,7 @@ def build(
     all_issues: bool,
     out: Path | None,
     strict: bool,
+    screenshots: bool,
 ) -> None:
     """Build an issue into dist/<issue>/: email.html, email.txt, email.mjml, meta.json.
 
@@ -150,6 +157,22 @@ def build(
             "(see 'newsletter lint').",
             err=True,
         )
+    if screenshots:
+        _screenshots(project, built, out_dir)
+
+
+def _screenshots(project: Any, built: list[Any], out_dir: Path) -> None:
+    """The --screenshots option of `build`: one line per issue, or how to install a browser."""
+    from .screenshots import BrowserMissing, take_screenshots
+
+    for item in built:
+        try:
+            paths = take_screenshots(project, item, out_dir)
+        except BrowserMissing as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(1) from None
+        names = ", ".join(p.stem for p in paths)
+        click.echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
 
 
 # ---------------------------------------------------------------- newsletter lint (issue 5)

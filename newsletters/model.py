@@ -11,7 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import email_address, hex_colour, https_url, image_ref, link_url, slug, spec
+from .schema import (
+    email_address,
+    font_stack,
+    hex_colour,
+    https_url,
+    image_ref,
+    link_url,
+    slug,
+    spec,
+)
 
 
 @dataclass(frozen=True)
@@ -74,30 +83,58 @@ class Condition:
 
 @dataclass(frozen=True)
 class Theme:
-    """Colours, fonts and shapes of every email. Change these to re-brand; templates follow."""
+    """Colours, fonts and shapes of every email. Change these to re-brand; templates follow.
 
-    primary: str = spec("Main brand colour: header band, buttons.", hex_colour, default="#1F5F8B")
-    accent: str = spec("Second brand colour: call-to-action band.", hex_colour, default="#2E7D6B")
+    The defaults pass WCAG AA contrast in light and dark mode; after changing a colour, build
+    with --screenshots and check the text stays easy to read.
+    """
+
+    primary: str = spec(
+        "Main brand colour: the top edge and buttons.", hex_colour, default="#1F5F8B"
+    )
+    accent: str = spec(
+        "Second brand colour: the call-to-action band and the small labels above titles.",
+        hex_colour,
+        default="#2E7D6B",
+    )
+    accent_text: str = spec(
+        "Text on the accent band (and the band's button colour).", hex_colour, default="#FFFFFF"
+    )
     text: str = spec("Body text colour.", hex_colour, default="#1F2933")
-    muted: str = spec("Secondary text: dates, footer.", hex_colour, default="#4A5561")
+    heading: str = spec("Headline colour.", hex_colour, default="#17324D")
+    muted: str = spec("Secondary text: dates, sources, footer.", hex_colour, default="#4A5561")
     background: str = spec("Colour around the email.", hex_colour, default="#EEF2F5")
     surface: str = spec("Colour behind the content.", hex_colour, default="#FFFFFF")
+    panel: str = spec(
+        "Colour behind cards, checklists and callouts.", hex_colour, default="#F2F6F9"
+    )
+    border: str = spec("Lines between parts and around panels.", hex_colour, default="#D5DDE3")
     link: str = spec("Link colour.", hex_colour, default="#1F5F8B")
     button_text: str = spec("Text on buttons.", hex_colour, default="#FFFFFF")
-    dark_text: str = spec("Body text in dark mode.", hex_colour, default="#E6EDF3")
+    dark_text: str = spec("Body text and headlines in dark mode.", hex_colour, default="#E6EDF3")
+    dark_muted: str = spec("Secondary text in dark mode.", hex_colour, default="#A8B3BF")
+    dark_accent: str = spec(
+        "Small labels above titles in dark mode.", hex_colour, default="#5FC4AC"
+    )
     dark_background: str = spec(
         "Colour around the email in dark mode.", hex_colour, default="#0D1117"
     )
     dark_surface: str = spec(
         "Colour behind the content in dark mode.", hex_colour, default="#161B22"
     )
+    dark_panel: str = spec(
+        "Colour behind cards, checklists and callouts in dark mode.", hex_colour, default="#1E2631"
+    )
+    dark_border: str = spec("Lines and panel edges in dark mode.", hex_colour, default="#30363D")
     dark_link: str = spec("Link colour in dark mode.", hex_colour, default="#8CC8F0")
     font_family: str = spec(
         "Body font, always ending in a system fallback.",
+        font_stack,
         default="'Helvetica Neue', Helvetica, Arial, sans-serif",
     )
     heading_font_family: str = spec(
         "Heading font, always ending in a system fallback.",
+        font_stack,
         default="Georgia, 'Times New Roman', serif",
     )
     web_font_url: str | None = spec(
@@ -108,6 +145,9 @@ class Theme:
     )
     font_size: int = spec("Body text size in pixels (16 or more for readability).", default=17)
     button_radius: int = spec("Roundness of button corners in pixels.", default=6)
+    corner_radius: int = spec(
+        "Roundness of images, cards and callouts in pixels (0 for square).", default=8
+    )
     spacing: int = spec("Space around content blocks in pixels.", default=24)
 
 

@@ -142,7 +142,17 @@ def build(
         raise NewsletterError(problems.errors)
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
+    add_theme_warnings(project, problems)
     return project, built, problems
+
+
+def add_theme_warnings(project: Project, problems: Problems) -> None:
+    """Theme colours that fail WCAG AA contrast, reported at clinic.yaml's `theme:` line."""
+    from .theme import contrast_warnings
+
+    clinic = project.clinic
+    path = project.content_dir / "clinic.yaml"
+    problems.extend(contrast_warnings(clinic.theme, path, clinic.lines.get("theme")))
 
 
 def write_issue(built: BuiltIssue, out_dir: Path) -> Path:

@@ -67,6 +67,33 @@ def hex_colour(value: str) -> str | None:
     return None
 
 
+GENERIC_FONTS = (
+    "serif",
+    "sans-serif",
+    "monospace",
+    "cursive",
+    "system-ui",
+    "ui-serif",
+    "ui-sans-serif",
+    "ui-monospace",
+    "ui-rounded",
+)
+
+
+def font_stack(value: str) -> str | None:
+    """A CSS font list ending in a generic family; it goes into style sheets, so no characters
+    that could end one."""
+    example = "'Helvetica Neue', Helvetica, Arial, sans-serif"
+    if re.search(r"[<>{};\\\"]", value) or not value.strip():
+        return f"'{value}' is not a list of fonts; write it like {example}"
+    last = value.split(",")[-1].strip().strip("'").lower()
+    if last not in GENERIC_FONTS:
+        return (
+            f"'{value}' must end with a font every device has (serif or sans-serif), like {example}"
+        )
+    return None
+
+
 def slug(value: str) -> str | None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
         return f"'{value}' must be lowercase letters, digits and dashes, like chronic-pain"

@@ -63,7 +63,13 @@ def links_of(path: Path) -> list[str]:
 def test_folder_layout(archive_dir: Path) -> None:
     names = sorted(str(p.relative_to(archive_dir)) for p in archive_dir.rglob("*") if p.is_file())
     pages = [n for n in names if not n.startswith("images/")]
-    assert pages == ["2026-11/index.html", "2026-12/index.html", "feed.xml", "index.html"]
+    assert pages == [
+        "2026-10/index.html",
+        "2026-11/index.html",
+        "2026-12/index.html",
+        "feed.xml",
+        "index.html",
+    ]
     assert "images/logo.png" in names and "images/migraine.png" in names
 
 
@@ -115,8 +121,9 @@ def test_feed_parses_with_absolute_links(archive_dir: Path) -> None:
     assert [e.findtext(f"{ATOM}title") for e in entries] == [
         "Winter & pain: what to know",
         "When does pain become chronic?",
+        "Migraine: more than a bad headache",
     ]
-    for entry, issue in zip(entries, ("2026-12", "2026-11"), strict=True):
+    for entry, issue in zip(entries, ("2026-12", "2026-11", "2026-10"), strict=True):
         link = entry.find(f"{ATOM}link")
         assert link is not None and link.get("href") == f"{BASE}{issue}/"
         assert entry.findtext(f"{ATOM}id") == f"{BASE}{issue}/"

@@ -152,12 +152,12 @@ def test_width_toggle_changes_the_frame(page: Page, server: PreviewServer) -> No
 def test_dark_toggle_applies_the_emails_dark_mode_rules(page: Page, server: PreviewServer) -> None:
     open_issue(page, server)
     title = page.frame_locator("#email-frame").locator("h1.nl-title")
-    expect(title).to_have_css("color", "rgb(31, 41, 51)")  # theme.text
+    expect(title).to_have_css("color", "rgb(23, 50, 77)")  # theme.heading
     page.click("[data-scheme=dark]")
     expect(page.locator("#email-frame")).to_have_attribute("data-scheme", "dark")
     expect(title).to_have_css("color", "rgb(230, 237, 243)")  # theme.dark_text
     page.click("[data-scheme=light]")
-    expect(title).to_have_css("color", "rgb(31, 41, 51)")
+    expect(title).to_have_css("color", "rgb(23, 50, 77)")
 
 
 def test_text_tab_shows_the_plain_text(page: Page, server: PreviewServer) -> None:

@@ -104,7 +104,7 @@ def table_role(ctx: Context) -> Iterator[Hit]:
     as data. Fix: add `role="presentation"` (tables with `<th>` are data tables and exempt)."""
     for table in ctx.doc.tables:
         if not table.data and table.role != "presentation":
-            path, line = _where(ctx, "<table")
+            path, line = _where(ctx, *_phrases(table.text), "<table")
             yield Hit(
                 'this layout table has no role="presentation"; screen readers announce its rows '
                 "and columns: add the attribute",
@@ -112,6 +112,12 @@ def table_role(ctx: Context) -> Iterator[Hit]:
                 line,
                 table.element,
             )
+
+
+def _phrases(text: str) -> list[str]:
+    """Runs of words from an element's text, longest first, to find where a template wrote it."""
+    words = text.split()
+    return [" ".join(words[:n]) for n in range(min(len(words), 4), 0, -1)]
 
 
 @rule("a11y/heading-h1", "error", "Exactly one h1.")

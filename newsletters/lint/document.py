@@ -59,6 +59,7 @@ class Table:
     role: str | None
     data: bool  # has <th> or <caption>: a real table, not layout
     element: str
+    text: str = ""  # its first words, to find the template that wrote it
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def _walk(el: etree._Element, state: _State, doc: Document) -> None:
         )
     elif tag == "table":
         data = el.find(".//th") is not None or el.find("caption") is not None
-        doc.tables.append(Table(el.get("role"), data, describe(el)))
+        words = " ".join(_all_text(el).split())[:40]
+        doc.tables.append(Table(el.get("role"), data, describe(el), words))
     elif tag in _HEADING_SIZES:
         text = " ".join(_all_text(el).split())
         doc.headings.append(Heading(int(tag[1]), text, describe(el)))

@@ -1,0 +1,128 @@
+"""Screenshots of a built email in a real browser: desktop, phone and dark mode.
+
+A person (or a test) looks at these before sending. The browser never reaches the network:
+requests for the clinic's published images are answered from content/, everything else is
+refused, so a screenshot shows what a reader sees when the images are online and never
+depends on the internet. Playwright is imported only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .write import write_atomic
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route
+
+    from .model import Project
+    from .pipeline import BuiltIssue
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+INSTALL_HINT = (
+    "screenshots need Playwright and Chromium: run `pip install playwright` and "
+    "`apt-get install chromium` (or `playwright install chromium`), then try again"
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """One way a reader sees the email: a window width and a colour scheme."""
+
+    name: str
+    width: int
+    dark: bool = False
+
+
+VIEWS = (View("desktop", 800), View("phone", 375), View("dark", 375, dark=True))
+
+
+class BrowserMissing(Exception):
+    """Playwright or Chromium is not installed; the message says how to install them."""
+
+    def __init__(self) -> None:
+        super().__init__(INSTALL_HINT)
+
+
+@contextmanager
+def launch() -> Iterator[Browser]:
+    """Headless Chromium: Debian's when installed, else the one Playwright downloaded."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        raise BrowserMissing() from None
+    with sync_playwright() as playwright:
+        executable = str(CHROMIUM) if CHROMIUM.is_file() else None
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=list(LAUNCH_ARGS))
+        except Error:
+            raise BrowserMissing() from None
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_email(
+    browser: Browser,
+    html: str,
+    images_base_url: str,
+    content_dir: Path,
+    width: int,
+    dark: bool = False,
+) -> Page:
+    """A page showing `html` at `width` pixels, images served from content/, no network."""
+    base = images_base_url.rstrip("/") + "/"
+    root = content_dir.resolve()
+
+    def serve(route: Route) -> None:
+        url = route.request.url.split("#", 1)[0].split("?", 1)[0]
+        if not url.startswith(base):
+            route.abort()
+            return
+        path = (root / url[len(base) :]).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            route.fulfill(path=str(path))
+        else:
+            route.fulfill(status=404, body="")
+
+    page = browser.new_page(
+        viewport={"width": width, "height": 800},
+        color_scheme="dark" if dark else "light",
+    )
+    page.route("**/*", serve)
+    page.set_content(html, wait_until="load")
+    return page
+
+
+def take_screenshots(project: Project, built: BuiltIssue, out_dir: Path) -> list[Path]:
+    """Write dist/<issue>/screenshots/{desktop,phone,dark}.png; return their paths."""
+    target = out_dir / built.issue.id / "screenshots"
+    written = []
+    with launch() as browser:
+        for view in VIEWS:
+            page = open_email(
+                browser,
+                built.html,
+                project.clinic.images_base_url,
+                project.content_dir,
+                view.width,
+                view.dark,
+            )
+            png = page.screenshot(full_page=True)
+            page.close()
+            path = target / f"{view.name}.png"
+            write_atomic(path, png)
+            written.append(path)
+    return written
