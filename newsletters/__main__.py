@@ -189,6 +189,7 @@ def send_command(
             return
         prepared = run.prepare(root, issue)
         if to:
+            run.check_test_addresses(to)
             transport = run.transport_from_env()
             try:
                 results = run.test_send(prepared, to, transport)

@@ -256,6 +256,13 @@ def deliver(
 # ---------------------------------------------------------------- test sends
 
 
+def check_test_addresses(addresses: Iterable[str]) -> None:
+    """Refuse a mistyped --to before anything connects."""
+    bad = [f"--to {a}: {problem}" for a in addresses if (problem := address_problem(a))]
+    if bad:
+        raise NewsletterError([Problem(None, None, b) for b in bad])
+
+
 def test_send(
     prepared: Prepared,
     addresses: Iterable[str],
@@ -269,9 +276,7 @@ def test_send(
     mail programs would hide the second test of the day as a duplicate of the first.
     """
     addresses = list(addresses)
-    bad = [f"--to {a}: {problem}" for a in addresses if (problem := address_problem(a))]
-    if bad:
-        raise NewsletterError(bad[0] if len(bad) == 1 else [Problem(None, None, b) for b in bad])
+    check_test_addresses(addresses)
     env = os.environ if env is None else env
     settings = prepared.project.clinic.send
     template = prepared.template(settings.test_subject_prefix)
