@@ -162,12 +162,16 @@ def test_list_send_delivers_one_complete_message_per_reader(
     server: tuple[Controller, Recorder], project: Path, subscribers: Path
 ) -> None:
     controller, recorder = server
-    result = invoke(project, smtp_env(controller), "--list", str(subscribers), "--confirm",
-                    "--rate", "1000")  # fmt: skip
+    result = invoke(
+        project, smtp_env(controller), "--list", str(subscribers), "--confirm", "--rate", "1000"
+    )
     assert result.exit_code == 0, result.output
     assert "Sent 3, failed 0" in result.output
     assert sorted(r.recipients[0] for r in recorder.received) == [
-        "ana@example.com", "carl@example.com", "dora@example.com"]  # fmt: skip
+        "ana@example.com",
+        "carl@example.com",
+        "dora@example.com",
+    ]
     for got in recorder.received:
         address = got.recipients[0]
         assert got.sender == SENDER and got.recipients == [address]
@@ -184,8 +188,10 @@ def test_list_send_delivers_one_complete_message_per_reader(
         assert (
             msg["List-Id"] == "Ketamine Clinic of West Texas <newsletter.ketamineclinicwtx.example>"
         )
-        url = ("https://www.ketamineclinicwtx.example/newsletter/unsubscribe?token="
-               + unsubscribe_token(SECRET, address))  # fmt: skip
+        url = (
+            "https://www.ketamineclinicwtx.example/newsletter/unsubscribe?token="
+            + unsubscribe_token(SECRET, address)
+        )
         assert msg["List-Unsubscribe"] == f"<{url}>"
         assert b"List-Unsubscribe: <https://" in got.data  # not RFC-2047 encoded
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -203,7 +209,10 @@ def test_list_send_delivers_one_complete_message_per_reader(
         assert "https://www.ketamineclinicwtx.example/newsletter/2026-11/" in html
     # The journal has them all as sent; a second run sends nobody again.
     assert journal_states(project) == {
-        "ana@example.com": "sent", "carl@example.com": "sent", "dora@example.com": "sent"}  # fmt: skip
+        "ana@example.com": "sent",
+        "carl@example.com": "sent",
+        "dora@example.com": "sent",
+    }
     again = invoke(project, smtp_env(controller), "--list", str(subscribers), "--confirm")
     assert again.exit_code == 0, again.output
     assert "already sent (journal): 3" in again.output and "Nothing to send." in again.output
@@ -226,8 +235,11 @@ def test_dry_run_writes_outbox_and_reports_every_skipped_row(
     assert recorder.received == []
     outbox = project / "dist" / "2026-11" / "outbox"
     names = sorted(p.name for p in outbox.iterdir())
-    assert names == ["000002-ana@example.com.eml", "000004-carl@example.com.eml",
-                     "000007-dora@example.com.eml"]  # fmt: skip
+    assert names == [
+        "000002-ana@example.com.eml",
+        "000004-carl@example.com.eml",
+        "000007-dora@example.com.eml",
+    ]
     msg = email.message_from_bytes((outbox / names[0]).read_bytes(), policy=email.policy.default)
     assert msg["To"] == "ana@example.com"
     assert not (project / "dist" / "2026-11" / "send-journal.sqlite").exists()
@@ -237,8 +249,9 @@ def test_suppressed_and_duplicate_addresses_are_sent_once_or_never(
     server: tuple[Controller, Recorder], project: Path, subscribers: Path
 ) -> None:
     controller, recorder = server
-    result = invoke(project, smtp_env(controller), "--list", str(subscribers), "--confirm",
-                    "--rate", "1000")  # fmt: skip
+    result = invoke(
+        project, smtp_env(controller), "--list", str(subscribers), "--confirm", "--rate", "1000"
+    )
     assert result.exit_code == 0, result.output
     assert recorder.count("ana@example.com") == 1
     assert recorder.count("ANA@example.com") == 0
@@ -251,8 +264,9 @@ def test_permanent_refusal_is_recorded_as_failed(
 ) -> None:
     controller, recorder = server
     recorder.refuse["carl@example.com"] = "550 5.1.1 mailbox unavailable"
-    result = invoke(project, smtp_env(controller), "--list", str(subscribers), "--confirm",
-                    "--rate", "1000")  # fmt: skip
+    result = invoke(
+        project, smtp_env(controller), "--list", str(subscribers), "--confirm", "--rate", "1000"
+    )
     assert result.exit_code == 1
     assert "Sent 2, failed 1" in result.output
     assert "failed: carl@example.com (line 4): message: 550 5.1.1 mailbox unavailable" in (
@@ -301,10 +315,22 @@ def test_send_killed_with_sigkill_resumes_without_losing_or_repeating(
     subscribers.write_text("email\n" + "\n".join(addresses) + "\n", encoding="utf-8")
     recorder.hang_after = 3  # accept three, then hold the fourth until the sender is dead
     env = {**os.environ, **smtp_env(controller)}
-    command = [sys.executable, "-m", "newsletters", "-C", str(project), "send",
-               "--list", str(subscribers), "--confirm", "--rate", "1000"]  # fmt: skip
-    with subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "newsletters",
+        "-C",
+        str(project),
+        "send",
+        "--list",
+        str(subscribers),
+        "--confirm",
+        "--rate",
+        "1000",
+    ]
+    with subprocess.Popen(
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
         try:
             hung = recorder.hung.wait(timeout=60)
             process.send_signal(signal.SIGKILL)
@@ -319,8 +345,9 @@ def test_send_killed_with_sigkill_resumes_without_losing_or_repeating(
     assert {states[a] for a in addresses[4:]} == {"pending"}
 
     # Resumed: everyone else exactly once; the unknown one reported, not sent.
-    resumed = invoke(project, smtp_env(controller), "--list", str(subscribers), "--confirm",
-                     "--rate", "1000")  # fmt: skip
+    resumed = invoke(
+        project, smtp_env(controller), "--list", str(subscribers), "--confirm", "--rate", "1000"
+    )
     assert resumed.exit_code == 0, resumed.output
     assert "Sent 4, failed 0" in resumed.output
     assert "unknown: 1" in resumed.output and addresses[3] in resumed.output
@@ -329,8 +356,16 @@ def test_send_killed_with_sigkill_resumes_without_losing_or_repeating(
     assert f"unknown: {addresses[3]}" in status.output
 
     # Asked for: the unknown one is sent; still exactly once per reader.
-    retried = invoke(project, smtp_env(controller), "--list", str(subscribers), "--confirm",
-                     "--rate", "1000", "--retry-unknown")  # fmt: skip
+    retried = invoke(
+        project,
+        smtp_env(controller),
+        "--list",
+        str(subscribers),
+        "--confirm",
+        "--rate",
+        "1000",
+        "--retry-unknown",
+    )
     assert retried.exit_code == 0, retried.output
     assert "Sent 1, failed 0" in retried.output
     assert [recorder.count(a) for a in addresses] == [1] * 8
@@ -378,7 +413,10 @@ def test_test_send_marks_the_subject_and_uses_sample_values(
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     assert "Sent: test of 2026-11 to me@example.com: 250 OK queued" in first.output
     assert [r.recipients for r in recorder.received] == [
-        ["me@example.com"], ["boss@example.com"], ["me@example.com"]]  # fmt: skip
+        ["me@example.com"],
+        ["boss@example.com"],
+        ["me@example.com"],
+    ]
     messages = [r.message for r in recorder.received]
     assert all(m["Subject"] == "[TEST] " + SUBJECT for m in messages)
     assert "Hello Sam," in messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -400,16 +438,24 @@ def test_test_send_refuses_a_bad_address(project: Path) -> None:
     ("env", "message"),
     [
         ({}, "NEWSLETTER_SMTP_HOST is not set"),
-        ({"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_SECURITY": "none"},
-         "NEWSLETTER_SMTP_SECURITY=none sends passwords and emails unencrypted"),
-        ({"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_SECURITY": "ssl"},
-         "NEWSLETTER_SMTP_SECURITY must be one of starttls, tls or none"),
-        ({"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_PORT": "x"},
-         "NEWSLETTER_SMTP_PORT must be a port number"),
-        ({"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_USER": "u"},
-         "NEWSLETTER_SMTP_PASSWORD is not set"),
+        (
+            {"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_SECURITY": "none"},
+            "NEWSLETTER_SMTP_SECURITY=none sends passwords and emails unencrypted",
+        ),
+        (
+            {"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_SECURITY": "ssl"},
+            "NEWSLETTER_SMTP_SECURITY must be one of starttls, tls or none",
+        ),
+        (
+            {"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_PORT": "x"},
+            "NEWSLETTER_SMTP_PORT must be a port number",
+        ),
+        (
+            {"NEWSLETTER_SMTP_HOST": "smtp.example.com", "NEWSLETTER_SMTP_USER": "u"},
+            "NEWSLETTER_SMTP_PASSWORD is not set",
+        ),
     ],
-)  # fmt: skip
+)
 def test_smtp_settings_errors_name_the_variable(
     project: Path, env: dict[str, str], message: str
 ) -> None:
@@ -435,8 +481,13 @@ def test_the_password_never_appears_in_output_journal_or_outbox(
         return AuthResult(success=ok, handled=False)  # handled=False: answer 535
 
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(),
-                            authenticator=check, auth_require_tls=False)  # fmt: skip
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=check,
+        auth_require_tls=False,
+    )
     controller.start()
     try:
         env = smtp_env(controller, NEWSLETTER_SMTP_USER="clinic", NEWSLETTER_SMTP_PASSWORD=PASSWORD)
@@ -475,18 +526,29 @@ def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                         serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert_file, key_file)
     logins: list[bytes] = []
@@ -497,13 +559,20 @@ def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path:
         return AuthResult(success=ok, handled=False)  # handled=False: answer 535
 
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(),
-                            tls_context=server_context, require_starttls=True,
-                            authenticator=check, auth_required=True)  # fmt: skip
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=server_context,
+        require_starttls=True,
+        authenticator=check,
+        auth_required=True,
+    )
     controller.start()
     try:
-        settings = provider.SmtpSettings("127.0.0.1", controller.port, "starttls",
-                                         "clinic", PASSWORD)  # fmt: skip
+        settings = provider.SmtpSettings(
+            "127.0.0.1", controller.port, "starttls", "clinic", PASSWORD
+        )
         assert PASSWORD not in repr(settings)
         client_context = ssl.create_default_context(cafile=str(cert_file))
         transport = provider.SmtpTransport(settings, ssl_context=client_context)
