@@ -148,6 +148,7 @@ def init(directory: Path) -> None:
 @click.option(
     "--rate",
     type=click.FloatRange(min=0, min_open=True),
+    metavar="N",
     default=None,
     help="Messages per second (default: send.rate in clinic.yaml).",
 )

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,6 +251,16 @@ def deliver(
             stats.failed += 1
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+def personalised(
+    prepared: Prepared, readers: Iterable[tuple[str, str]], secret: str
+) -> Iterator[tuple[str, bytes]]:
+    """(address, message) for each (address, first name), rendered one at a time."""
+    template = prepared.template()
+    for address, first_name in readers:
+        token = unsubscribe_token(secret, address)
+        yield address, template.render(prepared.personal(address, first_name, token))
 
 
 # ---------------------------------------------------------------- test sends
