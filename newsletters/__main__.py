@@ -216,7 +216,9 @@ def send_command(
             click.echo("Nothing to send.")
             return
         if sys.stdin.isatty():
-            typed = click.prompt(f"Type {count} to send {count} messages now", default="")
+            typed = click.prompt(
+                f"Type {count} to send {count} messages now", default="", show_default=False
+            )
             if typed.strip() != str(count):
                 raise click.ClickException("not confirmed; nothing was sent")
         transport = run.transport_from_env()

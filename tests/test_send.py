@@ -586,3 +586,26 @@ def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path:
         controller.stop()
     assert results == [("me@example.com", "250 OK queued", True)]
     assert logins == [b"clinic"] and recorder.received[0].recipients == ["me@example.com"]
+
+
+def test_the_pacer_spaces_messages_by_the_rate() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = run.Pacer(4, clock=lambda: now[0], sleep=sleep)
+    for _ in range(5):
+        pacer.wait()
+    assert slept == [0.25, 0.25, 0.25, 0.25]
+
+
+def test_a_list_without_an_email_column_is_one_clear_error(project: Path, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("name,phone\nAna,555\n", encoding="utf-8")
+    result = invoke(project, {"NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET}, "--list", str(path))
+    assert result.exit_code == 1
+    assert "people.csv:1: has no 'email' column" in result.output
+    assert "Traceback" not in result.output

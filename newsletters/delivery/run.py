@@ -266,6 +266,9 @@ def personalised(
 # ---------------------------------------------------------------- test sends
 
 
+TEST_RETRY = Retry(attempts=2, backoff=1.0)  # someone is waiting at the screen
+
+
 def check_test_addresses(addresses: Iterable[str]) -> None:
     """Refuse a mistyped --to before anything connects."""
     bad = [f"--to {a}: {problem}" for a in addresses if (problem := address_problem(a))]
@@ -299,7 +302,7 @@ def test_send(
             prepared.personal(address, settings.sample_first_name, token, salt)
         )
         try:
-            reply = send_one(transport, prepared.sender, address, message, retry or Retry())
+            reply = send_one(transport, prepared.sender, address, message, retry or TEST_RETRY)
             results.append((address, reply, True))
         except provider.TransportUnavailable as exc:
             raise NewsletterError(exc.reply) from None
