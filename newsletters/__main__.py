@@ -512,6 +512,116 @@ def preview(
         click.echo("Preview stopped.")
 
 
+# ---------------------------------------------------------------- send (issue 7)
+
+
+@cli.command(name="send")
+@click.argument("issue", required=False)
+@click.option("--to", "to", multiple=True, metavar="ADDRESS", help="Send a test to ADDRESS.")
+@click.option(
+    "--list",
+    "list_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Send to the subscribers in this CSV (a dry run without --confirm).",
+)
+@click.option("--confirm", is_flag=True, help="Really send to the list.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="N",
+    default=None,
+    help="Messages per second (default: send.rate in clinic.yaml).",
+)
+@click.option(
+    "--retry-unknown",
+    is_flag=True,
+    help="Also send to readers whose state is unknown after a stopped send (may repeat).",
+)
+@click.option("--status", is_flag=True, help="Show the journal of the issue's list send.")
+@click.pass_context
+def send_command(
+    ctx: click.Context,
+    issue: str | None,
+    to: tuple[str, ...],
+    list_file: Path | None,
+    confirm: bool,
+    rate: float | None,
+    retry_unknown: bool,
+    status: bool,
+) -> None:
+    """Send ISSUE (default: the newest): a test with --to, or to a list with --list.
+
+    SMTP settings come from NEWSLETTER_SMTP_HOST, _PORT, _USER, _PASSWORD and _SECURITY;
+    unsubscribe tokens from NEWSLETTER_UNSUBSCRIBE_SECRET. See the README's Sending section.
+    """
+    import sys
+
+    from .delivery import run
+
+    root = project_root(ctx)
+    if sum((bool(to), list_file is not None, status)) != 1:
+        raise click.UsageError("use one of --to ADDRESS, --list FILE or --status")
+    if (confirm or retry_unknown) and list_file is None:
+        raise click.UsageError("--confirm and --retry-unknown go with --list")
+    try:
+        if status:
+            for line in run.status_lines(root, issue):
+                click.echo(line)
+            return
+        prepared = run.prepare(root, issue)
+        if to:
+            run.check_test_addresses(to)
+            transport = run.transport_from_env()
+            try:
+                results = run.test_send(prepared, to, transport)
+            finally:
+                transport.close()
+            for address, reply, ok in results:
+                click.echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
+                           f"to {address}: {reply}")  # fmt: skip
+            if not all(ok for _, _, ok in results):
+                ctx.exit(1)
+            return
+        assert list_file is not None
+        plan = run.plan_list(prepared, list_file)
+        for line in run.plan_lines(plan, retry_unknown):
+            click.echo(line)
+        if not confirm:
+            outbox, count = run.write_outbox(plan, retry_unknown)
+            click.echo(f"Dry run: wrote {count} messages to {_show(outbox)}/. Nothing was sent.")
+            click.echo("Add --confirm to send them.")
+            return
+        count = len(plan.to_send) + (len(plan.unknown) if retry_unknown else 0)
+        if count == 0:
+            click.echo("Nothing to send.")
+            return
+        if sys.stdin.isatty():
+            typed = click.prompt(
+                f"Type {count} to send {count} messages now", default="", show_default=False
+            )
+            if typed.strip() != str(count):
+                raise click.ClickException("not confirmed; nothing was sent")
+        transport = run.transport_from_env()
+        if sys.stdout.isatty():
+            with click.progressbar(length=count, label="Sending") as bar:
+                summary = run.send_list(
+                    plan, transport, rate=rate, retry_unknown=retry_unknown, progress=bar.update
+                )
+        else:
+            summary = run.send_list(plan, transport, rate=rate, retry_unknown=retry_unknown)
+    except NewsletterError as exc:
+        raise fail(exc, "Send") from None
+    except KeyboardInterrupt:
+        click.echo("Stopped. Run the same command again to continue where it stopped.", err=True)
+        ctx.exit(130)
+    for line in run.summary_lines(summary):
+        click.echo(line)
+    if summary.stopped:
+        raise click.ClickException(f"the send stopped: {summary.stopped}")
+    if summary.failed or summary.deferred:
+        ctx.exit(1)
+
+
 def _show(path: Path) -> str:
     from .errors import display_path
 

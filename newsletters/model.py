@@ -240,6 +240,46 @@ class LintSettings:
 
 
 @dataclass(frozen=True)
+class SendSettings:
+    """How `newsletter send` delivers: pace, unsubscribe links, list headers, test sends."""
+
+    rate: float = spec(
+        "Messages per second for list sends (your provider's limit); `--rate` overrides it.",
+        default=10.0,
+    )
+    unsubscribe_url_template: str | None = spec(
+        "Each reader's own unsubscribe link; `{token}` becomes their private token, e.g. "
+        "https://example.com/unsubscribe?token={token}. By default `unsubscribe_url` with "
+        "?token={token} added. The page must also accept a POST (one-click unsubscribe).",
+        https_url,
+        default=None,
+    )
+    unsubscribe_mailto: str | None = spec(
+        "An address that unsubscribes whoever writes to it, offered as a second way out "
+        "in the List-Unsubscribe header.",
+        email_address,
+        default=None,
+    )
+    list_id: str | None = spec(
+        "The list's identifier for mail programs, like newsletter.example.com; by default "
+        "newsletter. and the sender's domain.",
+        default=None,
+    )
+    suppression_file: str = spec(
+        "Addresses never to send to (unsubscribed, bounced), one per line or a CSV with an "
+        "email column; a path inside content/.",
+        default="suppressed.txt",
+    )
+    fallback_first_name: str = spec(
+        "Used where a reader's first name is unknown, as in 'Hello there'.", default="there"
+    )
+    sample_first_name: str = spec("The first name shown in test sends.", default="Sam")
+    test_subject_prefix: str = spec(
+        "Put before the subject of test sends so nobody mistakes them.", default="[TEST] "
+    )
+
+
+@dataclass(frozen=True)
 class Clinic:
     """content/clinic.yaml: who sends the newsletter and how it looks."""
 
@@ -304,6 +344,9 @@ class Clinic:
     lint: LintSettings = spec(
         "Settings of `newsletter lint`: rules to disable, thresholds, extra words.",
         default_factory=LintSettings,
+    )
+    send: SendSettings = spec(
+        "How `newsletter send` delivers (see Sending).", default_factory=SendSettings
     )
     line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
     lines: dict[str, int] = dataclasses.field(

@@ -26,6 +26,7 @@ SECTIONS = [
     (model.IssueMeta, "Issue files"),
     (model.ExportSettings, "`export`"),
     (model.LintSettings, "`lint`"),
+    (model.SendSettings, "`send`"),
     (model.Testimonial, "`testimonials` items (article)"),
     (model.LintAllow, "`lint_allow` items (article or issue)"),
 ]

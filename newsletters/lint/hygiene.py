@@ -64,8 +64,6 @@ def reading_level(ctx: Context) -> Iterator[Hit]:
             )
 
 
-
-
 @rule("hygiene/image-size", "error", "Local image files at most 1 MB.")
 def image_size(ctx: Context) -> Iterator[Hit]:
     """Example: `image: images/photo.jpg` straight from a phone (4 MB).

@@ -1,0 +1,171 @@
+"""The send journal: what happened to each reader, written before and after the provider replies.
+
+    pending --(committed before the message is handed over)--> sending --> sent | failed
+                                                                  \\--> pending (temporary refusal)
+
+A row left in `sending` when a run starts was handed over (or about to be) when the previous
+run died, so nobody knows whether the provider has it: it is reported as *unknown* and only
+sent again when the user asks. SQLite in WAL mode with synchronous=FULL makes every commit
+survive a kill or a power cut. A lock file next to it stops two sends of one issue at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import NewsletterError, Problem, display_path
+
+JOURNAL_NAME = "send-journal.sqlite"
+LOCK_NAME = "send.lock"
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS recipients (
+    key      TEXT PRIMARY KEY,          -- the address, lower-cased
+    address  TEXT NOT NULL,
+    line     INTEGER NOT NULL,          -- line in the list when first added
+    state    TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reply    TEXT NOT NULL DEFAULT '',  -- the provider's last reply or the error
+    updated  TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    address: str
+    line: int
+    state: str
+    attempts: int
+    reply: str
+    updated: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Journal:
+    """One issue's journal. Every state change is its own committed transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, entries: Iterable[tuple[str, int]]) -> None:
+        """Add readers as pending; readers already in the journal keep their state."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO recipients (key, address, line, state, updated) "
+                "VALUES (?, ?, ?, 'pending', ?)",
+                ((address.lower(), address, line, now) for address, line in entries),
+            )
+
+    def states(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, state FROM recipients").fetchall())
+
+    def rows(self, state: str | None = None) -> list[Row]:
+        sql = "SELECT key, address, line, state, attempts, reply, updated FROM recipients"
+        args: tuple[str, ...] = ()
+        if state is not None:
+            sql += " WHERE state = ?"
+            args = (state,)
+        return [Row(*r) for r in self._db.execute(sql + " ORDER BY line, key", args)]
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self._db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state"))
+        return {state: found.get(state, 0) for state in (SENT, PENDING, SENDING, FAILED)}
+
+    def mark_sending(self, key: str) -> None:
+        """Committed before the message is handed over: a kill from here on leaves 'unknown'."""
+        self._db.execute(
+            "UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE key=?",
+            (_now(), key),
+        )
+
+    def mark(self, key: str, state: str, reply: str) -> None:
+        self._db.execute(
+            "UPDATE recipients SET state=?, reply=?, updated=? WHERE key=?",
+            (state, reply, _now(), key),
+        )
+
+    def release_unknown(self, keys: Iterable[str]) -> None:
+        """The user asked to send the unknown ones again: make them pending."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE recipients SET state='pending', updated=? WHERE key=? AND state='sending'",
+                ((_now(), key) for key in keys),
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+@contextmanager
+def issue_lock(folder: Path, issue_id: str) -> Iterator[None]:
+    """Hold the issue's send lock, or fail at once with a message saying what to do."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NewsletterError(
+                [
+                    Problem(
+                        None,
+                        None,
+                        f"another send of {issue_id} is running (it holds {display_path(path)}); "
+                        "wait for it to finish, or stop it, then run this again",
+                    )
+                ]
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock; the kernel does the same if we are killed
+
+
+def is_locked(folder: Path) -> bool:
+    path = folder / LOCK_NAME
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -1,0 +1,175 @@
+"""One issue becomes one MIME template; each reader's message is that template filled in.
+
+`compose` builds the message once with `email.message.EmailMessage` (headers encoded by the
+standard library, RFC 2047 for non-ASCII, `multipart/alternative` with text then HTML), using
+markers where per-reader values go. `MessageTemplate.render` then only substitutes the reader's
+merge values and quoted-printable-encodes the two bodies (binascii, in C): no per-reader
+parsing or re-rendering, which is what keeps a 10,000-reader send fast and its memory flat.
+
+Policy: `policy.SMTP.clone(max_line_length=998)`. The default (78) RFC-2047-encodes a long
+List-Unsubscribe header, which mail programs then cannot read; `None` crashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from .. import merge
+from ..model import Clinic, Issue
+
+POLICY = policy.SMTP.clone(max_line_length=998)
+
+# Syntactically valid stand-ins, so the header parser accepts them; replaced byte for byte.
+_TO = "nl-marker-to@nl-marker.invalid"
+_MESSAGE_ID = "nl-marker-message-id@nl-marker.invalid"
+_UNSUBSCRIBE = "https://nl-marker-unsubscribe.invalid/"
+_TEXT = "NL-MARKER-TEXT-BODY"
+_HTML = "NL-MARKER-HTML-BODY"
+_MARKERS = {"to": _TO, "message_id": _MESSAGE_ID, "unsubscribe": _UNSUBSCRIBE,
+            "text": _TEXT, "html": _HTML}  # fmt: skip
+
+
+def unsubscribe_token(secret: str, address: str) -> str:
+    """An opaque per-reader token: HMAC-SHA256 of the lower-cased address, URL-safe base64."""
+    digest = hmac.new(secret.encode(), address.lower().encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def sender_domain(clinic: Clinic) -> str:
+    domain = clinic.sender.email.rsplit("@", 1)[1].lower()
+    return domain.encode("idna").decode("ascii")
+
+
+def message_id(issue_id: str, address: str, domain: str, salt: str = "") -> str:
+    """The same for an issue and a reader every time, so a provider can spot a repeat."""
+    seed = f"{issue_id}\n{address.lower()}\n{salt}".encode()
+    return f"{hashlib.sha256(seed).hexdigest()[:32]}.{issue_id}@{domain}"
+
+
+def unsubscribe_url(clinic: Clinic, token: str) -> str:
+    template = clinic.send.unsubscribe_url_template
+    if template is None:
+        joiner = "&" if "?" in clinic.unsubscribe_url else "?"
+        template = f"{clinic.unsubscribe_url}{joiner}token={{token}}"
+    return template.replace("{token}", token)
+
+
+def list_id(clinic: Clinic) -> str:
+    label = clinic.send.list_id or f"newsletter.{sender_domain(clinic)}"
+    return f"{clinic.name} <{label}>"
+
+
+@dataclass(frozen=True)
+class Personal:
+    """What differs between two readers' copies of an issue."""
+
+    address: str
+    first_name: str
+    unsubscribe_url: str
+    message_id: str
+    mailto: str | None = None  # the List-Unsubscribe mailto: alternative, with the token
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """An issue's message with holes for the reader: serialised once, filled per reader."""
+
+    segments: tuple[bytes | str, ...]  # bytes are literal; str names a marker
+    html: str  # the issue's HTML with only the per-reader merge tags left
+    text: str
+
+    def render(self, person: Personal) -> bytes:
+        """The reader's message: CRLF line endings, 7-bit, no line over 998 octets."""
+        values = {
+            "unsubscribe_url": person.unsubscribe_url,
+            "first_name": person.first_name,
+        }
+        filled = {
+            "to": _header_value(person.address),
+            "message_id": _header_value(person.message_id),
+            "unsubscribe": _header_value(person.unsubscribe_url)
+            + (b">, <" + _header_value(person.mailto) if person.mailto else b""),
+            "text": _quoted_printable(merge.substitute(self.text, values, escape=False)),
+            "html": _quoted_printable(merge.substitute(self.html, values, escape=True)),
+        }
+        return b"".join(filled[s] if isinstance(s, str) else s for s in self.segments)
+
+
+def _header_value(value: str) -> bytes:
+    if "\r" in value or "\n" in value or not value.isascii():
+        raise ValueError(f"not a safe header value: {value!r}")
+    return value.encode("ascii")
+
+
+def _quoted_printable(body: str) -> bytes:
+    crlf = body.replace("\r\n", "\n").replace("\n", "\r\n").rstrip("\r\n")
+    return binascii.b2a_qp(crlf.encode("utf-8"), istext=True)
+
+
+def compose(
+    clinic: Clinic,
+    issue: Issue,
+    html_template: str,
+    text_template: str,
+    *,
+    date: str,
+    web_version_url: str,
+    preferences_url: str,
+    subject_prefix: str = "",
+) -> MessageTemplate:
+    """Build the issue's message with EmailMessage; per-reader values become markers."""
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = Address(clinic.sender.name, addr_spec=clinic.sender.email)
+    msg["To"] = _TO
+    if clinic.reply_to:
+        msg["Reply-To"] = clinic.reply_to
+    msg["Subject"] = subject_prefix + issue.meta.subject
+    msg["Date"] = date
+    msg["Message-ID"] = f"<{_MESSAGE_ID}>"
+    msg["List-Id"] = list_id(clinic)
+    msg["List-Unsubscribe"] = f"<{_UNSUBSCRIBE}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(_TEXT + "\n", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(_HTML + "\n", subtype="html", charset="utf-8", cte="quoted-printable")
+    boundary = hashlib.sha256(f"{issue.id}\n{issue.meta.subject}".encode()).hexdigest()[:24]
+    msg.set_boundary(f"=_nl_{boundary}")
+    raw = msg.as_bytes()
+    for marker in _MARKERS.values():
+        if raw.count(marker.encode()) != 1:
+            raise AssertionError(f"marker {marker} did not survive serialisation once")
+    names = {v.encode(): k for k, v in _MARKERS.items()}
+    pattern = re.compile(b"|".join(re.escape(m) for m in names))
+    segments: list[bytes | str] = []
+    last = 0
+    for match in pattern.finditer(raw):
+        segments.append(raw[last : match.start()])
+        segments.append(names[match.group(0)])
+        last = match.end()
+    segments.append(raw[last:])
+    issue_values: Mapping[str, str] = {
+        "web_version_url": web_version_url,
+        "preferences_url": preferences_url,
+    }
+    return MessageTemplate(
+        segments=tuple(segments),
+        html=_fill(html_template, issue_values, escape=True),
+        text=_fill(text_template, issue_values, escape=False),
+    )
+
+
+def _fill(document: str, values: Mapping[str, str], *, escape: bool) -> str:
+    """Substitute only the merge tags that are the same for every reader of the issue."""
+    for name, value in values.items():
+        text = html.escape(value, quote=True) if escape else value
+        document = document.replace(merge.placeholder(name), text)
+    return document

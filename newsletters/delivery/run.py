@@ -1,0 +1,547 @@
+"""Test sends, dry runs, list sends and the journal's status: what `newsletter send` runs.
+
+A list send never loses and never repeats a message: each reader's row is committed as
+`sending` before the message is handed over and as `sent`/`failed` after the reply (see
+journal.py). Temporary refusals are retried with exponential backoff; the pace is set by a
+simple pacer (one message every 1/rate seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import send as provider
+
+from ..errors import NewsletterError, Problem, display_path
+from ..model import Project
+from ..pipeline import BuiltIssue
+from .journal import (
+    FAILED,
+    JOURNAL_NAME,
+    PENDING,
+    SENDING,
+    SENT,
+    Journal,
+    Row,
+    is_locked,
+    issue_lock,
+)
+from .message import (
+    MessageTemplate,
+    Personal,
+    compose,
+    message_id,
+    sender_domain,
+    unsubscribe_token,
+    unsubscribe_url,
+)
+from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+
+SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = 2.0
+OUTBOX_NAME = "outbox"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An issue built in memory and cleared to be sent."""
+
+    project: Project
+    built: BuiltIssue
+
+    @property
+    def folder(self) -> Path:
+        return self.project.root / "dist" / self.built.issue.id
+
+    @property
+    def sender(self) -> str:
+        return self.project.clinic.sender.email
+
+    def template(self, subject_prefix: str = "") -> MessageTemplate:
+        clinic, issue = self.project.clinic, self.built.issue
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return compose(
+            clinic,
+            issue,
+            self.built.html_template,
+            self.built.text_template,
+            date=email.utils.format_datetime(now),
+            web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
+            preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
+            subject_prefix=subject_prefix,
+        )
+
+    def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
+        clinic = self.project.clinic
+        mailto = clinic.send.unsubscribe_mailto
+        return Personal(
+            address=address,
+            first_name=first_name or clinic.send.fallback_first_name,
+            unsubscribe_url=unsubscribe_url(clinic, token),
+            message_id=message_id(self.built.issue.id, address, sender_domain(clinic), salt),
+            mailto=f"mailto:{mailto}?subject=unsubscribe%20{token}" if mailto else None,
+        )
+
+
+def prepare(root: Path, issue_name: str | None) -> Prepared:
+    """Build the issue in memory and refuse to go on when the linter finds errors."""
+    from ..lint import require_clean
+    from ..pipeline import build
+
+    project, built, _ = build(root, [issue_name] if issue_name else [])
+    prepared = Prepared(project, built[0])
+    require_clean(project, prepared.built)  # any error blocks every send, test sends included
+    _check_send_settings(project)
+    return prepared
+
+
+def _check_send_settings(project: Project) -> None:
+    clinic = project.clinic
+    url = unsubscribe_url(clinic, "TOKEN")
+    where = project.root / "content" / "clinic.yaml"
+    if not url.isascii() or "TOKEN" not in url:
+        raise NewsletterError(
+            [
+                Problem(
+                    where,
+                    clinic.lines.get("send"),
+                    "send: unsubscribe_url_template must be a plain https:// address "
+                    "containing {token}",
+                )
+            ]
+        )
+    if not clinic.send.rate > 0:
+        raise NewsletterError(
+            [Problem(where, clinic.lines.get("send"), "send: rate must be more than 0")]
+        )
+
+
+def secret_from_env(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    secret = env.get(SECRET_VARIABLE, "")
+    if not secret:
+        raise NewsletterError(
+            f"{SECRET_VARIABLE} is not set: set it to a long random text (keep it the same "
+            "for every send; your unsubscribe page checks tokens with it)"
+        )
+    if len(secret) < 16:
+        raise NewsletterError(f"{SECRET_VARIABLE} is too short: use at least 16 random characters")
+    return secret
+
+
+def transport_from_env(env: Mapping[str, str] | None = None) -> provider.Transport:
+    try:
+        return provider.transport_from_env(env)
+    except provider.SettingsError as exc:
+        raise NewsletterError(str(exc)) from None
+
+
+# ---------------------------------------------------------------- delivery with retries
+
+
+class Pacer:
+    """At most `rate` starts per second (None: no limit)."""
+
+    def __init__(
+        self,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.clock, self.sleep = clock, sleep
+        self.next = clock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        if self.next > now:
+            self.sleep(self.next - now)
+            now = self.next
+        self.next = max(self.next, now - self.interval) + self.interval
+
+
+@dataclass
+class Retry:
+    """How hard to try one message: attempts and exponential backoff between them."""
+
+    attempts: int = MAX_ATTEMPTS
+    backoff: float = BACKOFF_SECONDS
+    sleep: Callable[[float], None] = time.sleep
+
+
+def send_one(
+    transport: provider.Transport,
+    sender: str,
+    recipient: str,
+    message: bytes,
+    retry: Retry,
+    before_attempt: Callable[[], None] = lambda: None,
+    after_refusal: Callable[[str], None] = lambda reply: None,
+) -> str:
+    """Hand over one message, retrying temporary failures; return the provider's reply.
+
+    Raises PermanentError, UnknownOutcome, TransportUnavailable, or the last TransientError.
+    """
+    for attempt in range(1, retry.attempts + 1):
+        before_attempt()
+        try:
+            return transport.send(sender, recipient, message)
+        except provider.TransientError as exc:
+            after_refusal(exc.reply)
+            if attempt == retry.attempts:
+                raise
+            retry.sleep(retry.backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+def deliver(
+    transport: provider.Transport,
+    sender: str,
+    messages: Iterable[tuple[str, bytes]],
+    rate: float | None = None,
+    retry: Retry | None = None,
+) -> DeliveryStats:
+    """Send pre-built (recipient, message) pairs over one transport: the benchmark's hook.
+
+    No journal: this measures the transport and the message path. `messages` may be a
+    generator, so memory stays flat however many there are.
+    """
+    retry = retry or Retry()
+    pacer = Pacer(rate)
+    stats = DeliveryStats()
+    start = time.perf_counter()
+    for recipient, message in messages:
+        pacer.wait()
+        try:
+            send_one(transport, sender, recipient, message, retry)
+            stats.sent += 1
+        except provider.DeliveryError:
+            stats.failed += 1
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def personalised(
+    prepared: Prepared, readers: Iterable[tuple[str, str]], secret: str
+) -> Iterator[tuple[str, bytes]]:
+    """(address, message) for each (address, first name), rendered one at a time."""
+    template = prepared.template()
+    for address, first_name in readers:
+        token = unsubscribe_token(secret, address)
+        yield address, template.render(prepared.personal(address, first_name, token))
+
+
+# ---------------------------------------------------------------- test sends
+
+
+TEST_RETRY = Retry(attempts=2, backoff=1.0)  # someone is waiting at the screen
+
+
+def check_test_addresses(addresses: Iterable[str]) -> None:
+    """Refuse a mistyped --to before anything connects."""
+    bad = [f"--to {a}: {problem}" for a in addresses if (problem := address_problem(a))]
+    if bad:
+        raise NewsletterError([Problem(None, None, b) for b in bad])
+
+
+def test_send(
+    prepared: Prepared,
+    addresses: Iterable[str],
+    transport: provider.Transport,
+    env: Mapping[str, str] | None = None,
+    retry: Retry | None = None,
+) -> list[tuple[str, str, bool]]:
+    """The issue to a few people, marked as a test, with sample personal values.
+
+    Returns (address, reply, delivered) for each. Every test gets a fresh Message-ID, or
+    mail programs would hide the second test of the day as a duplicate of the first.
+    """
+    addresses = list(addresses)
+    check_test_addresses(addresses)
+    env = os.environ if env is None else env
+    settings = prepared.project.clinic.send
+    template = prepared.template(settings.test_subject_prefix)
+    secret = env.get(SECRET_VARIABLE, "")
+    salt = f"test {time.time_ns()}"
+    results = []
+    for address in addresses:
+        token = unsubscribe_token(secret, address) if secret else "sample-token"
+        message = template.render(
+            prepared.personal(address, settings.sample_first_name, token, salt)
+        )
+        try:
+            reply = send_one(transport, prepared.sender, address, message, retry or TEST_RETRY)
+            results.append((address, reply, True))
+        except provider.TransportUnavailable as exc:
+            raise NewsletterError(exc.reply) from None
+        except provider.DeliveryError as exc:
+            results.append((address, exc.reply, False))
+    return results
+
+
+# ---------------------------------------------------------------- list sends
+
+
+@dataclass(frozen=True)
+class ListPlan:
+    """What a list send would do, before it does anything."""
+
+    prepared: Prepared
+    recipients: RecipientList
+    suppression_file: Path
+    to_send: tuple[Recipient, ...]  # new or pending in the journal
+    already_sent: tuple[Recipient, ...]
+    failed_before: tuple[Recipient, ...]
+    unknown: tuple[Recipient, ...]  # left in 'sending' by a run that stopped
+    secret: str
+
+    @property
+    def journal_path(self) -> Path:
+        return self.prepared.folder / JOURNAL_NAME
+
+
+def plan_list(
+    prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
+) -> ListPlan:
+    secret = secret_from_env(env)
+    clinic = prepared.project.clinic
+    suppression_file = prepared.project.content_dir / clinic.send.suppression_file
+    recipients = read_list(list_path, read_suppression(suppression_file))
+    journal_path = prepared.folder / JOURNAL_NAME
+    states: dict[str, str] = {}
+    if journal_path.exists():
+        with Journal(journal_path) as journal:
+            states = journal.states()
+    by_state: dict[str, list[Recipient]] = {PENDING: [], SENT: [], FAILED: [], SENDING: []}
+    for r in recipients.recipients:
+        by_state[states.get(r.key, PENDING)].append(r)
+    return ListPlan(
+        prepared=prepared,
+        recipients=recipients,
+        suppression_file=suppression_file,
+        to_send=tuple(by_state[PENDING]),
+        already_sent=tuple(by_state[SENT]),
+        failed_before=tuple(by_state[FAILED]),
+        unknown=tuple(by_state[SENDING]),
+        secret=secret,
+    )
+
+
+def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
+    """What the plan means, one fact a line, every skipped row with its CSV line."""
+    r = plan.recipients
+    name = display_path(r.path)
+    sending = len(plan.to_send) + (len(plan.unknown) if retry_unknown else 0)
+    lines = [f"{plan.prepared.built.issue.id} to {name}: {sending} to send"]
+    if plan.already_sent:
+        lines.append(f"  already sent (journal): {len(plan.already_sent)}")
+    if plan.failed_before:
+        lines.append(f"  failed before (journal, not retried): {len(plan.failed_before)}")
+    if plan.unknown:
+        verb = "will be sent again (--retry-unknown)" if retry_unknown else "skipped"
+        lines.append(f"  unknown (handed over when a send stopped): {len(plan.unknown)}, {verb}")
+    suppression = display_path(plan.suppression_file)
+    if plan.suppression_file.is_file():
+        lines.append(f"  suppressed ({suppression}): {len(r.suppressed)}")
+    else:
+        lines.append(f"  suppressed: 0 (no suppression file at {suppression})")
+    lines.append(f"  invalid: {len(r.invalid)}")
+    lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
+    lines.append(f"  duplicates: {len(r.duplicates)}")
+    lines += [f"    {name}:{s.line}: {s.address}: {s.reason}" for s in r.duplicates]
+    return lines
+
+
+def _safe_name(address: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._+-]", "_", address.lower())
+
+
+def write_outbox(plan: ListPlan, retry_unknown: bool = False) -> tuple[Path, int]:
+    """The dry run: every message a real send would send, as .eml files in dist/<issue>/outbox/.
+
+    Written to a new folder first, so a failed run leaves the previous outbox as it was.
+    """
+    template = plan.prepared.template()
+    target = plan.prepared.folder / OUTBOX_NAME
+    fresh = plan.prepared.folder / f".{OUTBOX_NAME}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    count = 0
+    for r in _sending(plan, retry_unknown):
+        token = unsubscribe_token(plan.secret, r.address)
+        message = template.render(plan.prepared.personal(r.address, r.first_name, token))
+        (fresh / f"{r.line:06d}-{_safe_name(r.address)}.eml").write_bytes(message)
+        count += 1
+    shutil.rmtree(target, ignore_errors=True)
+    fresh.rename(target)
+    return target, count
+
+
+def _sending(plan: ListPlan, retry_unknown: bool) -> list[Recipient]:
+    chosen = list(plan.to_send) + (list(plan.unknown) if retry_unknown else [])
+    return sorted(chosen, key=lambda r: r.line)
+
+
+@dataclass
+class SendSummary:
+    sent: int = 0
+    failed: list[tuple[Recipient, str]] = field(default_factory=list)
+    deferred: list[tuple[Recipient, str]] = field(default_factory=list)
+    unknown: list[tuple[Recipient, str]] = field(default_factory=list)
+    skipped: int = 0
+    seconds: float = 0.0
+    stopped: str | None = None  # why the run stopped early, if it did
+
+
+def send_list(
+    plan: ListPlan,
+    transport: provider.Transport,
+    *,
+    rate: float | None = None,
+    retry_unknown: bool = False,
+    retry: Retry | None = None,
+    progress: Callable[[int], None] = lambda n: None,
+) -> SendSummary:
+    """Send the plan under the issue's lock, recording every step in the journal."""
+    prepared = plan.prepared
+    retry = retry or Retry()
+    pacer = Pacer(rate if rate is not None else prepared.project.clinic.send.rate)
+    summary = SendSummary()
+    start = time.perf_counter()
+    with issue_lock(prepared.folder, prepared.built.issue.id), Journal(plan.journal_path) as j:
+        recipients = plan.recipients.recipients
+        j.add((r.address, r.line) for r in recipients)
+        states = j.states()  # again, under the lock: another run may have moved on
+        if retry_unknown:
+            j.release_unknown(r.key for r in recipients if states[r.key] == SENDING)
+            states = j.states()
+        todo = [r for r in recipients if states[r.key] == PENDING]
+        summary.skipped = len(recipients) - len(todo) + _skipped_rows(plan.recipients)
+        summary.unknown = [(r, "unknown since an earlier send stopped")
+                           for r in recipients if states[r.key] == SENDING]  # fmt: skip
+        template = prepared.template()
+        for r in todo:
+            token = unsubscribe_token(plan.secret, r.address)
+            message = template.render(prepared.personal(r.address, r.first_name, token))
+            pacer.wait()
+            try:
+                reply = send_one(
+                    transport,
+                    prepared.sender,
+                    r.address,
+                    message,
+                    retry,
+                    before_attempt=lambda key=r.key: j.mark_sending(key),  # type: ignore[misc]
+                    after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
+                )
+            except provider.PermanentError as exc:
+                j.mark(r.key, FAILED, exc.reply)
+                summary.failed.append((r, exc.reply))
+            except provider.UnknownOutcome as exc:
+                j.mark(r.key, SENDING, exc.reply)  # stays 'sending': reported as unknown
+                summary.unknown.append((r, exc.reply))
+            except provider.TransportUnavailable as exc:
+                j.mark(r.key, PENDING, exc.reply)
+                summary.stopped = exc.reply
+                break
+            except provider.TransientError as exc:
+                summary.deferred.append((r, exc.reply))  # left pending by after_refusal
+                if isinstance(exc, provider.ConnectionFailed):
+                    summary.stopped = exc.reply
+                    break
+            else:
+                j.mark(r.key, SENT, reply)
+                summary.sent += 1
+            progress(1)
+    transport.close()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _skipped_rows(recipients: RecipientList) -> int:
+    return len(recipients.invalid) + len(recipients.duplicates) + len(recipients.suppressed)
+
+
+def summary_lines(summary: SendSummary) -> list[str]:
+    lines = [
+        f"Sent {summary.sent}, failed {len(summary.failed)}, skipped {summary.skipped}, "
+        f"in {summary.seconds:.1f} s"
+    ]
+    lines += [f"  failed: {r.address} (line {r.line}): {reply}" for r, reply in summary.failed]
+    if summary.deferred:
+        lines.append(
+            f"  not accepted for now: {len(summary.deferred)}; run the same command again "
+            "later to retry them"
+        )
+        lines += [f"    {r.address} (line {r.line}): {reply}" for r, reply in summary.deferred]
+    if summary.unknown:
+        lines.append(
+            f"  unknown: {len(summary.unknown)} handed over without a reply, so they may have "
+            "arrived; add --retry-unknown to send them again (they may get it twice)"
+        )
+        lines += [f"    {r.address} (line {r.line})" for r, _ in summary.unknown]
+    return lines
+
+
+# ---------------------------------------------------------------- status
+
+
+def status_lines(root: Path, issue_name: str | None) -> list[str]:
+    """The journal of an issue's list send, for `newsletter send --status`."""
+    from ..errors import Problems
+    from ..load import load_project
+
+    if issue_name is None:
+        problems = Problems()
+        project = load_project(root, problems)
+        newest = project.newest_issue() if project else None
+        if newest is None:
+            raise NewsletterError(problems.errors or "no issues yet; name one, e.g. 2026-11")
+        issue_name = newest.id
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", issue_name):
+        raise NewsletterError(f"'{issue_name}' is not an issue name; write it like 2026-11")
+    folder = root / "dist" / issue_name
+    path = folder / JOURNAL_NAME
+    if not path.exists():
+        return [f"No list send of {issue_name} has started (no {display_path(path)})."]
+    with Journal(path) as journal:
+        counts = journal.counts()
+        failed, in_flight = journal.rows(FAILED), journal.rows(SENDING)
+    running = is_locked(folder)
+    lines = [f"Journal of {issue_name}: {display_path(path)}"
+             + (" (a send is running now)" if running else "")]  # fmt: skip
+    label = "sending now" if running else "unknown"
+    for state, name in ((SENT, "sent"), (PENDING, "pending"), (FAILED, "failed")):
+        lines.append(f"  {name:<8} {counts[state]}")
+    lines.append(f"  {label:<8} {counts[SENDING]}")
+    lines += [_row_line("failed", row) for row in failed]
+    if not running:
+        lines += [_row_line("unknown", row) for row in in_flight]
+    return lines
+
+
+def _row_line(label: str, row: Row) -> str:
+    reply = f": {row.reply}" if row.reply else ""
+    return f"{label}: {row.address} (line {row.line}, {row.attempts} attempts){reply}"

@@ -1,0 +1,296 @@
+"""The only code that talks to an email provider.
+
+Everything else (who gets what, the journal, the messages themselves) lives in
+`newsletters.delivery` and hands finished RFC 5322 bytes to a `Transport`. SMTP is the first
+transport because every major provider (Amazon SES, SendGrid, Mailgun, Postmark, Brevo,
+Microsoft 365, Google Workspace) offers an SMTP relay; an HTTP API transport is another class
+with the same two methods, raising the same errors.
+
+What a transport must tell the caller, because "never lose, never repeat" depends on it:
+
+    DeliveryError
+     ├── TransientError        not accepted this time (4xx, connection lost before hand-over):
+     │    │                    safe to try again later, the provider does not have the message
+     │    └── ConnectionFailed could not reach the provider at all
+     ├── PermanentError        refused for good (5xx): record it, never retry
+     ├── UnknownOutcome        handed over, but the reply never came: the provider may have it
+     └── TransportUnavailable  the settings are wrong (login refused, TLS broken): stop the run
+
+Settings come only from the environment and the password is never printed or written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+ENV_PREFIX = "NEWSLETTER_SMTP_"
+SECURITY_MODES = ("starttls", "tls", "none")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+class DeliveryError(Exception):
+    """A provider did not confirm a message; `reply` is what it said, for the journal."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+class TransientError(DeliveryError):
+    """Not accepted this time; the provider does not have it. Try again after a pause."""
+
+
+class ConnectionFailed(TransientError):
+    """The provider could not be reached."""
+
+
+class PermanentError(DeliveryError):
+    """Refused for good (5xx): record it and move on."""
+
+
+class UnknownOutcome(DeliveryError):
+    """The message was handed over but no reply came: the provider may or may not have it."""
+
+
+class TransportUnavailable(DeliveryError):
+    """The transport cannot work with these settings (login refused, TLS broken): stop."""
+
+
+class SettingsError(Exception):
+    """An environment variable is missing or wrong; the message names it."""
+
+
+class Transport(Protocol):
+    """Hands one finished message to a provider. Implementations reuse their connection."""
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """Deliver `message` (CRLF line endings) and return the provider's reply."""
+        ...
+
+    def close(self) -> None:
+        """Say goodbye to the provider; safe to call twice."""
+        ...
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to reach an SMTP relay. `password` never appears in a repr."""
+
+    host: str
+    port: int
+    security: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
+        """Read NEWSLETTER_SMTP_*; raise SettingsError naming the first variable to fix."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(ENV_PREFIX + name, "").strip()
+            return value or None
+
+        host = get("HOST")
+        if host is None:
+            raise SettingsError(
+                f"{ENV_PREFIX}HOST is not set: set it to your provider's SMTP server, "
+                "e.g. email-smtp.us-east-1.amazonaws.com"
+            )
+        security = (get("SECURITY") or "starttls").lower()
+        if security not in SECURITY_MODES:
+            raise SettingsError(
+                f"{ENV_PREFIX}SECURITY must be one of starttls, tls or none, not '{security}'"
+            )
+        if security == "none" and host.lower().strip("[]") not in LOCAL_HOSTS:
+            raise SettingsError(
+                f"{ENV_PREFIX}SECURITY=none sends passwords and emails unencrypted; it is only "
+                f"allowed for localhost: use starttls or tls for {host}"
+            )
+        port_text = get("PORT")
+        if port_text is None:
+            port = DEFAULT_PORTS[security]
+        elif re.fullmatch(r"\d{1,5}", port_text) and 0 < int(port_text) < 65536:
+            port = int(port_text)
+        else:
+            raise SettingsError(f"{ENV_PREFIX}PORT must be a port number like 587")
+        user, password = get("USER"), env.get(ENV_PREFIX + "PASSWORD") or None
+        if user and not password:
+            raise SettingsError(f"{ENV_PREFIX}PASSWORD is not set but {ENV_PREFIX}USER is")
+        if password and not user:
+            raise SettingsError(f"{ENV_PREFIX}USER is not set but {ENV_PREFIX}PASSWORD is")
+        return cls(host=host, port=port, security=security, user=user, password=password)
+
+
+def _reply_text(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return f"{code} {' '.join(text.split())}".strip()
+
+
+def _refusal(code: int, message: bytes | str, what: str) -> DeliveryError:
+    reply = _reply_text(code, message)
+    if 400 <= code < 500:
+        return TransientError(f"{what}: {reply}")
+    return PermanentError(f"{what}: {reply}")
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class SmtpTransport:
+    """SMTP over one reused connection; reconnects after a drop or a 421.
+
+    The SMTP transaction is driven step by step (MAIL, RCPT, DATA, content) so that a failure
+    before the content is sent (safe to retry) is told apart from one after it (UnknownOutcome).
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._ssl_context = ssl_context
+        self._conn: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        conn: smtplib.SMTP | None = None
+        try:
+            if s.security == "tls":
+                conn = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=self.timeout, context=self._context()
+                )
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+            conn.ehlo()
+            if s.security == "starttls":
+                conn.starttls(context=self._context())
+                conn.ehlo()
+            if s.user and s.password:
+                conn.login(s.user, s.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            self._abandon(conn)
+            raise TransportUnavailable(
+                f"{where} refused the login in {ENV_PREFIX}USER / {ENV_PREFIX}PASSWORD: "
+                f"{_reply_text(exc.smtp_code, exc.smtp_error)}"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            self._abandon(conn)
+            raise TransportUnavailable(
+                f"{where} does not offer STARTTLS (or login); check {ENV_PREFIX}SECURITY "
+                "and the port your provider documents"
+            ) from None
+        except ssl.SSLError as exc:
+            self._abandon(conn)
+            raise TransportUnavailable(
+                f"secure connection to {where} failed ({exc.__class__.__name__}: "
+                f"{exc.reason or exc}); check {ENV_PREFIX}SECURITY and {ENV_PREFIX}PORT"
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            self._abandon(conn)
+            if 400 <= exc.smtp_code < 500:
+                raise ConnectionFailed(
+                    f"{where}: {_reply_text(exc.smtp_code, exc.smtp_error)}"
+                ) from None
+            raise TransportUnavailable(
+                f"{where}: {_reply_text(exc.smtp_code, exc.smtp_error)}"
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self._abandon(conn)
+            raise ConnectionFailed(f"could not connect to {where}: {exc}") from None
+        return conn
+
+    @staticmethod
+    def _abandon(conn: smtplib.SMTP | None) -> None:
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _drop(self) -> None:
+        self._abandon(self._conn)
+        self._conn = None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        if self._conn is None:
+            self._conn = self._connect()
+        conn = self._conn
+        try:
+            code, reply = conn.mail(sender)
+            if code == 250:
+                code, reply = conn.rcpt(recipient)
+                if code in (250, 251):
+                    code, reply = conn.docmd("DATA")
+                    if code != 354:
+                        raise self._refused(code, reply, "DATA")
+                else:
+                    raise self._refused(code, reply, "recipient")
+            else:
+                raise self._refused(code, reply, "sender")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise TransientError(f"connection lost before the message was sent: {exc}") from None
+        # From here on the provider may have the message.
+        content = _LEADING_DOT.sub(b"..", message)
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        try:
+            conn.send(content + b".\r\n")
+            code, reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise UnknownOutcome(
+                f"connection lost after the message was handed over, before the reply: {exc}"
+            ) from None
+        if code == 250:
+            return _reply_text(code, reply)
+        if code == 421:
+            self._drop()
+        raise _refusal(code, reply, "message")
+
+    def _refused(self, code: int, reply: bytes, what: str) -> DeliveryError:
+        """A refusal before the content was sent: reset (or drop) so the next one starts clean."""
+        if code == 421 or code < 200:
+            self._drop()
+        elif self._conn is not None:
+            try:
+                self._conn.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+        return _refusal(code, reply, what)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                self._abandon(conn)
+
+
+def transport_from_env(env: Mapping[str, str] | None = None) -> Transport:
+    """The transport the environment describes (SMTP for now)."""
+    return SmtpTransport(SmtpSettings.from_env(env))
