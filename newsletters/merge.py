@@ -24,14 +24,20 @@ def placeholder(name: str) -> str:
 PLACEHOLDERS = {name: placeholder(name) for name in TAGS}
 
 
-def substitute(document: str, values: Mapping[str, str], *, escape: bool) -> str:
-    """Replace every placeholder; `escape` for HTML. A placeholder without a value is a bug."""
+def substitute(
+    document: str, values: Mapping[str, str], *, escape: bool, partial: bool = False
+) -> str:
+    """Replace the placeholders; `escape` for HTML. A placeholder without a value is a bug,
+    unless `partial` (the values an issue shares, before each reader's are known)."""
     missing = [name for name in TAGS if placeholder(name) in document and name not in values]
-    if missing:
+    if missing and not partial:
         raise KeyError(f"no value for merge tags: {', '.join(missing)}")
 
     def value(match: re.Match[str]) -> str:
-        text = values[match.group(1).lower()]
+        name = match.group(1).lower()
+        if name not in values:
+            return match.group(0)
+        text = values[name]
         return html.escape(text, quote=True) if escape else text
 
     return _PATTERN.sub(value, document)

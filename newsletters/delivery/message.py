@@ -1,33 +1,26 @@
 """One issue becomes one MIME template; each reader's message is that template filled in.
 
-`compose` builds the message once with `email.message.EmailMessage` (headers encoded by the
-standard library, RFC 2047 for non-ASCII, `multipart/alternative` with text then HTML), using
-markers where per-reader values go. `MessageTemplate.render` then only substitutes the reader's
+`compose` builds the message once with `mime.build_message`, the builder `export --platform
+eml` uses too (headers encoded by the standard library, RFC 2047 for non-ASCII,
+`multipart/alternative` with text then HTML), with markers where per-reader values go. `MessageTemplate.render` then only substitutes the reader's
 merge values and quoted-printable-encodes the two bodies (binascii, in C): no per-reader
 parsing or re-rendering, which is what keeps a 10,000-reader send fast and its memory flat.
-
-Policy: `policy.SMTP.clone(max_line_length=998)`. The default (78) RFC-2047-encodes a long
-List-Unsubscribe header, which mail programs then cannot read; `None` crashes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
-import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
 
 from .. import merge
+from ..mime import build_message
 from ..model import Clinic, Issue
-
-POLICY = policy.SMTP.clone(max_line_length=998)
 
 # Syntactically valid stand-ins, so the header parser accepts them; replaced byte for byte.
 _TO = "nl-marker-to@nl-marker.invalid"
@@ -122,27 +115,25 @@ def compose(
     html_template: str,
     text_template: str,
     *,
-    date: str,
+    date: dt.datetime,
     web_version_url: str,
     preferences_url: str,
     subject_prefix: str = "",
 ) -> MessageTemplate:
-    """Build the issue's message with EmailMessage; per-reader values become markers."""
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = Address(clinic.sender.name, addr_spec=clinic.sender.email)
-    msg["To"] = _TO
-    if clinic.reply_to:
-        msg["Reply-To"] = clinic.reply_to
-    msg["Subject"] = subject_prefix + issue.meta.subject
-    msg["Date"] = date
-    msg["Message-ID"] = f"<{_MESSAGE_ID}>"
-    msg["List-Id"] = list_id(clinic)
-    msg["List-Unsubscribe"] = f"<{_UNSUBSCRIBE}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(_TEXT + "\n", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(_HTML + "\n", subtype="html", charset="utf-8", cte="quoted-printable")
-    boundary = hashlib.sha256(f"{issue.id}\n{issue.meta.subject}".encode()).hexdigest()[:24]
-    msg.set_boundary(f"=_nl_{boundary}")
+    """Build the issue's message once (mime.build_message); per-reader values become markers."""
+    msg = build_message(
+        html=_HTML + "\n",
+        text=_TEXT + "\n",
+        subject=subject_prefix + issue.meta.subject,
+        from_name=clinic.sender.name,
+        from_address=clinic.sender.email,
+        to=_TO,
+        date=date,
+        message_id=f"<{_MESSAGE_ID}>",
+        list_unsubscribe_url=_UNSUBSCRIBE,
+        reply_to=clinic.reply_to,
+        headers={"List-Id": list_id(clinic)},
+    )
     raw = msg.as_bytes()
     for marker in _MARKERS.values():
         if raw.count(marker.encode()) != 1:
@@ -162,14 +153,6 @@ def compose(
     }
     return MessageTemplate(
         segments=tuple(segments),
-        html=_fill(html_template, issue_values, escape=True),
-        text=_fill(text_template, issue_values, escape=False),
+        html=merge.substitute(html_template, issue_values, escape=True, partial=True),
+        text=merge.substitute(text_template, issue_values, escape=False, partial=True),
     )
-
-
-def _fill(document: str, values: Mapping[str, str], *, escape: bool) -> str:
-    """Substitute only the merge tags that are the same for every reader of the issue."""
-    for name, value in values.items():
-        text = html.escape(value, quote=True) if escape else value
-        document = document.replace(merge.placeholder(name), text)
-    return document

@@ -9,7 +9,6 @@ simple pacer (one message every 1/rate seconds).
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import os
 import re
 import shutil
@@ -74,7 +73,7 @@ class Prepared:
             issue,
             self.built.html_template,
             self.built.text_template,
-            date=email.utils.format_datetime(now),
+            date=now,
             web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
             preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
             subject_prefix=subject_prefix,
