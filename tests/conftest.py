@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -46,11 +47,23 @@ def no_network() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A private copy of the sample project that a test may change."""
-    target = tmp_path / "project"
-    target.mkdir()
+def copy_sample(target: Path) -> Path:
+    """A private copy of the sample project (content/ and templates/) at `target`."""
     for part in ("content", "templates"):
         shutil.copytree(ROOT / part, target / part)
     return target
+
+
+def sample_issues() -> dict[str, str]:
+    """The sample project's issue for each layout (layout -> issue name), read from content/."""
+    found = {}
+    for path in sorted((ROOT / "content" / "issues").glob("*.yaml")):
+        match = re.search(r"^layout:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+        found[match.group(1) if match else "digest"] = path.stem
+    return found
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A private copy of the sample project that a test may change."""
+    return copy_sample(tmp_path / "project")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,6 +14,8 @@ from newsletters.__main__ import cli
 from newsletters.archive import build_archive, write_archive
 from newsletters.errors import NewsletterError
 
+from .conftest import copy_sample
+
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://www.ketamineclinicwtx.example/newsletter/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -22,8 +23,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def make_project(root: Path) -> Path:
     """The sample clinic with a second, later issue."""
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     first = (root / "content/issues/2026-11.yaml").read_text()
     second = (
         first.replace("date: 2026-11-05", "date: 2026-12-03")

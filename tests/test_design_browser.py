@@ -8,8 +8,6 @@ axe.min.js), so no npm step is needed.
 from __future__ import annotations
 
 import itertools
-import re
-import shutil
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -20,18 +18,11 @@ import pytest
 from newsletters.pipeline import BuiltIssue, build
 from newsletters.screenshots import BrowserMissing, launch, open_email
 
+from .conftest import copy_sample, sample_issues
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def sample_issues() -> dict[str, str]:
-    """The sample project's issue for each layout (layout -> issue name), read from content/."""
-    found = {}
-    for path in sorted((ROOT / "content" / "issues").glob("*.yaml")):
-        match = re.search(r"^layout:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
-        found[match.group(1) if match else "digest"] = path.stem
-    return found
 
 
 SAMPLES = sample_issues()
@@ -222,8 +213,7 @@ def test_a_logo_without_dark_version_gets_a_light_backing_in_dark_mode(
     browser: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     project = tmp_path_factory.mktemp("no-dark-logo")
-    shutil.copytree(ROOT / "content", project / "content")
-    shutil.copytree(ROOT / "templates", project / "templates")
+    copy_sample(project)
     clinic = project / "content" / "clinic.yaml"
     clinic.write_text(clinic.read_text().replace("  dark_src: images/logo-dark.png\n", ""))
     _, (issue,), _ = build(project, [SAMPLES["digest"]])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from pathlib import Path
 
 import lxml.html
@@ -16,16 +15,9 @@ import pytest
 
 from newsletters.pipeline import BuiltIssue, build
 
+from .conftest import copy_sample, sample_issues
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def sample_issues() -> dict[str, str]:
-    """The sample project's issue for each layout (layout -> issue name), read from content/."""
-    found = {}
-    for path in sorted((ROOT / "content" / "issues").glob("*.yaml")):
-        match = re.search(r"^layout:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
-        found[match.group(1) if match else "digest"] = path.stem
-    return found
 
 
 SAMPLES = sample_issues()
@@ -330,8 +322,7 @@ def test_spotlight_has_checklist_callout_and_numbered_citations(
 def test_a_rebrand_needs_only_clinic_yaml(tmp_path: Path) -> None:
     """Change theme colours, fonts and radius in clinic.yaml: the email follows, templates
     untouched."""
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    copy_sample(tmp_path)
     clinic = tmp_path / "content" / "clinic.yaml"
     clinic.write_text(
         clinic.read_text().replace(
@@ -355,8 +346,7 @@ def test_a_rebrand_needs_only_clinic_yaml(tmp_path: Path) -> None:
 def test_a_font_that_could_break_the_style_sheet_is_refused(tmp_path: Path) -> None:
     from newsletters.errors import NewsletterError
 
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    copy_sample(tmp_path)
     clinic = tmp_path / "content" / "clinic.yaml"
     clinic.write_text(clinic.read_text() + "  font_family: 'Arial; } body { display: none'\n")
     with pytest.raises(NewsletterError) as caught:
@@ -382,8 +372,7 @@ def test_contrast_ratio_matches_wcag() -> None:
 
 
 def test_a_pale_brand_colour_is_reported_at_the_theme_line(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    copy_sample(tmp_path)
     clinic = tmp_path / "content" / "clinic.yaml"
     text = clinic.read_text().replace('accent: "#2E7D6B"', 'accent: "#F5A623"')
     clinic.write_text(text)

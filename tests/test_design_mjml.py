@@ -10,13 +10,14 @@ Besides the two sample issues, a variant project exercises the templates' other 
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from newsletters.pipeline import BuiltIssue, build
+
+from .conftest import copy_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -253,8 +254,7 @@ def test_validator_catches_an_image_without_alt() -> None:
 
 def variant_project(tmp_path: Path) -> Path:
     """The sample, changed so the templates' other branches render."""
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    copy_sample(tmp_path)
     content = tmp_path / "content"
     clinic = content / "clinic.yaml"
     text = clinic.read_text()

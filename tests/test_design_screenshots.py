@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import struct
 import sys
 import zlib
@@ -14,16 +13,9 @@ from click.testing import CliRunner
 from newsletters import screenshots
 from newsletters.__main__ import cli
 
+from .conftest import sample_issues
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def sample_issues() -> dict[str, str]:
-    """The sample project's issue for each layout (layout -> issue name), read from content/."""
-    found = {}
-    for path in sorted((ROOT / "content" / "issues").glob("*.yaml")):
-        match = re.search(r"^layout:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
-        found[match.group(1) if match else "digest"] = path.stem
-    return found
 
 
 SAMPLES = sample_issues()

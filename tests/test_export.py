@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from newsletters.export import (
 )
 from newsletters.links import Utm, add_utm_html, add_utm_text, own_hosts, tag_url
 from newsletters.mime import build_message
+
+from .conftest import copy_sample
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "https://www.ketamineclinicwtx.example"
@@ -97,8 +98,7 @@ ENCODED = ("%7B", "%7D", "%7C", "%2A%7C", "&lt;%", "&lt;unsubscribe", "&amp;amp;
 
 
 def make_project(root: Path) -> Path:
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     return root
 
 

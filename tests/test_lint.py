@@ -3,7 +3,6 @@ one that does not. Every fixture is a copy of the sample project with one small 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from newsletters.lint.document import contrast, parse_colour
 from newsletters.lint.hygiene import add_months
 from newsletters.pipeline import build
 from newsletters.readability import reading_grade
+
+from .conftest import copy_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE = "content/issues/2026-11.yaml"
@@ -32,8 +33,7 @@ LAYOUT_TXT = "templates/layouts/digest.txt.j2"
 def sample(tmp_path: Path) -> Path:
     """A private copy of the sample project (content/ and templates/)."""
     target = tmp_path / "clinic"
-    for part in ("content", "templates"):
-        shutil.copytree(ROOT / part, target / part)
+    copy_sample(target)
     return target
 
 

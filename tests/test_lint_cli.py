@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,8 @@ from click.testing import CliRunner
 
 from newsletters.__main__ import cli
 from newsletters.lint import JSON_VERSION, RULES
+
+from .conftest import copy_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE = re.compile(
@@ -22,8 +23,7 @@ LINE = re.compile(
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     target = tmp_path / "clinic"
-    for part in ("content", "templates"):
-        shutil.copytree(ROOT / part, target / part)
+    copy_sample(target)
     return target
 
 

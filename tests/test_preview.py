@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from newsletters.preview import PreviewServer, pages
 from newsletters.preview.emailcopy import BLOCKED_IMAGE, emulate_scheme, preview_copy
 from newsletters.preview.workspace import Finding, Target, Workspace
 
+from .conftest import copy_sample
+
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://clinic.example/newsletter/"
 ISSUE = Target("issue", "2026-11")
@@ -27,8 +28,7 @@ ISSUE = Target("issue", "2026-11")
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "content", tmp_path / "content")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    copy_sample(tmp_path)
     return tmp_path
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +14,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 from newsletters.preview import PreviewServer  # noqa: E402
+
+from .conftest import copy_sample  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +36,7 @@ ISSUE_FILE = "content/issues/2026-11.yaml"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     return root
 
 

@@ -17,6 +17,8 @@ from newsletters.pipeline import build
 from newsletters.schema import field_docs
 from newsletters.yamlfile import YamlMap, parse_yaml, read_front_matter
 
+from .conftest import copy_sample
+
 REPO = Path(__file__).resolve().parent.parent
 PLANNER_FIXTURE = Path(__file__).parent / "fixtures" / "planner"
 
@@ -25,8 +27,7 @@ PLANNER_FIXTURE = Path(__file__).parent / "fixtures" / "planner"
 def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the sample project (the repository's content/ and templates/), as cwd."""
     root = tmp_path / "sample"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     monkeypatch.chdir(root)
     return root
 

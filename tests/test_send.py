@@ -6,7 +6,6 @@ import asyncio
 import email
 import email.policy
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -27,6 +26,8 @@ from newsletters.__main__ import cli
 from newsletters.delivery import run
 from newsletters.delivery.journal import issue_lock
 from newsletters.delivery.message import message_id, unsubscribe_token
+
+from .conftest import copy_sample
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-0123456789abcdef"
@@ -98,8 +99,7 @@ def server() -> Iterator[tuple[Controller, Recorder]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "clinic"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     issue = root / "content" / "issues" / "2026-11.yaml"
     text = issue.read_text(encoding="utf-8")
     lines = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,13 +11,14 @@ from newsletters.errors import Problems
 from newsletters.load import load_project
 from newsletters.yamlfile import parse_yaml
 
+from .conftest import copy_sample
+
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_shared_environment_sees_an_edit_with_the_same_file_time(tmp_path: Path) -> None:
     root = tmp_path / "project"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     project = load_project(root, Problems())
     assert project is not None
     issue = project.newest_issue()
@@ -74,8 +74,7 @@ def test_inlining_leaves_cssutils_and_requests_as_it_found_them() -> None:
 
 
 def sample_copy(root: Path) -> Path:
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    copy_sample(root)
     return root
 
 
