@@ -2,7 +2,7 @@
 
 A project is the sample clinic (content/clinic.yaml, images, templates/) with the sample's
 articles and issues replaced by `count` generated articles and one issue listing them all.
-Bodies are realistic Markdown (headings, lists, emphasis, links, a quote); every other
+Bodies are realistic Markdown (headings, lists, emphasis, links); every other
 article is shown in full, the rest as a teaser linking to the clinic's site, as in the sample.
 """
 
@@ -71,7 +71,7 @@ def article_markdown(index: int, count: int) -> str:
         '  - title: "NIH: Pain research"',
         f"    url: https://www.ninds.nih.gov/health-information/pain/{index}",
         "reviewed_by: Medical team, Ketamine Clinic of West Texas",
-        "reviewed_on: 2026-10-15",
+        "reviewed_on: 2029-11-15",  # recent at the issue's date: the checks pass
     ]
     if not full:
         lines.append(f"url: https://www.ketamineclinicwtx.example/blog/article-{index:03d}")
@@ -84,7 +84,7 @@ def article_markdown(index: int, count: int) -> str:
         PARAGRAPHS[(index + 2) % len(PARAGRAPHS)],
         "## What may help",
         "1. A careful assessment\n2. A plan made together\n3. Regular check-ins",
-        "> Talk with a qualified clinician about your own health.",
+        "**Talk with a qualified clinician about your own health.**",
         PARAGRAPHS[(index + 3) % len(PARAGRAPHS)],
     ]
     return "\n".join([*lines, "---", "\n\n".join(body), ""])
