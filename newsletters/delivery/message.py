@@ -2,9 +2,10 @@
 
 `compose` builds the message once with `mime.build_message`, the builder `export --platform
 eml` uses too (headers encoded by the standard library, RFC 2047 for non-ASCII,
-`multipart/alternative` with text then HTML), with markers where per-reader values go. `MessageTemplate.render` then only substitutes the reader's
-merge values and quoted-printable-encodes the two bodies (binascii, in C): no per-reader
-parsing or re-rendering, which is what keeps a 10,000-reader send fast and its memory flat.
+`multipart/alternative` with text then HTML), with markers where per-reader values go.
+`MessageTemplate.render` then only substitutes the reader's merge values and
+quoted-printable-encodes the two bodies (binascii, in C): no per-reader parsing or
+re-rendering, which is what keeps a 10,000-reader send fast and its memory flat.
 """
 
 from __future__ import annotations
