@@ -10,7 +10,6 @@ reports everything. Only the CLI turns a NewsletterError into printed lines and 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ def display_path(path: Path, relative_to: Path | None = None) -> str:
     try:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:
-        return os.path.relpath(path) if path.is_absolute() else str(path)
+        return str(path.resolve())  # outside the folder: "../../x" would be harder to find
 
 
 class Problems:

@@ -332,7 +332,8 @@ def _template_frame(exc: BaseException, templates: Path, name: str) -> tuple[Pat
     return templates / name, None
 
 
-_INLINE_STYLE = re.compile(r"<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>", re.S)
+# With the spaces around it: MRML refuses some whitespace left where the block was.
+_INLINE_STYLE = re.compile(r"[ \t]*<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>[ \t]*", re.S)
 
 
 def extract_inline_css(mjml: str) -> tuple[str, str]:

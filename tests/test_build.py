@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from newsletters import merge
-from newsletters.errors import NewsletterError
+from newsletters.errors import NewsletterError, Problem
 from newsletters.pipeline import build, write_issue
+from newsletters.render import extract_inline_css
 
 from .conftest import GOLDEN, ROOT
 
@@ -171,3 +172,21 @@ def test_unknown_issue_name_is_a_problem() -> None:
     with pytest.raises(NewsletterError) as caught:
         build(ROOT, ["2026-1"])
     assert "there is no issue '2026-1'; did you mean '2026-11'?" in str(caught.value)
+
+
+def test_the_inline_css_block_leaves_no_whitespace_behind() -> None:
+    # MRML cannot compile some whitespace that an extracted block would leave around.
+    mjml, css = extract_inline_css(
+        '<mj-head>\n  <mj-style inline="inline">.a { color: red }</mj-style>   \n</mj-head>'
+    )
+    assert css == ".a { color: red }"
+    assert mjml == "<mj-head>\n\n</mj-head>"
+
+
+def test_a_problem_outside_the_current_folder_names_the_file_absolutely(tmp_path: Path) -> None:
+    inside = tmp_path / "project"
+    outside = tmp_path / "elsewhere" / "readers.csv"
+    problem = Problem(outside, 3, "not an email address")
+    assert problem.format(relative_to=inside) == f"{outside}:3: not an email address"
+    within = Problem(inside / "content/x.md", 1, "m")
+    assert within.format(relative_to=inside) == "content/x.md:1: m"
