@@ -59,6 +59,14 @@ def format_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the output (default: dist/ in the project).",
+)
+
+
 def today_option(help_text: str) -> Callable[[F], F]:
     """`--today YYYY-MM-DD`: makes date-dependent output reproducible."""
     return click.option(
@@ -89,12 +97,7 @@ def cli(ctx: click.Context, project: Path) -> None:
 @cli.command()
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...")
 @click.option("--all", "all_issues", is_flag=True, help="Build every issue.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the output (default: dist/ in the project).",
-)
+@out_option
 @click.option(
     "--strict",
     is_flag=True,
@@ -401,12 +404,7 @@ _PLATFORMS = (
     required=True,
     help="The email platform to prepare the issue for, or all of them.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the output (default: dist/ in the project).",
-)
+@out_option
 @click.pass_context
 def export_command(ctx: click.Context, issue: str | None, platform: str, out: Path | None) -> None:
     """Prepare an issue for an email platform: dist/<issue>/export/<platform>/.
@@ -432,12 +430,7 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
 
 
 @cli.command(name="archive")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the output (default: dist/ in the project).",
-)
+@out_option
 @click.pass_context
 def archive_command(ctx: click.Context, out: Path | None) -> None:
     """Write dist/archive/: a web page per issue, an index of all issues and an Atom feed.
