@@ -18,3 +18,11 @@ def test_every_field_is_documented(cls: type) -> None:
     for name, _, doc, _ in field_docs(cls):
         assert doc, f"{cls.__name__}.{name} has no doc in its spec()"
         assert f"| `{name}` |" in readme, f"README.md does not document {cls.__name__}.{name}"
+
+
+def test_every_lint_rule_is_in_the_readme() -> None:
+    from newsletters.lint import RULES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [rule for rule in RULES if f"| `{rule}` |" not in readme]
+    assert missing == [], f"document these rules in the README's Checks table: {missing}"

@@ -577,6 +577,35 @@ TRIGGERS: list[tuple[str, Edit, str, str, str, int | str | None, str | None]] = 
     ),
     ("image-size", big_image, "hygiene/image-size", "error", CHRONIC, "image:", None),
     (
+        "placeholder-in-front-matter",
+        lambda root: edit(root, CHRONIC, "title: When", "title: TODO When"),
+        "hygiene/placeholder",
+        "error",
+        CHRONIC,
+        "title: TODO When",
+        None,
+    ),
+    (
+        "placeholder-in-body",
+        lambda root: append(root, CHRONIC, "\nTODO: a closing paragraph.\n"),
+        "hygiene/placeholder",
+        "error",
+        CHRONIC,
+        "TODO: a closing paragraph.",
+        None,
+    ),
+    (
+        "placeholder-in-issue",
+        lambda root: edit(
+            root, ISSUE, "featured: chronic-pain", "featured: chronic-pain\ntitle: TODO"
+        ),
+        "hygiene/placeholder",
+        "error",
+        ISSUE,
+        "title: TODO",
+        None,
+    ),
+    (
         "unknown-disabled",
         settings("  disable: [a11y/img-alts]\n"),
         "lint/unknown-rule",
@@ -624,6 +653,16 @@ def test_a_rule_id_unknown_to_disable_names_the_closest(sample: Path) -> None:
 # ---------------------------------------------------------------- does not trigger
 
 PASSES: list[tuple[str, Edit, str]] = [
+    (
+        "todo-in-a-yaml-comment",
+        lambda root: append(root, ISSUE, "# TODO next month: a winter issue\n"),
+        "hygiene/placeholder",
+    ),
+    (
+        "todo-inside-a-word",
+        lambda root: append(root, CHRONIC, "\nA TODOS list is not a placeholder.\n"),
+        "hygiene/placeholder",
+    ),
     (
         "no-cure-is-honest",
         chronic_body("There is no cure for chronic pain yet."),

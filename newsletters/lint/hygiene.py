@@ -1,13 +1,35 @@
-"""Content hygiene: reviews that went stale, text too hard to read, images too heavy."""
+"""Content hygiene: placeholders left in, reviews gone stale, text too hard, images too heavy."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from ..readability import reading_grade
 from .context import Context
 from .registry import Hit, rule
+
+_PLACEHOLDER = re.compile(r"\bTODO\b")
+
+
+@rule("hygiene/placeholder", "error", "No TODO placeholder left in the issue or its articles.")
+def placeholder(ctx: Context) -> Iterator[Hit]:
+    """Example: `title: "TODO: the article's headline"`, as `newsletter new article` writes it.
+    Fix: replace the placeholder with the real text. YAML comments (after `#`) do not count."""
+    files = [(ctx.issue_path, None), *((a.path, a.body_line) for a in ctx.articles)]
+    for path, body_line in files:
+        for number, line in enumerate(ctx.lines_of(path), start=1):
+            in_yaml = body_line is None or number < body_line
+            text = re.sub(r"(^|\s)#.*$", "", line) if in_yaml else line
+            if _PLACEHOLDER.search(text):
+                yield Hit(
+                    "a TODO placeholder is still here; replace it with the real text before the "
+                    "issue goes out",
+                    path,
+                    number,
+                    excerpt=line.strip()[:160],
+                )
 
 
 @rule("hygiene/review-age", "error", "Each article has a medical review at most 12 months old.")
