@@ -25,11 +25,6 @@ GENERIC_LINK_TEXTS = (
 )
 
 
-def _where(ctx: Context, *needles: str) -> tuple[Path, int | None]:
-    found = ctx.locate(*needles)
-    return found if found else (ctx.template(), None)
-
-
 @rule("a11y/lang", "error", "<html> has a real `lang` (not 'und') and a `dir`.")
 def lang(ctx: Context) -> Iterator[Hit]:
     """Example: `<html lang="und" dir="auto">` (mjml-python's default).
@@ -63,7 +58,7 @@ def _setting_or_template(ctx: Context, key: str, needle: str) -> tuple[Path, int
     """clinic.yaml's line when the clinic set `key`, else the template line with `needle`."""
     if key in ctx.project.clinic.lines:
         return ctx.clinic_path, ctx.clinic_line(key)
-    return _where(ctx, needle)
+    return ctx.where(needle)
 
 
 @rule("a11y/img-alt", "error", 'Every image has an `alt` ("" when decorative).')
@@ -73,7 +68,7 @@ def img_alt(ctx: Context) -> Iterator[Hit]:
     `alt=""` when it is decoration."""
     for image in ctx.doc.images:
         if image.alt is None:
-            path, line = _where(ctx, _ref(ctx, image.src), image.src)
+            path, line = ctx.where(_ref(ctx, image.src), image.src)
             yield Hit(
                 'this image has no alt text; describe it, or write alt="" if it is decoration',
                 path,
@@ -88,7 +83,7 @@ def img_width(ctx: Context) -> Iterator[Hit]:
     file at full size. Fix: add `width="180"` (mj-image does this when given `width`)."""
     for image in ctx.doc.images:
         if not image.width:
-            path, line = _where(ctx, _ref(ctx, image.src), image.src)
+            path, line = ctx.where(_ref(ctx, image.src), image.src)
             yield Hit(
                 "this image has no width attribute; Outlook shows it at full file size: add "
                 'width="…" in pixels',
@@ -104,7 +99,7 @@ def table_role(ctx: Context) -> Iterator[Hit]:
     as data. Fix: add `role="presentation"` (tables with `<th>` are data tables and exempt)."""
     for table in ctx.doc.tables:
         if not table.data and table.role != "presentation":
-            path, line = _where(ctx, *_phrases(table.text), "<table")
+            path, line = ctx.where(*_phrases(table.text), "<table")
             yield Hit(
                 'this layout table has no role="presentation"; screen readers announce its rows '
                 "and columns: add the attribute",
@@ -128,7 +123,7 @@ def heading_h1(ctx: Context) -> Iterator[Hit]:
     if len(h1s) != 1:
         found = "no h1" if not h1s else f"{len(h1s)} h1 headings"
         extra = h1s[1] if len(h1s) > 1 else None
-        path, line = _where(ctx, f">{extra.text}<", extra.text) if extra else _where(ctx, "<h1")
+        path, line = ctx.where(f">{extra.text}<", extra.text) if extra else ctx.where("<h1")
         yield Hit(
             f"the email has {found}; give it exactly one (the issue's title) so screen-reader "
             "users know where it starts",
@@ -145,7 +140,7 @@ def heading_order(ctx: Context) -> Iterator[Hit]:
     previous = 0
     for heading in ctx.doc.headings:
         if previous and heading.level > previous + 1:
-            path, line = _where(ctx, "# " + heading.text, heading.text)
+            path, line = ctx.where("# " + heading.text, heading.text)
             yield Hit(
                 f"this h{heading.level} follows an h{previous}; do not skip levels: make it "
                 f"h{previous + 1} (one more # than its parent in Markdown)",
@@ -165,7 +160,7 @@ def link_text(ctx: Context) -> Iterator[Hit]:
     for link in ctx.doc.links:
         text = link.text.strip().strip(".…:!»›→ ").lower()
         if text in generic:
-            path, line = _where(ctx, f"[{link.text}]", f">{link.text}<", link.text)
+            path, line = ctx.where(f"[{link.text}]", f">{link.text}<", link.text)
             yield Hit(
                 f"the link text '{link.text}' does not say where it goes; screen readers list "
                 "links out of context: describe the target",
@@ -192,7 +187,7 @@ def colour_contrast(ctx: Context) -> Iterator[Hit]:
             continue
         seen.add(key)
         fg, bg = _hex(run.colour), _hex(run.background)
-        path, line = _where(ctx, fg, fg.lower(), bg, bg.lower())
+        path, line = ctx.where(fg, fg.lower(), bg, bg.lower())
         yield Hit(
             f"text {fg} on {bg} has a contrast of {ratio:.2f}:1; it needs {need:g}:1 to be "
             "readable: darken the text or change the background in `theme`",

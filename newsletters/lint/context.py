@@ -108,6 +108,11 @@ class Context:
                 self._files[path] = []
         return self._files[path]
 
+    def where(self, *needles: str) -> tuple[Path, int | None]:
+        """Where a finding about the output points: the first needle found, else the layout."""
+        found = self.locate(*needles)
+        return found if found else (self.template(), None)
+
     def locate(self, *needles: str) -> tuple[Path, int] | None:
         """The content file and line holding the first findable needle, else a template's."""
         content = [self.issue_path, *(a.path for a in self.articles), self.clinic_path]

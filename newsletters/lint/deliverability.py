@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .context import Context
@@ -46,7 +45,7 @@ def style_size(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             f"the <style> blocks total {size / 1024:.1f} KB; Gmail ignores styles over "
             f"{ctx.settings.style_max_kb} KB: remove unused CSS from the templates' <mj-style>",
-            *_where(ctx, "<mj-style"),
+            *ctx.where("<mj-style"),
             "<style> in <head>",
         )
 
@@ -117,11 +116,6 @@ def preheader_length(ctx: Context) -> Iterator[Hit]:
         )
 
 
-def _where(ctx: Context, *needles: str) -> tuple[Path, int | None]:
-    found = ctx.locate(*needles)
-    return (found[0], found[1]) if found else (ctx.template(), None)
-
-
 @rule("deliverability/link-scheme", "error", "Every link is https:, mailto:, tel: or a merge tag.")
 def link_scheme(ctx: Context) -> Iterator[Hit]:
     """Example: `[our site](http://clinic.example)` or `href="www.clinic.example"`.
@@ -131,7 +125,7 @@ def link_scheme(ctx: Context) -> Iterator[Hit]:
         if not href or href == "#" or MERGE_TAG.match(href):
             continue
         if not re.match(r"^(https://[^\s/]+|mailto:\S+@\S+|tel:\+?[\d\-. ()]+$)", href):
-            path, line = _where(ctx, f"]({href})", href)
+            path, line = ctx.where(f"]({href})", href)
             yield Hit(
                 f"link '{href}' will not work for every reader; use a full https:// address, "
                 "mailto: or tel:",
@@ -148,7 +142,7 @@ def link_empty(ctx: Context) -> Iterator[Hit]:
     for link in ctx.doc.links:
         href = link.href.strip()
         if not href or href == "#":
-            path, line = _where(ctx, f"]({href})" if href else "", link.text)
+            path, line = ctx.where(f"]({href})" if href else "", link.text)
             yield Hit(
                 "this link goes nowhere; give it a real https:// address or remove it",
                 path,
@@ -156,7 +150,7 @@ def link_empty(ctx: Context) -> Iterator[Hit]:
                 link.element,
             )
         elif not link.text and not link.hidden:
-            path, line = _where(ctx, f"]({href})", href)
+            path, line = ctx.where(f"]({href})", href)
             yield Hit(
                 "this link has no text (nor image alt); screen readers announce only the "
                 "address: add words",
@@ -177,7 +171,7 @@ def link_text_domain(ctx: Context) -> Iterator[Hit]:
         email = _EMAILISH.match(text)
         if email:
             if not href.lower().startswith("mailto:") or text.lower() not in href.lower():
-                path, line = _where(ctx, text)
+                path, line = ctx.where(text)
                 yield Hit(
                     f"the text shows the address {text} but the link goes to {href}; make them "
                     "the same",
@@ -192,7 +186,7 @@ def link_text_domain(ctx: Context) -> Iterator[Hit]:
         shown_host = _bare(shown.group(1))
         host = _bare(urlsplit(href).hostname or "")
         if not host or not (host == shown_host or host.endswith("." + shown_host)):
-            path, line = _where(ctx, f"]({href})", href, text)
+            path, line = ctx.where(f"]({href})", href, text)
             yield Hit(
                 f"the text shows {text} but the link goes to {href}; readers and spam filters "
                 "distrust that: make the text and the address the same site",
