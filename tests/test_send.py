@@ -130,6 +130,18 @@ def subscribers(tmp_path: Path) -> Path:
     return path
 
 
+def authenticator(logins: list[bytes]) -> Any:
+    """An aiosmtpd authenticator accepting clinic/PASSWORD and recording each login tried."""
+    from aiosmtpd.smtp import AuthResult
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        logins.append(data.login)
+        ok = data.login == b"clinic" and data.password == PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)  # handled=False: answer 535 (else it hangs)
+
+    return check
+
+
 def smtp_env(controller: Controller, **extra: str) -> dict[str, str]:
     env = {
         "NEWSLETTER_SMTP_HOST": "127.0.0.1",
@@ -491,12 +503,8 @@ def test_a_list_send_needs_the_unsubscribe_secret(project: Path, subscribers: Pa
 def test_the_password_never_appears_in_output_journal_or_outbox(
     project: Path, subscribers: Path
 ) -> None:
-    from aiosmtpd.smtp import AuthResult
 
-    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = data.login == b"clinic" and data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)  # handled=False: answer 535
-
+    check = authenticator([])
     recorder = Recorder()
     controller = Controller(
         recorder,
@@ -533,7 +541,6 @@ def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path:
     import ipaddress
     import ssl
 
-    from aiosmtpd.smtp import AuthResult
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -570,11 +577,7 @@ def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path:
     server_context.load_cert_chain(cert_file, key_file)
     logins: list[bytes] = []
 
-    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        logins.append(data.login)
-        ok = data.login == b"clinic" and data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)  # handled=False: answer 535
-
+    check = authenticator(logins)
     recorder = Recorder()
     controller = Controller(
         recorder,
