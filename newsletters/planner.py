@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Mapping
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -459,67 +457,15 @@ class SendSummary:
     last_at: str | None  # the latest time recorded, as the journal wrote it
 
 
-_STATE_COLUMNS = ("state", "status")
-_TIME_COLUMNS = (
-    "sent_at",
-    "finished_at",
-    "updated_at",
-    "accepted_at",
-    "at",
-    "time",
-    "timestamp",
-    "created_at",
-    "date",
-)
-
-
 def send_summary(path: Path) -> SendSummary | None:
-    """Read an issue's send journal (dist/<issue>/send-journal.sqlite), or None if there is none.
+    """What the issue's send journal (dist/<issue>/send-journal.sqlite) says; None if unsent."""
+    from .delivery.journal import summary
 
-    TODO(issue 7): the send helper defines the journal's tables; until then this looks for the
-    first table with a `state` or `status` column and counts its rows by that column, taking the
-    latest value of a time-like column as the date. Replace the guess with the real schema (or a
-    function exported by the send module) once it is merged. A journal that cannot be read
-    gives a summary with no counts: "sent (journal unreadable)", never a crash.
-    """
-    if not path.is_file():
+    found = summary(path)
+    if found is None:
         return None
-    try:
-        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
-            tables = [
-                row[0]
-                for row in db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                )
-            ]
-            for table in tables:
-                quoted = '"' + table.replace('"', '""') + '"'
-                columns = [row[1].lower() for row in db.execute(f"PRAGMA table_info({quoted})")]
-                state = next((c for c in _STATE_COLUMNS if c in columns), None)
-                if state is None:
-                    continue
-                counts = db.execute(
-                    f'SELECT "{state}", COUNT(*) FROM {quoted} GROUP BY "{state}"'
-                ).fetchall()
-                when = next((c for c in _TIME_COLUMNS if c in columns), None)
-                last = (
-                    db.execute(f'SELECT MAX("{when}") FROM {quoted}').fetchone() if when else None
-                )
-                return SendSummary(
-                    tuple(sorted((str(s), int(n)) for s, n in counts)),
-                    _as_date(last[0]) if last and last[0] is not None else None,
-                )
-    except sqlite3.Error:
-        pass
-    return SendSummary((), None)
-
-
-def _as_date(value: Any) -> str:
-    """A journal's time (ISO text or Unix seconds) as YYYY-MM-DD, or the text as it is."""
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, dt.UTC).date().isoformat()
-    text = str(value)
-    return text[:10] if re.match(r"\d{4}-\d\d-\d\d", text) else text
+    counts, last = found
+    return SendSummary(tuple(sorted(counts.items())), last[:10] if last else None)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,25 @@ class Row:
     updated: str
 
 
+def summary(path: Path) -> tuple[dict[str, int], str | None] | None:
+    """Read-only, for `newsletter list`: recipients per state and the latest time recorded.
+
+    None when the issue was never sent; ({}, None) when the file cannot be read as a journal.
+    """
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            counts = dict(db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state"))
+            (last,) = db.execute("SELECT MAX(updated) FROM recipients").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}, None
+    return {str(k): int(v) for k, v in counts.items()}, last
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
