@@ -208,3 +208,47 @@ def list_headings(path: Path) -> list[str]:
             return next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
+
+
+def sponsored_send_refusal(project: Project, issue: Issue, today: dt.date) -> list[str]:
+    """Why a list send of a sponsored issue is refused (HIPAA 45 CFR 164.508(a)(3)), or []."""
+    found = sponsors(project, issue)
+    if not found:
+        return []
+    names = ", ".join(dict.fromkeys(sponsor for sponsor, _, _ in found))
+    recorded = project.clinic.compliance.marketing_authorization_on
+    if recorded is None:
+        return [
+            f"issue {issue.id} is sponsored by {names}: under HIPAA a paid communication is "
+            "marketing, so every reader must have given written marketing authorization; once "
+            "they have, record the date in clinic.yaml as 'compliance: "
+            "marketing_authorization_on: YYYY-MM-DD' (test sends with --to still work)"
+        ]
+    if recorded > today:
+        return [
+            f"compliance: marketing_authorization_on is {recorded.isoformat()}, in the future; "
+            f"issue {issue.id} is sponsored by {names} and needs that authorization first"
+        ]
+    return []
+
+
+def list_without_baa(
+    clinic: Clinic, path: Path, route: str, title: str, can_sign: bool
+) -> str | None:
+    """A warning when a subscriber list with health columns goes where no BAA covers it:
+    a platform that never signs one, or one not listed in clinic.yaml `compliance: baa`."""
+    columns = health_columns(list_headings(path), clinic)
+    if not columns or (can_sign and route in clinic.compliance.baa):
+        return None
+    why = (
+        "does not sign Business Associate Agreements"
+        if not can_sign
+        else f"has no Business Associate Agreement recorded in clinic.yaml ('compliance: baa: "
+        f"[{route}]' once one is signed)"
+    )
+    shown = ", ".join(columns[:3])
+    return (
+        f"{path.name} has health columns ({shown}) and {title} {why}: a list that says who has "
+        "which condition is health information (HIPAA); remove those columns before it leaves "
+        "the clinic, or use a service that signs a BAA"
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from .schema import (
+    content_file,
     email_address,
     font_stack,
     hex_colour,
@@ -310,6 +311,7 @@ class Compliance:
         "The subscriber CSV you upload to your email platform, a path inside content/; "
         "`export` warns when it carries diagnosis or condition columns and the platform "
         "has no Business Associate Agreement.",
+        content_file,
         default=None,
     )
     baa: tuple[str, ...] = spec(

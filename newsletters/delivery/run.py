@@ -324,6 +324,13 @@ class ListPlan:
 def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
+    from ..compliance import sponsored_send_refusal
+
+    refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
+    if refusal:
+        where = prepared.project.content_dir / "clinic.yaml"
+        line = prepared.project.clinic.lines.get("compliance")
+        raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)
     clinic = prepared.project.clinic
     suppression_file = prepared.project.content_dir / clinic.send.suppression_file
@@ -370,6 +377,13 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
     lines += [f"    {name}:{s.line}: {s.address}: {s.reason}" for s in r.duplicates]
+    from ..compliance import list_without_baa
+
+    warning = list_without_baa(
+        plan.prepared.project.clinic, r.path, "smtp", "your SMTP provider", can_sign=True
+    )
+    if warning:
+        lines.append(f"  warning: {warning}")
     return lines
 
 
