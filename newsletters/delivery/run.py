@@ -8,6 +8,7 @@ simple pacer (one message every 1/rate seconds).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -43,6 +44,7 @@ from .message import (
     unsubscribe_url,
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+from .signing import DkimKey, key_for
 
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
@@ -56,6 +58,7 @@ class Prepared:
 
     project: Project
     built: BuiltIssue
+    dkim: DkimKey | None = None  # the clinic's DKIM key, when it signs
 
     @property
     def folder(self) -> Path:
@@ -77,6 +80,7 @@ class Prepared:
             web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
             preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
             subject_prefix=subject_prefix,
+            dkim=self.dkim,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
@@ -100,7 +104,7 @@ def prepare(root: Path, issue_name: str | None) -> Prepared:
     prepared = Prepared(project, built[0])
     require_clean(project, prepared.built)  # any error blocks every send, test sends included
     _check_send_settings(project)
-    return prepared
+    return dataclasses.replace(prepared, dkim=key_for(project.clinic))
 
 
 def _check_send_settings(project: Project) -> None:
