@@ -29,6 +29,7 @@ SECTIONS = [
     (model.SendSettings, "`send`"),
     (model.Testimonial, "`testimonials` items (article)"),
     (model.LintAllow, "`lint_allow` items (article or issue)"),
+    (model.Compliance, "`compliance`"),
 ]
 
 

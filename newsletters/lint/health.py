@@ -165,7 +165,11 @@ def statistic_source(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/testimonial", "error/warning", "Quotations have a valid, disclosed authorization.")
+@rule(
+    "health/testimonial",
+    "error/warning",
+    "Quotations have a valid, disclosed authorization (45 CFR 164.508(c); 16 CFR 255, 465).",
+)
 def testimonial(ctx: Context) -> Iterator[Hit]:
     """Example: `> "After three sessions I could sleep again." (Maria)` with no entry in
     `testimonials`, or an entry whose authorization expired, was revoked, covers only the web,
@@ -250,7 +254,11 @@ def _undisclosed(ctx: Context, path: Path, line: int, entry: Testimonial) -> Ite
 _BESIDE = 300  # characters of words around a quotation that count as "beside" it
 
 
-@rule("health/sponsored", "error/warning", "Sponsored content is labelled and authorized.")
+@rule(
+    "health/sponsored",
+    "error/warning",
+    "Sponsored content is labelled and explained (45 CFR 164.501, 164.508(a)(3); 16 CFR 255).",
+)
 def sponsored(ctx: Context) -> Iterator[Hit]:
     """Example: `sponsored_by: Acme Pharma` on an issue or article.
     Fix: nothing to change when the email shows "Sponsored by Acme Pharma" (a warning explains
