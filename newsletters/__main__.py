@@ -544,7 +544,8 @@ def doctor(ctx: click.Context, dns_server: str | None) -> None:
     for line in report.passed:
         click.echo(f"ok: {line}")
     for problem in report.problems:
-        click.echo(problem.format(), err=problem.severity == "error")
+        where = f"{_show(problem.path)}:{problem.line}: " if problem.path and problem.line else ""
+        click.echo(f"{where}{problem.severity}: {problem.message}")
     errors = sum(p.severity == "error" for p in report.problems)
     warnings = len(report.problems) - errors
     click.echo(f"Doctor: {len(report.passed)} ok, {errors} to fix, {warnings} to look at.")

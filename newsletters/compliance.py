@@ -111,6 +111,15 @@ def authorization_problems(entry: Testimonial, used_on: dt.date) -> list[Authori
                 "testimonials",
             )
         )
+    if entry.expires_on is not None and entry.expires_on < signed:
+        found.append(
+            AuthorizationProblem(
+                "error",
+                f"the authorization of {who} expires ({entry.expires_on.isoformat()}) before it "
+                f"was signed ({signed.isoformat()}); check the dates on the form",
+                "testimonials",
+            )
+        )
     if entry.scope == "web":
         found.append(
             AuthorizationProblem(
@@ -123,10 +132,11 @@ def authorization_problems(entry: Testimonial, used_on: dt.date) -> list[Authori
     missing = [
         name
         for name, value in (
-            ("expires_on or expires_when", entry.expires_on or entry.expires_when),
+            ("name", entry.name.strip()),
+            ("expires_on or expires_when", entry.expires_on or (entry.expires_when or "").strip()),
             ("scope", entry.scope),
-            ("document", entry.document),
-            ("connection", entry.connection),
+            ("document", (entry.document or "").strip()),
+            ("connection", (entry.connection or "").strip()),
         )
         if not value
     ]
@@ -162,18 +172,22 @@ def use_date(issue: Issue, today: dt.date | None = None) -> dt.date:
 
 def sponsors(project: Project, issue: Issue) -> list[tuple[str, Path, int]]:
     """(sponsor, file, line) for the issue and each of its articles that names one."""
-    found = []
-    if issue.meta.sponsored_by:
-        found.append((issue.meta.sponsored_by, issue.path, issue.line_of("sponsored_by")))
+    named = [(issue.meta.sponsored_by, issue.path, issue.line_of("sponsored_by"))]
     for slug in issue.article_slugs:
         article: Article | None = project.articles.get(slug)
-        if article is not None and article.meta.sponsored_by:
-            found.append((article.meta.sponsored_by, article.path, article.line_of("sponsored_by")))
-    return found
+        if article is not None:
+            named.append((article.meta.sponsored_by, article.path, article.line_of("sponsored_by")))
+    return [
+        (" ".join(sponsor.split()), path, line)
+        for sponsor, path, line in named
+        if sponsor and sponsor.strip()
+    ]
 
 
-def sponsor_label(sponsor: str) -> str:
-    return f"Sponsored by {' '.join(sponsor.split())}"
+def sponsor_label(sponsor: str | None) -> str | None:
+    """'Sponsored by <sponsor>', or None when no sponsor is named (blank counts as none)."""
+    name = " ".join((sponsor or "").split())
+    return f"Sponsored by {name}" if name else None
 
 
 # ---------------------------------------------------------------- subscriber lists

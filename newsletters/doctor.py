@@ -118,12 +118,15 @@ class Dns:
 
     def _ask(self, name: str, kind: str) -> list[str] | None:
         import dns.exception
+        import dns.name
         import dns.resolver
 
         try:
             answer = self.resolver.resolve(name, kind, search=False)
-        except dns.resolver.NXDOMAIN:
+        except (dns.resolver.NXDOMAIN, dns.name.NameTooLong, dns.name.LabelTooLong):
             return None
+        except (dns.name.EmptyLabel, dns.name.BadEscape, dns.name.IDNAException):
+            return None  # not a valid DNS name (e.g. a mistyped SPF include): nothing there
         except dns.resolver.NoAnswer:
             return []
         except (dns.resolver.NoNameservers, dns.exception.Timeout) as exc:

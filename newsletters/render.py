@@ -107,7 +107,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
             "intro_html": Markup(intro.html),
             "intro_text": intro.text,
             "cta": fallback_cta,
-            "sponsor": sponsor_label(issue.meta.sponsored_by) if issue.meta.sponsored_by else None,
+            "sponsor": sponsor_label(issue.meta.sponsored_by),
         },
         "articles": articles,
         "featured": articles[0],
@@ -221,7 +221,7 @@ def _article_view(
         body_text=body.text,
         reading_minutes=reading_minutes(article.body),
         featured=featured,
-        sponsor=sponsor_label(meta.sponsored_by) if meta.sponsored_by else None,
+        sponsor=sponsor_label(meta.sponsored_by),
     )
 
 

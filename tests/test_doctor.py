@@ -198,7 +198,7 @@ def test_each_broken_zone_is_named_in_plain_words(
     assert result.exit_code == exit_code, result.output
     lines = [line for line in result.output.splitlines() if message in line]
     assert len(lines) == 1, result.output
-    severity = "warning: " if exit_code == 0 else ""
+    severity = "warning: " if exit_code == 0 else "error: "
     assert lines[0].startswith(f"{CLINIC}:") or lines[0].startswith(str(project / CLINIC)), lines[0]
     assert (": " + severity) in lines[0]
     assert "Traceback" not in result.output

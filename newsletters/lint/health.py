@@ -268,7 +268,7 @@ def sponsored(ctx: Context) -> Iterator[Hit]:
     found = sponsors(ctx.project, ctx.built.issue)
     recorded = ctx.project.clinic.compliance.marketing_authorization_on
     for sponsor, path, line in found:
-        label = sponsor_label(sponsor)
+        label = sponsor_label(sponsor) or sponsor
         for part, haystack in (("HTML", ctx.html_words), ("text", ctx.text_words)):
             if not contains_words(haystack, label):
                 yield Hit(
