@@ -105,6 +105,8 @@ CASES: list[tuple[str, dict[str, str | None], str, str]] = [
     ("no-expiry", {"expires_on": None}, "error", "lacks expires_on or expires_when"),
     ("no-connection", {"connection": None}, "error", "lacks connection"),
     ("no-document", {"document": None}, "error", "lacks document"),
+    ("blank-connection", {"connection": '""'}, "error", "lacks connection"),
+    ("blank-name", {"name": '" "'}, "error", "lacks name"),
     ("unsigned", {"signed_on": None}, "error", "has no signed authorization"),
     ("signed-after-use", {"signed_on": "2099-01-01"}, "error", "after this use"),
     (
@@ -130,6 +132,19 @@ def test_authorization_problems_point_at_the_entry(
     assert finding.path == sample / CHRONIC
     assert finding.line == line_of(sample, CHRONIC, "  - quote:")
     assert not finding.message.endswith(".")
+
+
+def test_an_expiry_before_the_signing_date_is_an_error(sample: Path) -> None:
+    quote_with(sample, signed_on="2026-09-01", expires_on="2026-03-01")
+    messages = [f.message for f in findings(sample, "health/testimonial")]
+    assert any("expires (2026-03-01) before it was signed (2026-09-01)" in m for m in messages)
+
+
+def test_a_blank_sponsor_is_no_sponsor(sample: Path) -> None:
+    edit(sample, ISSUE, "featured:", 'sponsored_by: "  "\nfeatured:')
+    assert findings(sample, "health/sponsored") == []
+    _, built, _ = build(sample)
+    assert "Sponsored by" not in built[0].text
 
 
 def test_expires_when_an_event_is_accepted(sample: Path) -> None:

@@ -169,6 +169,18 @@ FINDINGS: list[tuple[str, Edit, int, str]] = [
     ),
     ("spf-plus-all", spf("v=spf1 ip4:192.0.2.10 +all"), 1, "'+all', which lets anyone send"),
     ("spf-too-many-lookups", too_many_lookups, 1, "more than 10 DNS lookups"),
+    (
+        "spf-include-nowhere",
+        spf("v=spf1 include:nothing..example -all"),
+        1,
+        "SPF: include:nothing..example has no SPF record",
+    ),
+    (
+        "spf-two-records",
+        lambda z, o: z.txt.update({DOMAIN: ["v=spf1 -all", "v=spf1 a -all"]}),
+        1,
+        "has 2 SPF records",
+    ),
     ("dmarc-missing", no_record(f"_dmarc.{DOMAIN}"), 1, f"DMARC: {DOMAIN} has no DMARC record"),
     ("dmarc-none", dmarc("v=DMARC1; p=none"), 0, "policy 'none'"),
     ("dmarc-no-policy", dmarc("v=DMARC1; rua=mailto:x@" + DOMAIN), 1, "no valid policy"),

@@ -237,7 +237,9 @@ def _undisclosed(ctx: Context, path: Path, line: int, entry: Testimonial) -> Ite
             continue  # not printed in this email (a card shows only the summary)
         beside = haystack[max(0, at - _BESIDE) : at + len(quote) + _BESIDE]
         missing = [
-            what for what in (label, entry.name) if what and not contains_words(beside, what)
+            what
+            for what in (label, entry.name)
+            if what and what.strip() and not contains_words(beside, what)
         ]
         if missing:
             yield Hit(
