@@ -66,6 +66,7 @@ def build_archive(root: Path) -> tuple[Project, Archive, Problems]:
     from .pipeline import build
 
     project, built, problems = build(root, all_issues=True)
+    _refuse_unauthorized_quotations(project, built)
     archive = make_archive(project, built)
     for issue_id in archive.issues:
         expected = project.clinic.web_version_url.replace("{issue}", issue_id)
@@ -79,6 +80,16 @@ def build_archive(root: Path) -> tuple[Project, Archive, Problems]:
             )
             break
     return project, archive, problems
+
+
+def _refuse_unauthorized_quotations(project: Project, built: Sequence[BuiltIssue]) -> None:
+    """A quotation goes on the web only with an authorization that covers the web."""
+    from .compliance import web_use_problems
+
+    today = dt.date.today()
+    found = [p for item in built for p in web_use_problems(project, item.issue, today)]
+    if found:
+        raise NewsletterError(list(dict.fromkeys(found)))
 
 
 def make_archive(project: Project, built: Sequence[BuiltIssue]) -> Archive:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import Problem
 from .model import Article, Clinic, Issue, Project, Testimonial
 
 NO_CONNECTION = ("none", "no", "no connection")
@@ -266,3 +267,32 @@ def list_without_baa(
         "which condition is health information (HIPAA); remove those columns before it leaves "
         "the clinic, or use a service that signs a BAA"
     )
+
+
+def web_use_problems(project: Project, issue: Issue, today: dt.date) -> list[Problem]:
+    """Quotations `newsletter archive` would publish on the web without an authorization that
+    covers the web (45 CFR 164.508(c)(1)(iv): the form says where the information is used)."""
+    found = []
+    for slug in issue.article_slugs:
+        article = project.articles.get(slug)
+        if article is None:
+            continue
+        for entry in article.meta.testimonials:
+            line = article.line_of("testimonials")
+            if entry.scope == "newsletter":
+                found.append(
+                    Problem(
+                        article.path,
+                        line,
+                        f"the authorization of {entry.name} covers the newsletter only, and the "
+                        f"archive publishes issue {issue.id} on the web; get a form that covers "
+                        "the web ('scope: both') or remove the quotation",
+                    )
+                )
+            errors = [
+                p
+                for p in authorization_problems(entry, max(today, issue.meta.date))
+                if p.severity == "error" and "web only" not in p.message
+            ]
+            found += [Problem(article.path, line, p.message) for p in errors]
+    return found

@@ -327,3 +327,32 @@ def test_a_subscriber_list_outside_content_is_refused(sample: Path) -> None:
     result = CliRunner().invoke(cli, ["-C", str(sample), "export", "--platform", "mailchimp"])
     assert result.exit_code == 1
     assert "must be a file inside content/" in result.output
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"scope": "newsletter"}, "covers the newsletter only, and the archive publishes"),
+        ({"revoked_on": "2026-10-20"}, "revoked the authorization"),
+    ],
+    ids=["newsletter-only", "revoked"],
+)
+def test_the_archive_refuses_a_quotation_not_authorized_for_the_web(
+    sample: Path, fields: dict[str, str], message: str
+) -> None:
+    quote_with(sample, **fields)
+    before = sorted((sample / "dist").rglob("*")) if (sample / "dist").exists() else []
+    result = CliRunner().invoke(cli, ["-C", str(sample), "archive"])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    after = sorted((sample / "dist").rglob("*")) if (sample / "dist").exists() else []
+    assert after == before
+
+
+def test_the_archive_publishes_a_quotation_authorized_for_both(sample: Path) -> None:
+    quote_with(sample)
+    result = CliRunner().invoke(cli, ["-C", str(sample), "archive"])
+    assert result.exit_code == 0, result.output
+    page = (sample / "dist" / "archive" / "2026-11" / "index.html").read_text()
+    assert "— Maria G., patient (received treatment free of charge)" in page
