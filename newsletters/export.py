@@ -28,8 +28,8 @@ from .links import Utm, add_utm_html, add_utm_text, own_hosts, rewrite_links
 from .links import strip_article_markers as strip_markers
 
 if TYPE_CHECKING:
+    from .built import BuiltIssue
     from .model import Project
-    from .pipeline import BuiltIssue
 
 UNSUB, WEB, PREFS, FIRST = merge.TAGS
 
@@ -219,20 +219,13 @@ def export(
 
     Raises NewsletterError when the project has mistakes or a check fails.
     """
-    from .pipeline import build
+    from .pipeline import Policy, build_and_check
 
-    project, built, problems = build(root, issue_names)
-    _require_clean(project, built)
-    exports = [export_issue(project, item, name) for item in built for name in platforms]
-    return exports, problems.warnings
-
-
-def _require_clean(project: Project, built: Sequence[BuiltIssue]) -> None:
-    """Refuse to export an issue with a lint error: what `newsletter lint` rejects never leaves."""
-    from .lint import require_clean
-
-    for item in built:
-        require_clean(project, item)
+    # What `newsletter lint` rejects never leaves: a check error stops the export.
+    checked = build_and_check(root, issue_names, policy=Policy.ERRORS)
+    project = checked.project
+    exports = [export_issue(project, item, name) for item in checked.issues for name in platforms]
+    return exports, checked.problems.warnings
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:

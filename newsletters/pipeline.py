@@ -15,51 +15,27 @@ leaves the previous output as it was.
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import merge
-from .errors import NewsletterError, Problems
+from .built import BuiltIssue
+from .errors import NewsletterError, Problem, Problems
 from .links import strip_article_markers
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
+
+if TYPE_CHECKING:
+    from .lint.registry import Finding
 
 # Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
 GMAIL_CLIP_BYTES = 102 * 1024
 SIZE_WARNING_BYTES = 90 * 1024
-
-
-@dataclass(frozen=True)
-class BuiltIssue:
-    """One issue built in memory: what stage 7 writes and what export and send start from."""
-
-    issue: Issue
-    mjml: str
-    html_template: str  # HTML with merge placeholders, for export and send
-    text_template: str
-    html: str  # with the clinic's own links: complete on its own
-    text: str
-    images: tuple[tuple[Path, str], ...]  # (file in content/, path under dist/<issue>/)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        m = self.issue.meta
-        return {
-            "issue": self.issue.id,
-            "subject": m.subject,
-            "preheader": m.preheader,
-            "date": m.date.isoformat(),
-            "layout": m.layout,
-            "featured": m.featured,
-            "articles": list(self.issue.article_slugs),
-            "html_bytes": len(self.html.encode("utf-8")),
-            "text_bytes": len(self.text.encode("utf-8")),
-            "merge_tags": merge.used(self.html_template + self.text_template),
-        }
 
 
 def clinic_values(project: Project, issue: Issue) -> dict[str, str]:
@@ -144,6 +120,107 @@ def build(
     problems.raise_if_errors()
     add_theme_warnings(project, problems)
     return project, built, problems
+
+
+class Policy(enum.Enum):
+    """How the checks' findings end a run (as MJML's validationLevel does for its own).
+
+    REPORT: findings are returned, nothing stops (build, archive, preview, lint).
+    ERRORS: an error stops the run before anything leaves (export, send).
+    WARNINGS: any finding stops the run (`build --strict`, `lint --strict`'s exit code).
+    """
+
+    REPORT = "report"
+    ERRORS = "errors"
+    WARNINGS = "warnings"
+
+    def stopping(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings that stop a run under this policy."""
+        if self is Policy.REPORT:
+            return []
+        return [f for f in findings if f.severity == "error" or self is Policy.WARNINGS]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Issues built in memory, each with its checks' findings (stage 8)."""
+
+    project: Project
+    issues: tuple[BuiltIssue, ...]
+    findings: tuple[tuple[Finding, ...], ...]  # one tuple per issue, in the same order
+    problems: Problems  # the build's own warnings (theme contrast...)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return [f for found in self.findings for f in found]
+
+    @property
+    def results(self) -> list[tuple[str, list[Finding]]]:
+        """(issue id, its findings) per issue: what `newsletter lint` reports."""
+        return [(b.issue.id, list(f)) for b, f in zip(self.issues, self.findings, strict=True)]
+
+
+class ChecksFailed(NewsletterError):
+    """The checks found what the run's policy does not let through; `findings` are those."""
+
+    def __init__(self, checked: Checked, policy: Policy) -> None:
+        self.checked = checked
+        self.findings = policy.stopping(checked.all_findings)
+        problems = [
+            Problem(f.path, f.line, f"[{f.rule}] {f.message}", f.severity) for f in self.findings
+        ]
+        for item, found in zip(checked.issues, checked.findings, strict=True):
+            stopped = policy.stopping(found)
+            if not stopped:
+                continue
+            if policy is Policy.ERRORS:
+                what = f"{len(stopped)} check error{'s' if len(stopped) != 1 else ''}"
+            else:
+                what = f"{len(stopped)} check finding{'s' if len(stopped) != 1 else ''}"
+            problems.append(
+                Problem(
+                    None,
+                    None,
+                    f"issue {item.issue.id} has {what}; fix them (see 'newsletter lint') first",
+                )
+            )
+        super().__init__(problems)
+
+
+def check_built(project: Project, built: BuiltIssue) -> list[Finding]:
+    """Stage 8 for one built issue: every finding of the checks (lint/), `lint_allow` applied."""
+    from .lint import run_checks
+
+    return run_checks(project, built)
+
+
+def build_and_check(
+    root: Path,
+    names: Sequence[str] = (),
+    all_issues: bool = False,
+    policy: Policy = Policy.REPORT,
+) -> Checked:
+    """The one entry point of build, export, archive, send and lint: stages 1-6, then 8.
+
+    Raises NewsletterError when the content has mistakes (nothing is built), and ChecksFailed
+    when `policy` stops on what the checks found. Nothing is written: stage 7 is the caller's.
+    """
+    project, built, problems = build(root, names, all_issues)
+    findings = tuple(tuple(check_built(project, item)) for item in built)
+    checked = Checked(project, tuple(built), findings, problems)
+    if policy.stopping(checked.all_findings):
+        raise ChecksFailed(checked, policy)
+    return checked
+
+
+def build_and_check_issue(
+    project: Project, issue: Issue, problems: Problems
+) -> tuple[BuiltIssue, list[Finding]] | None:
+    """Stages 2-6 and 8 for one issue of a loaded project (the preview's warm builds)."""
+    built = build_issue(project, issue, problems)
+    if built is None:
+        return None
+    return built, check_built(project, built)
 
 
 def add_theme_warnings(project: Project, problems: Problems) -> None:

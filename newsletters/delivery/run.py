@@ -19,9 +19,9 @@ from pathlib import Path
 
 import send as provider
 
+from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
-from ..pipeline import BuiltIssue
 from .journal import (
     FAILED,
     JOURNAL_NAME,
@@ -93,12 +93,12 @@ class Prepared:
 
 def prepare(root: Path, issue_name: str | None) -> Prepared:
     """Build the issue in memory and refuse to go on when the linter finds errors."""
-    from ..lint import require_clean
-    from ..pipeline import build
+    from ..pipeline import Policy, build_and_check
 
-    project, built, _ = build(root, [issue_name] if issue_name else [])
-    prepared = Prepared(project, built[0])
-    require_clean(project, prepared.built)  # any error blocks every send, test sends included
+    # Any check error blocks every send, test sends included.
+    checked = build_and_check(root, [issue_name] if issue_name else [], policy=Policy.ERRORS)
+    project = checked.project
+    prepared = Prepared(project, checked.issues[0])
     _check_send_settings(project)
     return prepared
 
