@@ -16,11 +16,12 @@ from .model import Issue
 
 @dataclass(frozen=True)
 class BuiltIssue:
-    """One issue built in memory: what stage 7 writes and what export and send start from."""
+    """One issue built in memory and finished (finish.py): checked by stage 7, written by
+    stage 8; export, archive and send start from it."""
 
     issue: Issue
     mjml: str
-    html_template: str  # HTML with merge placeholders, for export and send
+    html_template: str  # links tagged, merge placeholders left: for export, archive, send
     text_template: str
     html: str  # with the clinic's own links: complete on its own
     text: str

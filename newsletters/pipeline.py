@@ -5,12 +5,18 @@
     3. render    Jinja2: layouts/<layout>.mjml.j2 and .txt.j2               (render.py)
     4. compile   mjml-python: MJML -> responsive HTML                       (compile.py)
     5. inline    premailer: the template's inline CSS onto elements         (inline.py)
-    6. finish    merge placeholders -> the clinic's own URLs; markers out   (merge.py)
-    7. write     dist/<issue>/: email.html, email.txt, email.mjml,
+    6. finish    UTM on the clinic's links, article markers out; the merge
+                 placeholders -> the clinic's pages and fallback greeting   (finish.py)
+    7. check     the rules of lint/ on each built issue, under a Policy     (lint/)
+    8. write     dist/<issue>/: email.html, email.txt, email.mjml,
                  meta.json, images/                                         (write.py)
 
-Stages 1-6 run for every issue of the run before stage 7 writes anything, so a failed run
-leaves the previous output as it was.
+`build_and_check` is the entry point of every command that builds (build, lint, export,
+archive, send; the preview uses `build_and_check_issue`): stages 1-7 run for every issue
+of the run, in memory, and the run's `Policy` decides whether the checks' findings stop it,
+before stage 8 (or an export, archive or send) writes anything. So a failed run leaves the
+previous output as it was. A `BuiltIssue` (built.py) is finished for every destination: the
+export, archive and send only put in their own merge values (finish.py says which).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import TYPE_CHECKING
 from . import merge
 from .built import BuiltIssue
 from .errors import NewsletterError, Problem, Problems
-from .links import strip_article_markers
+from .finish import clinic_values, tag_links
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
 
@@ -36,17 +42,6 @@ if TYPE_CHECKING:
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
 GMAIL_CLIP_BYTES = 102 * 1024
 SIZE_WARNING_BYTES = 90 * 1024
-
-
-def clinic_values(project: Project, issue: Issue) -> dict[str, str]:
-    """The clinic's own URLs for the merge tags: a built email works without a platform."""
-    clinic = project.clinic
-    return {
-        "unsubscribe_url": clinic.unsubscribe_url,
-        "web_version_url": clinic.web_version_url.replace("{issue}", issue.id),
-        "preferences_url": clinic.preferences_url or clinic.unsubscribe_url,
-        "first_name": "there",
-    }
 
 
 def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssue | None:
@@ -65,16 +60,18 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     compiled = compile_mjml(rendered.mjml, project.templates_dir, issue.meta.layout, problems)
     if compiled is None:
         return None
-    html_template = inline_css(compiled, rendered.inline_css)
+    # Stage 6: links tagged once for every destination, then the clinic's own merge values.
+    html_template, text_template = tag_links(
+        project, issue, inline_css(compiled, rendered.inline_css), rendered.text
+    )
     values = clinic_values(project, issue)
-    # Article markers (for export's per-article UTM tags) stay in html_template only.
-    html = strip_article_markers(merge.substitute(html_template, values, escape=True))
-    text = merge.substitute(rendered.text, values, escape=False)
+    html = merge.substitute(html_template, values, escape=True)
+    text = merge.substitute(text_template, values, escape=False)
     return BuiltIssue(
         issue=issue,
         mjml=rendered.mjml,
         html_template=html_template,
-        text_template=rendered.text,
+        text_template=text_template,
         html=html,
         text=text,
         images=_local_images(project, html),
@@ -143,7 +140,7 @@ class Policy(enum.Enum):
 
 @dataclass(frozen=True)
 class Checked:
-    """Issues built in memory, each with its checks' findings (stage 8)."""
+    """Issues built in memory, each with its checks' findings (stage 7)."""
 
     project: Project
     issues: tuple[BuiltIssue, ...]
@@ -188,7 +185,7 @@ class ChecksFailed(NewsletterError):
 
 
 def check_built(project: Project, built: BuiltIssue) -> list[Finding]:
-    """Stage 8 for one built issue: every finding of the checks (lint/), `lint_allow` applied."""
+    """Stage 7 for one built issue: every finding of the checks (lint/), `lint_allow` applied."""
     from .lint import run_checks
 
     return run_checks(project, built)
@@ -200,10 +197,10 @@ def build_and_check(
     all_issues: bool = False,
     policy: Policy = Policy.REPORT,
 ) -> Checked:
-    """The one entry point of build, export, archive, send and lint: stages 1-6, then 8.
+    """The one entry point of build, export, archive, send and lint: stages 1-7.
 
     Raises NewsletterError when the content has mistakes (nothing is built), and ChecksFailed
-    when `policy` stops on what the checks found. Nothing is written: stage 7 is the caller's.
+    when `policy` stops on what the checks found. Nothing is written: stage 8 is the caller's.
     """
     project, built, problems = build(root, names, all_issues)
     findings = tuple(tuple(check_built(project, item)) for item in built)
@@ -216,7 +213,7 @@ def build_and_check(
 def build_and_check_issue(
     project: Project, issue: Issue, problems: Problems
 ) -> tuple[BuiltIssue, list[Finding]] | None:
-    """Stages 2-6 and 8 for one issue of a loaded project (the preview's warm builds)."""
+    """Stages 2-7 for one issue of a loaded project (the preview's warm builds)."""
     built = build_issue(project, issue, problems)
     if built is None:
         return None
@@ -233,7 +230,7 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
 
 
 def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
-    """Stage 7 for one issue: dist/<issue>/ with the email, its text, MJML, meta and images."""
+    """Stage 8 for one issue: dist/<issue>/ with the email, its text, MJML, meta and images."""
     from .write import copy_file, dumps_json, write_atomic
 
     target = out_dir / built.issue.id

@@ -66,6 +66,9 @@ class Prepared:
         return self.project.clinic.sender.email
 
     def template(self, subject_prefix: str = "") -> MessageTemplate:
+        """The issue's message with the values all readers share (finish.issue_values)."""
+        from ..finish import issue_values
+
         clinic, issue = self.project.clinic, self.built.issue
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         return compose(
@@ -74,17 +77,18 @@ class Prepared:
             self.built.html_template,
             self.built.text_template,
             date=now,
-            web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
-            preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
+            issue_values=issue_values(self.project, issue),
             subject_prefix=subject_prefix,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
+        from ..finish import greeting_name
+
         clinic = self.project.clinic
         mailto = clinic.send.unsubscribe_mailto
         return Personal(
             address=address,
-            first_name=first_name or clinic.send.fallback_first_name,
+            first_name=greeting_name(clinic, first_name),
             unsubscribe_url=unsubscribe_url(clinic, token),
             message_id=message_id(self.built.issue.id, address, sender_domain(clinic), salt),
             mailto=f"mailto:{mailto}?subject=unsubscribe%20{token}" if mailto else None,

@@ -5,7 +5,7 @@ claims and content hygiene.
     format_text / to_json           the two output formats of `newsletter lint`
 
 Nothing here builds or decides whether a run stops: the pipeline runs these checks as its
-stage 8 (`pipeline.build_and_check`) and its `Policy` decides. This package imports nothing
+stage 7 (`pipeline.build_and_check`) and its `Policy` decides. This package imports nothing
 from the pipeline module, only `BuiltIssue` (built.py).
 
 Rules live in law.py, deliverability.py, a11y.py, health.py and hygiene.py; each registers

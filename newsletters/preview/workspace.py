@@ -58,7 +58,7 @@ class Finding:
 
 
 def panel_findings(project: Project, findings: Iterable[LintFinding]) -> list[Finding]:
-    """The checks' findings (pipeline stage 8), as the findings panel shows them."""
+    """The checks' findings (pipeline stage 7), as the findings panel shows them."""
     return [
         Finding(
             severity=f.severity,
@@ -129,7 +129,7 @@ class Workspace:
     """Builds pages of one project on demand, keeping the last good build of each."""
 
     root: Path
-    checks: bool = False  # run the checks (pipeline stage 8) on every good build
+    checks: bool = False  # run the checks (pipeline stage 7) on every good build
     log: Callable[[str], None] = print
     generation: int = 0
     saved_at: dict[int, float] = field(default_factory=dict)  # generation -> time of the save
