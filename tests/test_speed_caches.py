@@ -66,10 +66,13 @@ def test_yaml_duplicate_keys_and_lines_on_the_fast_path(tmp_path: Path) -> None:
 def test_inlining_leaves_cssutils_and_requests_as_it_found_them() -> None:
     import cssutils
 
-    before = cssutils.css.Property.__dict__["_isValidating"]
+    parser_init = cssutils.CSSParser.__dict__["__init__"]
+    validating = cssutils.css.Property.__dict__["_isValidating"]
     html = inline.inline_css("<html><body><p class=a>x</p></body></html>", ".a{color:red}")
     assert 'style="color:red"' in html
-    assert cssutils.css.Property.__dict__["_isValidating"] is before
+    assert cssutils.CSSParser.__dict__["__init__"] is parser_init
+    assert parser_init.__module__ == "cssutils.parse"  # no process-wide replacement
+    assert cssutils.css.Property.__dict__["_isValidating"] is validating
     assert not isinstance(sys.modules.get("requests"), inline._RequestsOnDemand)
 
 
