@@ -16,12 +16,15 @@ goldens guard the output):
    even with `allow_network=False`; our subclass parses with a fetcher that refuses.
 3. `_Premailer._parse_style_rules`: premailer re-parses the same template CSS into rules on
    every call; our subclass remembers the rules by content.
-4. `_skip_profile_validation`: cssutils validates every property of every style attribute
-   against its CSS profiles even when premailer is told not to validate.
+4. `_skip_validation_while_inlining`: cssutils validates every property of every style
+   attribute against its CSS profiles even when premailer is told not to validate.
+5. `_may_float`: premailer's `align_floating_images` re-parses every image's style with
+   cssutils (uncached; ~40% of inlining) to find a `float`; we ask only when one can exist.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import importlib
 import logging
@@ -82,16 +85,25 @@ def _import_premailer() -> Any:
     return premailer.Premailer
 
 
-def _skip_profile_validation() -> None:
+_inlining: contextvars.ContextVar[bool] = contextvars.ContextVar("inlining", default=False)
+
+
+@functools.cache
+def _skip_validation_while_inlining() -> None:
     """Workaround 4. premailer's merge_styles parses each element's existing style attribute
     with cssutils.parseStyle(validate=True), whatever `disable_validation` says, and cssutils
-    then checks every property against its CSS profiles: the first check compiles a huge regex
-    (~40 ms of a cold build) and the result only feeds log messages we silence. Emptying
-    cssutils' profile registry (its public API, once per process) turns those checks into
-    'unknown property' log calls; nothing in this package validates CSS with cssutils."""
+    then checks every property against its CSS profiles: ~30% of parsing a declaration, and
+    the first check compiles a huge regex (~40 ms of a cold build), only for log messages we
+    silence. cssutils.css.Property._isValidating is wrapped once per process to answer False
+    while this thread or task inlines (a ContextVar), and to ask cssutils otherwise."""
     import cssutils
 
-    cssutils.profile.removeProfile(all=True)
+    own = cssutils.css.Property._isValidating
+
+    def is_validating(self: Any) -> bool:
+        return False if _inlining.get() else bool(own(self))
+
+    cssutils.css.Property._isValidating = is_validating
 
 
 @functools.cache
@@ -100,7 +112,7 @@ def _premailer_class() -> Any:
     import cssutils
 
     base = _import_premailer()
-    _skip_profile_validation()
+    _skip_validation_while_inlining()
     memory: dict[tuple[str, int], tuple[list[Any], list[Any]]] = {}
 
     class _Premailer(base):  # type: ignore[misc,valid-type]
@@ -126,14 +138,38 @@ def _premailer_class() -> Any:
     return _Premailer
 
 
+# An <img> start tag, quoted attribute values included (a quoted value may hold a ">").
+_IMG_TAG = re.compile(r"""<img\b(?:"[^"]*"|'[^']*'|[^'">])*""", re.IGNORECASE)
+
+
+def _may_float(html: str, css: str) -> bool:
+    """Whether an image can end up with a CSS `float` (workaround 5): only then does
+    premailer's `align_floating_images` (which parses each image's style) change anything.
+    Conservative: a CSS escape, or an entity or backslash in an <img> tag, counts as a yes."""
+    if "float" in css.lower() or "\\" in css:
+        return True
+    return any(
+        "float" in tag.lower() or "&" in tag or "\\" in tag for tag in _IMG_TAG.findall(html)
+    )
+
+
 def inline_css(html: str, css: str) -> str:
     """Copy `css` onto the elements it selects; leave MRML's own <style> blocks untouched."""
     if not css.strip():
         return html
     marked = _STYLE_TAG.sub('<style data-premailer="ignore"', html)
-    result: str = _premailer_class()(
-        marked, css_text=css, session=_NoNetwork(), **OPTIONS
-    ).transform()
+    premailer = _premailer_class()(
+        marked,
+        css_text=css,
+        session=_NoNetwork(),
+        align_floating_images=_may_float(marked, css),
+        **OPTIONS,
+    )
+    token = _inlining.set(True)
+    try:
+        result: str = premailer.transform()
+    finally:
+        _inlining.reset(token)
     result = result.replace(' data-premailer="ignore"', "")
     if not result.lstrip().lower().startswith("<!doctype"):
         result = DOCTYPE + "\n" + result
