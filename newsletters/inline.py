@@ -15,7 +15,7 @@ goldens guard the output):
 2. `_Premailer._parse_css_string`: cssutils fetches `@import` URLs with urllib and no timeout,
    even with `allow_network=False`; our subclass parses with a fetcher that refuses.
 3. `_Premailer._parse_style_rules`: premailer re-parses the same template CSS into rules on
-   every call; our subclass remembers the rules by content.
+   every call; our subclass remembers the rules by content, also between runs.
 4. `_skip_validation_while_inlining`: cssutils validates every property of every style
    attribute against its CSS profiles even when premailer is told not to validate.
 5. `_may_float`: premailer's `align_floating_images` re-parses every image's style with
@@ -111,6 +111,8 @@ def _premailer_class() -> Any:
     """premailer's Premailer with workarounds 2 and 3, created on first use."""
     import cssutils
 
+    from . import usercache
+
     base = _import_premailer()
     _skip_validation_while_inlining()
     memory: dict[tuple[str, int], tuple[list[Any], list[Any]]] = {}
@@ -125,17 +127,56 @@ def _premailer_class() -> Any:
 
         def _parse_style_rules(self, css_body: str, ruleset_index: int) -> Any:
             """Workaround 3. Premailer turns the same template CSS into the same rules on every
-            call (~40% of inlining). Rules depend only on the CSS, the index and our fixed
-            OPTIONS, and premailer only reads them: remember them by content."""
+            call (~40% of a first inlining). Rules depend only on the CSS, the index, our fixed
+            OPTIONS and the two libraries' versions, and premailer only reads them: remember
+            them in memory and, as plain data, in the per-user cache (usercache.py)."""
             key = (css_body, ruleset_index)
             if key not in memory:
                 if len(memory) >= _MEMORY_RULES:
                     memory.clear()
-                memory[key] = super()._parse_style_rules(css_body, ruleset_index)
+                memory[key] = _stored_rules(css_body, ruleset_index) or self._parsed_rules(
+                    css_body, ruleset_index
+                )
             rules, leftover = memory[key]
             return list(rules), list(leftover)
 
+        def _parsed_rules(self, css_body: str, ruleset_index: int) -> Any:
+            rules, leftover = super()._parse_style_rules(css_body, ruleset_index)
+            if all(isinstance(item, tuple) for item in leftover):  # no @media rule objects
+                usercache.store_json(
+                    "premailer-rules", _rules_key(css_body, ruleset_index), [rules, leftover]
+                )
+            return rules, leftover
+
     return _Premailer
+
+
+def _stored_rules(css_body: str, ruleset_index: int) -> tuple[list[Any], list[Any]] | None:
+    """Rules kept by an earlier run for exactly this CSS, options and versions, or None."""
+    from . import usercache
+
+    stored = usercache.load_json("premailer-rules", _rules_key(css_body, ruleset_index))
+    try:
+        rules, leftover = stored
+        return (
+            [(tuple(specificity), selector, bulk) for specificity, selector, bulk in rules],
+            [(selector, bulk) for selector, bulk in leftover],
+        )
+    except (TypeError, ValueError):  # nothing stored, or not in this shape
+        return None
+
+
+def _rules_key(css_body: str, ruleset_index: int) -> list[object]:
+    """Everything premailer's rules depend on: the CSS, its place, the options, the versions."""
+    options = sorted((name, repr(value)) for name, value in OPTIONS.items())
+    return [css_body, ruleset_index, options, _versions()]
+
+
+@functools.cache
+def _versions() -> list[str]:
+    from importlib.metadata import version
+
+    return [version("premailer"), version("cssutils")]
 
 
 # An <img> start tag, quoted attribute values included (a quoted value may hold a ">").

@@ -64,9 +64,7 @@ def test_a_build_never_reaches_the_network(tmp_path: Path, attempts: list[str]) 
     for opening in ("<mj-style>", '<mj-style inline="inline">'):
         assert template.count(opening) == 1
         template = template.replace(opening, f"{opening}\n      {remote_css}")
-    template = template.replace(
-        "<mj-raw>", f'<mj-raw><style>@import url("{IMPORTED}");</style>', 1
-    )
+    template = template.replace("<mj-raw>", f'<mj-raw><style>@import url("{IMPORTED}");</style>', 1)
     base.write_text(template, encoding="utf-8")
     clinic = root / "content" / "clinic.yaml"
     clinic.write_text(
