@@ -315,7 +315,7 @@ def _render(
     except jinja2.UndefinedError as exc:
         path, line = _template_frame(exc, templates, name)
         problems.add(
-            path, line, f"template error: {exc.message}; check the name against the README"
+            path, line, f"template error: {exc.message}; check the name in docs/reference/templates.md"
         )
     except (TypeError, ValueError, AttributeError) as exc:
         path, line = _template_frame(exc, templates, name)
