@@ -224,12 +224,14 @@ def platforms() -> str:
 
     names = ("unsubscribe", "web version", "preferences", "first name")
     out = ["| platform | `--platform` | " + " | ".join(names) + " |\n|---|---|---|---|---|---|\n"]
-    for name, platform in export.PLATFORMS.items():
+    fallback = model.SendSettings().fallback_first_name
+    for name, generic in export.PLATFORMS.items():
+        platform = generic.greeting(fallback)
         cells = []
         for tag in merge.TAGS:
             html_tag, text_tag = platform.tags.get(tag), platform.text_tag(tag)
             if html_tag is None:
-                cells.append('"there"' if tag == merge.TAGS[-1] else "your page")
+                cells.append(f'"{fallback}"' if tag == merge.TAGS[-1] else "your page")
             elif tag in platform.elements:
                 element = platform.elements[tag]
                 cells.append(f"{code(f'<{element}>text</{element}>')} (text: {code(text_tag)})")
