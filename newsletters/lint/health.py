@@ -100,7 +100,12 @@ def _content(ctx: Context, fields: tuple[str, ...] | None = None) -> Iterator[Se
             yield segment
 
 
-@rule("health/absolute-claim", "error", "No absolute claims ('cure', 'guaranteed', '100%').")
+@rule(
+    "health/absolute-claim",
+    "error",
+    "No absolute claims ('cure', 'guaranteed', '100%') (FTC Act s. 5 and 12: health claims "
+    "need competent and reliable scientific evidence).",
+)
 def absolute_claim(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine cures migraines." or "guaranteed relief".
     Fix: say what the evidence supports: "may help some people", "ask whether it may be right
@@ -120,7 +125,11 @@ def absolute_claim(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/fda-ketamine", "error", "No 'FDA-approved' near ketamine (pain is off-label).")
+@rule(
+    "health/fda-ketamine",
+    "error",
+    "No 'FDA-approved' near ketamine (pain is off-label) (FTC Act s. 5; FDA labeling).",
+)
 def fda_ketamine(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine is FDA-approved for chronic pain."
     Fix: ketamine is approved as an anesthetic and esketamine (Spravato) for depression; pain
@@ -145,7 +154,11 @@ def fda_ketamine(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule("health/statistic-source", "error", "A statistic only in an article with sources.")
+@rule(
+    "health/statistic-source",
+    "error",
+    "A statistic only in an article with sources (FTC: competent and reliable evidence).",
+)
 def statistic_source(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine helps 70% of patients." in an article without `sources`.
     Fix: add the study or agency behind the number to `sources`, or remove the number."""
@@ -297,7 +310,12 @@ def sponsored(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("health/disclaimer", "error", "The medical disclaimer is set and printed.")
+@rule(
+    "health/disclaimer",
+    "error",
+    "The medical disclaimer is set and printed (FTC Act s. 5: off-label use and varying "
+    "results must not be hidden).",
+)
 def disclaimer(ctx: Context) -> Iterator[Hit]:
     """Example: `disclaimer: ""` in clinic.yaml, or a footer without `disclaimer_html`.
     Fix: write a disclaimer ("not medical advice; off-label; results vary") and print
@@ -326,7 +344,11 @@ def disclaimer(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/condition-subject", "error", "Subject/preheader never say the reader is ill.")
+@rule(
+    "health/condition-subject",
+    "error",
+    "Subject/preheader never say the reader is ill (HIPAA privacy, 45 CFR 164.502).",
+)
 def condition_subject(ctx: Context) -> Iterator[Hit]:
     """Example: `subject: Your migraines can get better`.
     Fix: talk about the condition, not the reader's health: "Migraine: what can help"."""
