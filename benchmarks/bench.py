@@ -159,7 +159,7 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
     from newsletters.inline import inline_css
     from newsletters.load import load_project
 
-    project = load_project(root, Problems())
+    project = load_project(root, Problems(), out_dir)
     assert project is not None, "the synthetic project does not load"
     issue = project.issues[ISSUE_ID]
     layout = issue.meta.layout
@@ -171,7 +171,7 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
     context = render.build_context(project, issue, Problems())
     mjml_raw = env.get_template(f"layouts/{layout}.mjml.j2").render(context)
     mjml, css = render.extract_inline_css(mjml_raw)
-    compiled = compile_mjml(mjml, project.templates_dir, layout, Problems())
+    compiled = compile_mjml(mjml, project.paths, layout, Problems())
     assert compiled is not None
     html_template = inline_css(compiled, css)
     values = finish.clinic_values(project, issue)
@@ -216,7 +216,7 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
 
     def rebuild() -> None:
         _, items, _ = pipeline.build(root, [ISSUE_ID])
-        pipeline.write_issue(items[0], out_dir)
+        pipeline.write_issue(items[0], project.paths)
 
     budget, lo, hi = (0.3, 3, 10) if report.quick else (1.0, 7, 60)
     stages = [
@@ -227,11 +227,11 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
             lambda: (forget(), render.build_context(project, issue, Problems())),
         ),
         ("jinja2 (MJML template)", jinja_mjml),
-        ("mjml compile", lambda: compile_mjml(mjml, project.templates_dir, layout, Problems())),
+        ("mjml compile", lambda: compile_mjml(mjml, project.paths, layout, Problems())),
         ("inline (premailer)", lambda: inline_css(compiled, css)),
         ("plain text", plain_text),
         ("finish (merge, size, images)", finish),
-        ("write", lambda: pipeline.write_issue(built, out_dir)),
+        ("write", lambda: pipeline.write_issue(built, project.paths)),
     ]
     timings = {name: measure(name, action, budget, lo, hi) for name, action in stages}
     check, _ = find_lint()

@@ -297,7 +297,7 @@ def test_cli_writes_every_platform(tmp_path: Path) -> None:
     assert again.exit_code == 0
     zip_path = root / "dist/2026-11/export/sendgrid/2026-11-sendgrid.zip"
     first = zip_path.read_bytes()
-    write_exports(export(root, [], ["sendgrid"])[0], root / "dist")
+    write_exports(export(root, [], ["sendgrid"])[0])
     assert zip_path.read_bytes() == first
 
 

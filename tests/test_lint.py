@@ -881,8 +881,7 @@ def test_no_module_of_the_checks_imports_the_pipeline() -> None:
             else:
                 continue
             assert not any(
-                n.split(".")[-1] == "pipeline" or ".pipeline" in n or n == "pipeline"
-                for n in names
+                n.split(".")[-1] == "pipeline" or ".pipeline" in n or n == "pipeline" for n in names
             ), f"{path.name}:{node.lineno} imports the pipeline"
 
 

@@ -136,7 +136,7 @@ def _unknown(rule_id: str) -> str:
 def _settings_findings(
     project: Project, built: BuiltIssue, settings: LintSettings
 ) -> Iterable[Finding]:
-    clinic_path = project.content_dir / "clinic.yaml"
+    clinic_path = project.paths.clinic_file
     line = settings.lines.get("disable", project.clinic.lines.get("lint"))
     for rule_id in settings.disable:
         if rule_id not in RULES:
@@ -197,4 +197,3 @@ def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
         if " ".join(allow.text.split()).lower() in excerpt:
             return True
     return False
-

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, Problems, display_path
 from ..model import Issue, IssueMeta, Project
+from ..paths import ProjectPaths
 
 if TYPE_CHECKING:
     from ..lint.registry import Finding as LintFinding
@@ -173,8 +174,10 @@ class Workspace:
             if target.key in self._pages and self._pages[target.key].built is not None:
                 return True
         if project is None:  # nothing loads yet: the page shows why, if its file is there
-            folder, suffix = ("issues", ".yaml") if target.kind == "issue" else ("articles", ".md")
-            return (self.root / "content" / folder / f"{target.name}{suffix}").is_file()
+            paths = ProjectPaths.of(self.root)
+            if target.kind == "issue":
+                return paths.issue_file(target.name).is_file()
+            return paths.article(target.name).is_file()
         names = project.issues if target.kind == "issue" else project.articles
         return target.name in names
 
@@ -274,7 +277,7 @@ class Workspace:
         checked: Iterable[LintFinding],
     ) -> list[Finding]:
         """The build's warnings (and the load's, for this page's files), then the checks'."""
-        own_files = {built.issue.path, project.root / "content" / "clinic.yaml"}
+        own_files = {built.issue.path, project.paths.clinic_file}
         own_files.update(project.articles[s].path for s in built.issue.article_slugs)
         load_warnings = [w for w in self._loaded.warnings if w.path in own_files]
         found = [Finding.from_problem(p, self.root) for p in [*load_warnings, *problems.warnings]]
