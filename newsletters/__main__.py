@@ -129,7 +129,6 @@ def build(
     one, the newest issue is built. Nothing is written unless every issue builds. The checks of
     `newsletter lint` run too and their findings are printed after the build.
     """
-    from . import lint
     from .pipeline import ChecksFailed, Policy, build_and_check, write_issue
 
     if all_issues and issues:
@@ -143,7 +142,7 @@ def build(
             click.echo(warning.format(), err=True)
         findings = exc.checked.all_findings
         for finding in findings:
-            click.echo(lint.format_text(finding), err=True)
+            click.echo(finding.format(), err=True)
         raise click.ClickException(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         ) from None
@@ -160,7 +159,7 @@ def build(
         )
         click.echo(f"Built {item.issue.id}: {_show(html)} ({size:.1f} KB) and {_show(text)}")
     for finding in findings:
-        click.echo(lint.format_text(finding), err=True)
+        click.echo(finding.format(), err=True)
     if findings:
         click.echo(
             f"Checks: {_count(findings)}; fix errors before export or send "
@@ -221,7 +220,7 @@ def lint_command(
         click.echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(lint.format_text(finding))
+            click.echo(finding.format())
         checked_ids = ", ".join(issue_id for issue_id, _ in results)
         click.echo(f"Checked {checked_ids}: {_count(findings) if findings else 'no findings'}.")
     if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings):

@@ -26,7 +26,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import merge
 from .built import BuiltIssue
@@ -35,9 +34,6 @@ from .finish import clinic_values, tag_links
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
 from .paths import ProjectPaths
-
-if TYPE_CHECKING:
-    from .lint.registry import Finding
 
 # Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
@@ -131,7 +127,7 @@ class Policy(enum.Enum):
     ERRORS = "errors"
     WARNINGS = "warnings"
 
-    def stopping(self, findings: Iterable[Finding]) -> list[Finding]:
+    def stopping(self, findings: Iterable[Problem]) -> list[Problem]:
         """The findings that stop a run under this policy."""
         if self is Policy.REPORT:
             return []
@@ -144,15 +140,15 @@ class Checked:
 
     project: Project
     issues: tuple[BuiltIssue, ...]
-    findings: tuple[tuple[Finding, ...], ...]  # one tuple per issue, in the same order
+    findings: tuple[tuple[Problem, ...], ...]  # one tuple per issue, in the same order
     problems: Problems  # the build's own warnings (theme contrast...)
 
     @property
-    def all_findings(self) -> list[Finding]:
+    def all_findings(self) -> list[Problem]:
         return [f for found in self.findings for f in found]
 
     @property
-    def results(self) -> list[tuple[str, list[Finding]]]:
+    def results(self) -> list[tuple[str, list[Problem]]]:
         """(issue id, its findings) per issue: what `newsletter lint` reports."""
         return [(b.issue.id, list(f)) for b, f in zip(self.issues, self.findings, strict=True)]
 
@@ -163,9 +159,7 @@ class ChecksFailed(NewsletterError):
     def __init__(self, checked: Checked, policy: Policy) -> None:
         self.checked = checked
         self.findings = policy.stopping(checked.all_findings)
-        problems = [
-            Problem(f.path, f.line, f"[{f.rule}] {f.message}", f.severity) for f in self.findings
-        ]
+        problems = list(self.findings)
         for item, found in zip(checked.issues, checked.findings, strict=True):
             stopped = policy.stopping(found)
             if not stopped:
@@ -184,7 +178,7 @@ class ChecksFailed(NewsletterError):
         super().__init__(problems)
 
 
-def check_built(project: Project, built: BuiltIssue) -> list[Finding]:
+def check_built(project: Project, built: BuiltIssue) -> list[Problem]:
     """Stage 7 for one built issue: every finding of the checks (lint/), `lint_allow` applied."""
     from .lint import run_checks
 
@@ -213,7 +207,7 @@ def build_and_check(
 
 def build_and_check_issue(
     project: Project, issue: Issue, problems: Problems
-) -> tuple[BuiltIssue, list[Finding]] | None:
+) -> tuple[BuiltIssue, list[Problem]] | None:
     """Stages 2-7 for one issue of a loaded project (the preview's warm builds)."""
     built = build_issue(project, issue, problems)
     if built is None:
