@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import NewsletterError, Problem
+from .errors import NewsletterError, Problem, Severity
 
 if TYPE_CHECKING:
     from .model import Project
@@ -340,16 +340,28 @@ def diagnose(sender: Sender, dns: Dns) -> Report:
                 Problem(
                     None,
                     None,
-                    f"{check.__name__.strip('_').upper()}: {exc}; check your connection or "
-                    "--dns-server (the remaining checks were not run)",
+                    f"{exc}; check your connection or --dns-server (the remaining checks were "
+                    "not run)",
+                    rule=f"doctor/{check.__name__.strip('_')}",
                 )
             )
             break
     return report
 
 
-def _problem(report: Report, sender: Sender, key: str, message: str, severity: str) -> None:
-    report.problems.append(Problem(sender.clinic_yaml, sender.lines.get(key), message, severity))
+def _problem(report: Report, sender: Sender, key: str, message: str, severity: Severity) -> None:
+    """A finding at clinic.yaml's `key` line; the message's first word names the check
+    ("SPF: ...") and becomes its rule id, doctor/spf."""
+    check, _, text = message.partition(": ")
+    report.problems.append(
+        Problem(
+            sender.clinic_yaml,
+            sender.lines.get(key),
+            text,
+            severity,
+            rule=f"doctor/{check.lower()}",
+        )
+    )
 
 
 def _spf(sender: Sender, dns: Dns, report: Report) -> None:

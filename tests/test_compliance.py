@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from newsletters import lint
 from newsletters.__main__ import cli
+from newsletters.errors import Problem
 from newsletters.export import BAA, NAMES, PLATFORMS
-from newsletters.lint import Finding
 from newsletters.pipeline import build
 
 from .conftest import copy_sample
@@ -58,7 +58,7 @@ def quote_with(root: Path, quoted: str = "blockquote", **fields: str | None) -> 
     edit(root, CHRONIC, "## Is it affecting your life?", body + "\n\n## Is it affecting your life?")
 
 
-def findings(root: Path, rule: str) -> list[Finding]:
+def findings(root: Path, rule: str) -> list[Problem]:
     project, built, _ = build(root)
     return [f for f in lint.run_checks(project, built[0]) if f.rule == rule]
 

@@ -159,12 +159,12 @@ def too_many_lookups(zone: Zone, other_public: str) -> None:
 
 
 FINDINGS: list[tuple[str, Edit, int, str]] = [
-    ("spf-missing", spf("v=DKIM-not-spf"), 1, f"SPF: {DOMAIN} has no SPF record"),
+    ("spf-missing", spf("v=DKIM-not-spf"), 1, f"[doctor/spf] {DOMAIN} has no SPF record"),
     (
         "spf-other-server",
         spf("v=spf1 ip4:198.51.100.7 -all"),
         1,
-        f"SPF: the record of {DOMAIN} does not allow the SMTP server {SMTP_HOST} ({SMTP_IP}) "
+        f"the record of {DOMAIN} does not allow the SMTP server {SMTP_HOST} ({SMTP_IP}) "
         "(result: fail)",
     ),
     ("spf-plus-all", spf("v=spf1 ip4:192.0.2.10 +all"), 1, "'+all', which lets anyone send"),
@@ -173,7 +173,7 @@ FINDINGS: list[tuple[str, Edit, int, str]] = [
         "spf-include-nowhere",
         spf("v=spf1 include:nothing..example -all"),
         1,
-        "SPF: include:nothing..example has no SPF record",
+        "include:nothing..example has no SPF record",
     ),
     (
         "spf-two-records",
@@ -181,19 +181,29 @@ FINDINGS: list[tuple[str, Edit, int, str]] = [
         1,
         "has 2 SPF records",
     ),
-    ("dmarc-missing", no_record(f"_dmarc.{DOMAIN}"), 1, f"DMARC: {DOMAIN} has no DMARC record"),
+    (
+        "dmarc-missing",
+        no_record(f"_dmarc.{DOMAIN}"),
+        1,
+        f"[doctor/dmarc] {DOMAIN} has no DMARC record",
+    ),
     ("dmarc-none", dmarc("v=DMARC1; p=none"), 0, "policy 'none'"),
     ("dmarc-no-policy", dmarc("v=DMARC1; rua=mailto:x@" + DOMAIN), 1, "no valid policy"),
     (
         "dkim-missing",
         no_record(f"{SELECTOR}._domainkey.{DOMAIN}"),
         1,
-        f"DKIM: no key is published at {SELECTOR}._domainkey.{DOMAIN}",
+        f"no key is published at {SELECTOR}._domainkey.{DOMAIN}",
     ),
     ("dkim-other-key", other_dkim_key, 1, "does not match your private key"),
     ("dkim-revoked", empty_dkim_key, 1, "is empty (revoked)"),
-    ("mx-missing-with-address", no_mx_but_address, 0, f"MX: {DOMAIN} has no MX record; replies"),
-    ("mx-missing", no_mx, 1, f"MX: {DOMAIN} has no MX record, so replies to your newsletter"),
+    (
+        "mx-missing-with-address",
+        no_mx_but_address,
+        0,
+        f"[doctor/mx] {DOMAIN} has no MX record; replies",
+    ),
+    ("mx-missing", no_mx, 1, f"[doctor/mx] {DOMAIN} has no MX record, so replies to your"),
 ]
 
 
@@ -210,9 +220,9 @@ def test_each_broken_zone_is_named_in_plain_words(
     assert result.exit_code == exit_code, result.output
     lines = [line for line in result.output.splitlines() if message in line]
     assert len(lines) == 1, result.output
-    severity = "warning: " if exit_code == 0 else "error: "
+    severity = "warning" if exit_code == 0 else "error"
     assert lines[0].startswith(f"{CLINIC}:") or lines[0].startswith(str(project / CLINIC)), lines[0]
-    assert (": " + severity) in lines[0]
+    assert f": {severity} [doctor/" in lines[0]
     assert "Traceback" not in result.output
 
 
@@ -245,7 +255,7 @@ def test_dkim_not_configured_is_a_warning(tmp_path: Path, keys: Any) -> None:
     with dns_server(good_zone(public), tmp_path / "dns") as server:
         result = doctor(root, server, NEWSLETTER_SMTP_HOST=SMTP_HOST)
     assert result.exit_code == 0, result.output
-    assert "DKIM: clinic.yaml has no send: dkim_domain and dkim_selector" in result.output
+    assert "[doctor/dkim] clinic.yaml has no send: dkim_domain and dkim_selector" in result.output
 
 
 def test_a_dns_server_that_does_not_answer_is_one_clear_error(project: Path) -> None:

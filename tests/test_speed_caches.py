@@ -138,10 +138,7 @@ def test_floating_images_still_get_their_align_attribute() -> None:
 
 def test_the_float_shortcut_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
     """premailer's align_floating_images is skipped when no image can float: same bytes."""
-    from newsletters import pipeline
-
     for issue in ("2026-10", "2026-11"):
-        _, [built], _ = pipeline.build(REPO, [issue])
         rendered = render.render_issue(*_project_and_issue(issue), Problems())
         assert rendered is not None
         from newsletters.compile import compile_mjml
@@ -152,10 +149,6 @@ def test_the_float_shortcut_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> 
         fast = inline.inline_css(compiled, rendered.inline_css)
         monkeypatch.setattr(inline, "_may_float", lambda html, css: True)
         assert inline.inline_css(compiled, rendered.inline_css) == fast
-        # The build tags links after inlining (stage 6): the same bytes once tagged.
-        project, issue_ = _project_and_issue(issue)
-        tagged, _ = pipeline.tag_links(project, issue_, fast, rendered.text)
-        assert tagged == built.html_template
         monkeypatch.undo()
 
 
