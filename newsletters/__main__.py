@@ -32,19 +32,59 @@ class ProblemsFound(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         for problem in self.problems:
-            click.echo(problem.format(), err=True)
+            echo_problem(problem)
         click.echo(self.message, err=True)
 
 
+def echo_problem(problem: Problem) -> None:
+    """One problem on stderr: red for an error, yellow for a warning, on a terminal only."""
+    from .cliout import paint
+
+    click.echo(paint(problem.format(), problem.severity), err=True)
+
+
+def echo_finding(finding: Any) -> None:
+    """One finding of the checks on stderr, worded and coloured as `newsletter lint` does."""
+    from . import lint
+    from .cliout import paint
+
+    click.echo(paint(lint.format_text(finding), finding.severity), err=True)
+
+
 def fail(error: NewsletterError, what: str) -> ProblemsFound:
-    count = len(error.problems)
+    """The summary counts the problems only, never a closing note (a Problem without a place
+    whose severity is "note")."""
+    count = sum(p.severity != "note" for p in error.problems)
     return ProblemsFound(
         error.problems, f"{what} failed: {count} problem{'s' if count != 1 else ''} to fix."
     )
 
 
+class FullHelpGroup(click.Group):
+    """A group whose command list shows each command's whole first sentence, wrapped, instead
+    of cutting it at about 45 characters."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+FullHelpGroup.group_class = FullHelpGroup
+
+
 def project_root(ctx: click.Context) -> Path:
-    return Path(ctx.obj["project"])
+    """The project folder: -C's folder or the current one, or the nearest parent folder that
+    holds content/clinic.yaml (so commands work from content/articles, as git's do)."""
+    from .load import discover_root
+
+    start = Path(ctx.obj["project"])
+    return discover_root(start) if start.is_dir() else start
 
 
 def format_option(help_text: str) -> Callable[[F], F]:
@@ -74,7 +114,7 @@ def today_option(help_text: str) -> Callable[[F], F]:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FullHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsletter")
 @click.option(
     "-C",
@@ -137,11 +177,11 @@ def build(
         raise fail(exc, "Build") from None
     out_dir = out or project.root / "dist"
     for warning in problems.warnings:
-        click.echo(warning.format(), err=True)
+        echo_problem(warning)
     findings = [f for item in built for f in lint.run_checks(project, item)]
     if strict and lint.has_failures(findings, strict=True):
         for finding in findings:
-            click.echo(lint.format_text(finding), err=True)
+            echo_finding(finding)
         raise click.ClickException(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         )
@@ -153,7 +193,7 @@ def build(
             f"and {_show(target / 'email.txt')}"
         )
     for finding in findings:
-        click.echo(lint.format_text(finding), err=True)
+        echo_finding(finding)
     if findings:
         click.echo(
             f"Checks: {_count(findings)}; fix errors before export or send "
@@ -200,6 +240,7 @@ def lint_command(
     is an error (with --strict, also a warning). Without ISSUE the newest issue is checked.
     """
     from . import lint
+    from .cliout import paint
     from .write import dumps_json
 
     if all_issues and issues:
@@ -213,7 +254,7 @@ def lint_command(
         click.echo(dumps_json(lint.to_json(results, project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(lint.format_text(finding))
+            click.echo(paint(lint.format_text(finding), finding.severity, sys.stdout))
         checked = ", ".join(issue_id for issue_id, _ in results)
         click.echo(f"Checked {checked}: {_count(findings) if findings else 'no findings'}.")
     if lint.has_failures(findings, strict):
@@ -315,8 +356,17 @@ def new_article_command(ctx: click.Context, slug: str, condition: str, title: st
     click.echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
 
 
+def _month_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A month that is not YYYY-MM is a command-line mistake (exit 2), named with an example."""
+    from .planner import parse_month
+
+    if value is not None and parse_month(value) is None:
+        raise click.BadParameter(f"'{value}' is not a month; write it as YYYY-MM, like 2027-01")
+    return value
+
+
 @new.command(name="issue")
-@click.argument("month", required=False, metavar="[YYYY-MM]")
+@click.argument("month", required=False, metavar="[YYYY-MM]", callback=_month_argument)
 @today_option("The date to plan from (YYYY-MM-DD; default: today). The issue is next month's.")
 @click.option(
     "--articles",
@@ -421,7 +471,7 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
     except NewsletterError as exc:
         raise fail(exc, "Export") from None
     for warning in warnings:
-        click.echo(warning.format(), err=True)
+        echo_problem(warning)
     folders = write_exports(exports, out or root / "dist")
     for item, folder in zip(exports, folders, strict=True):
         click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
@@ -445,7 +495,7 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
     except NewsletterError as exc:
         raise fail(exc, "Archive") from None
     for warning in problems.warnings:
-        click.echo(warning.format(), err=True)
+        echo_problem(warning)
     target = write_archive(archive, out or root / "dist")
     count = len(archive.issues)
     click.echo(

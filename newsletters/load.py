@@ -14,11 +14,22 @@ from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_tex
 CLINIC_FILE = Path("content/clinic.yaml")
 
 
+def discover_root(start: Path) -> Path:
+    """The project holding `start`: `start` itself or the nearest parent folder with
+    content/clinic.yaml, as git finds its repository; `start` when there is none."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CLINIC_FILE).is_file():
+            return folder
+    return start
+
+
 def find_project(root: Path) -> Path:
-    """The project folder, or NotAProject with what to do."""
+    """The project folder (found from a subfolder too), or NotAProject with what to do."""
     root = root.resolve()
     if not root.is_dir():
         raise NotAProject(f"{root}: no such folder")
+    root = discover_root(root)
     if not (root / CLINIC_FILE).is_file():
         raise NotAProject(
             f"{root} is not a newsletter project (it has no {CLINIC_FILE}); run the command in "
@@ -93,6 +104,8 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     for name in names:
         issue_id = Path(name).stem if name.endswith(".yaml") else name
         issue = project.issues.get(issue_id)
+        if issue is None and (project.content_dir / "issues" / f"{issue_id}.yaml").is_file():
+            continue  # the file exists but has mistakes, reported where they are
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "run 'newsletter list' to see them"
@@ -148,9 +161,13 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    before = len(problems.errors)
     data = parse_yaml(text, path, problems)
-    if data is None and not problems.errors:
-        problems.add(path, 1, "the file is empty; see the README for the fields clinic.yaml needs")
+    if data is None:
+        if len(problems.errors) == before:  # not after a syntax error: that is the one problem
+            problems.add(
+                path, 1, "the file is empty; see the README for the fields clinic.yaml needs"
+            )
         return None
     return load_into(Clinic, data, path, problems)
 
@@ -180,9 +197,10 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    before = len(problems.errors)
     data = parse_yaml(text, path, problems)
     if data is None:
-        if not any(p.path == path for p in problems.errors):
+        if len(problems.errors) == before:
             problems.add(path, 1, "the issue is empty; it needs subject, preheader, date, featured")
         return None
     meta = load_into(IssueMeta, data, path, problems)

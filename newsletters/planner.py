@@ -8,13 +8,13 @@ history of a month is made of the issues dated before it; an issue's month is it
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from .cliout import colour_wanted as colour_wanted  # re-exported: the CLI output owns it
 from .model import Issue, Project
 from .readability import reading_grade, reading_minutes
 
@@ -652,17 +652,6 @@ def _visible_len(text: str) -> int:
 
 
 # ---------------------------------------------------------------- colour
-
-
-def colour_wanted(stream: IO[Any], environ: Mapping[str, str] | None = None) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
-    env = os.environ if environ is None else environ
-    if env.get("NO_COLOR"):
-        return False
-    if env.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 ROLES: dict[str, dict[str, Any]] = {

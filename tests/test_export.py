@@ -234,7 +234,7 @@ def test_template_without_unsubscribe_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-C", str(root), "export", "--platform", "mailchimp"])
     assert result.exit_code == 1
     # The checks of `newsletter lint` refuse it before any file is written.
-    assert "digest.mjml.j2: [law/unsubscribe" in result.output
+    assert "digest.mjml.j2: error [law/unsubscribe" in result.output
     assert "fix them (see 'newsletter lint') first" in result.output
     assert not (root / "dist").exists()
 

@@ -256,13 +256,15 @@ def test_new_issue_refuses_to_overwrite(sample: Path) -> None:
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-1", "december"])
-def test_new_issue_refuses_a_bad_month(sample: Path, month: str) -> None:
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "december", "January"])
+def test_new_issue_refuses_a_bad_month_as_a_command_line_mistake(sample: Path, month: str) -> None:
     code, _, err = run(sample, "new", "issue", month)
-    assert code == 1
-    assert err.strip().splitlines() == [
-        f"Error: '{month}' is not a month; write it as YYYY-MM, like 2026-12"
-    ]
+    assert code == 2  # a command-line mistake, as promised for every command
+    assert err.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '[YYYY-MM]': '{month}' is not a month; write it as YYYY-MM, "
+        "like 2027-01"
+    )
+    assert not list((sample / "content" / "issues").glob(f"{month}*"))
 
 
 def test_new_issue_without_a_fresh_article_does_not_build_until_one_is_chosen(

@@ -77,13 +77,16 @@ def require_clean(
     findings = run_checks(project, built, settings)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        problems = [Problem(f.path, f.line, f"[{f.rule}] {_message(f)}") for f in errors]
+        # Worded as `newsletter lint` and `build` word them; the closing line is a note, which
+        # the CLI's summary does not count as one more problem.
+        problems = [Problem(f.path, f.line, f"error [{f.rule}] {_message(f)}") for f in errors]
         problems.append(
             Problem(
                 None,
                 None,
                 f"issue {built.issue.id} has {len(errors)} check error"
                 f"{'s' if len(errors) != 1 else ''}; fix them (see 'newsletter lint') first",
+                "note",
             )
         )
         raise NewsletterError(problems)
