@@ -43,6 +43,13 @@ def echo_problem(problem: Problem) -> None:
     click.echo(paint(problem.format(), problem.severity), err=True)
 
 
+def _say_picked(issue_id: str, command: str) -> None:
+    """On stderr: which issue a command took when none was named, and why."""
+    from .scope import picked_note
+
+    click.echo(picked_note(issue_id, command), err=True)
+
+
 def echo_finding(finding: Any) -> None:
     """One finding of the checks on stderr, worded and coloured as `newsletter lint` does."""
     from . import lint
@@ -176,6 +183,8 @@ def build(
     except NewsletterError as exc:
         raise fail(exc, "Build") from None
     out_dir = out or project.root / "dist"
+    if not issues and not all_issues and built:
+        _say_picked(built[0].issue.id, "build")
     for warning in problems.warnings:
         echo_problem(warning)
     findings = [f for item in built for f in lint.run_checks(project, item)]
@@ -250,6 +259,8 @@ def lint_command(
     except NewsletterError as exc:
         raise fail(exc, "Lint") from None
     findings = [f for _, found in results for f in found]
+    if not issues and not all_issues and results:
+        _say_picked(results[0][0], "lint")
     if output_format == "json":
         click.echo(dumps_json(lint.to_json(results, project.root)), nl=False)
     else:
@@ -291,8 +302,11 @@ def list_command(ctx: click.Context, output_format: str, today: dt.datetime | No
     if output_format == "json":
         click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
         return
+    import shutil
+
     style = planner.styler(planner.colour_wanted(sys.stdout))
-    for line in planner.list_lines(issues, articles, style):
+    width = shutil.get_terminal_size((planner.WIDTH, 24)).columns
+    for line in planner.list_lines(issues, articles, style, width):
         click.echo(line)
 
 
@@ -316,12 +330,28 @@ def init(directory: Path) -> None:
 
 
 def _load_for_planning(ctx: click.Context, what: str) -> Project:
-    from .load import load_checked
+    """The project as far as it loads: `plan` and `list` run whatever is broken, and show it
+    (on stderr, before their output). Only a project without a readable clinic.yaml stops."""
+    from .errors import Problems
+    from .load import load_project
 
+    problems = Problems()
     try:
-        return load_checked(project_root(ctx))
+        project = load_project(project_root(ctx), problems)
     except NewsletterError as exc:
         raise fail(exc, what) from None
+    if project is None:
+        raise fail(NewsletterError(problems.errors), what)
+    for problem in problems:
+        echo_problem(problem)
+    broken = len({p.path for p in problems.errors})
+    if broken:
+        click.echo(
+            f"{broken} file{'s' if broken != 1 else ''} with problems (above): what they hold "
+            "is left out below until they are fixed.",
+            err=True,
+        )
+    return project
 
 
 def _refused(error: NewsletterError, what: str) -> click.ClickException:
@@ -470,6 +500,8 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
         exports, warnings = export(root, [issue] if issue else [], platform_names(platform))
     except NewsletterError as exc:
         raise fail(exc, "Export") from None
+    if not issue and exports:
+        _say_picked(exports[0].issue_id, f"export --platform {platform}")
     for warning in warnings:
         echo_problem(warning)
     folders = write_exports(exports, out or root / "dist")
@@ -606,12 +638,19 @@ def send_command(
         raise click.UsageError("use one of --to ADDRESS, --list FILE or --status")
     if (confirm or retry_unknown) and list_file is None:
         raise click.UsageError("--confirm and --retry-unknown go with --list")
+    if list_file is not None and not issue:
+        # The newest issue is soon next month's draft: a list send never guesses.
+        raise click.UsageError(
+            "name the issue to send to a list, e.g. newsletter send 2026-11 --list FILE"
+        )
     try:
         if status:
             for line in run.status_lines(root, issue):
                 click.echo(line)
             return
         prepared = run.prepare(root, issue)
+        if not issue:
+            _say_picked(prepared.built.issue.id, "send --to ADDRESS")
         if to:
             run.check_test_addresses(to)
             transport = run.transport_from_env()

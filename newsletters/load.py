@@ -136,7 +136,7 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             seen.add(slug)
             if slug in project.articles:
                 continue
-            if (project.content_dir / "articles" / f"{slug}.md").is_file():
+            if (project.content_dir / "articles" / f"{slug}.md").exists():
                 continue  # the article exists but has mistakes, reported where they are
             close = difflib.get_close_matches(slug, known, n=1)
             hint = (

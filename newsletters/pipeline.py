@@ -26,6 +26,8 @@ from .errors import NewsletterError, Problems
 from .links import strip_article_markers
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
+from .scope import demote_unused, files_used, newest_broken
+from .scope import describe as scope_describe
 
 # Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
@@ -134,7 +136,12 @@ def build(
                 project.content_dir / "issues", None, "no issues yet; add one, e.g. 2026-11.yaml"
             )
     else:
+        names = list(names) or newest_broken(project)
         issues = select_issues(project, names, problems)
+    # A draft elsewhere in content/ warns instead of stopping the issues being built.
+    problems = demote_unused(
+        problems, project, files_used(project, issues, names), scope_describe(issues)
+    )
     if problems.errors:
         # Content has mistakes: still check the chosen issues' references, render nothing.
         for issue in issues:

@@ -54,7 +54,12 @@ def test_build_with_project_option_and_out(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["-C", str(ROOT), "build", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert re.match(r"Built 2026-11: .*email\.html \(\d+\.\d KB\) and .*email\.txt", result.output)
+    note, built = result.output.splitlines()
+    assert note == (  # no issue named: the command says which it took, and why
+        "No issue named, so using 2026-11: the newest by date in content/issues/. "
+        "To choose another: newsletter build ISSUE"
+    )
+    assert re.match(r"Built 2026-11: .*email\.html \(\d+\.\d KB\) and .*email\.txt", built)
     assert (out / "2026-11" / "email.html").is_file()
     assert not (ROOT / "dist" / "2026-11" / "email.html").is_relative_to(out)
 

@@ -264,7 +264,7 @@ def test_new_issue_refuses_a_bad_month_as_a_command_line_mistake(sample: Path, m
         f"Error: Invalid value for '[YYYY-MM]': '{month}' is not a month; write it as YYYY-MM, "
         "like 2027-01"
     )
-    assert not list((sample / "content" / "issues").glob(f"{month}*"))
+    assert not (sample / "content" / "issues" / f"{month}.yaml").exists()
 
 
 def test_new_issue_without_a_fresh_article_does_not_build_until_one_is_chosen(

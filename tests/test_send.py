@@ -154,8 +154,23 @@ def smtp_env(controller: Controller, **extra: str) -> dict[str, str]:
 
 
 def invoke(project: Path, env: dict[str, str], *args: str) -> Any:
+    """`newsletter send`; a list send names its issue (2026-11), as it must."""
     clean = {k: None for k in os.environ if k.startswith("NEWSLETTER_")}
+    if "--list" in args and args[0].startswith("-"):
+        args = ("2026-11", *args)
     return CliRunner().invoke(cli, ["-C", str(project), "send", *args], env={**clean, **env})
+
+
+def test_a_list_send_must_name_its_issue(project: Path, subscribers: Path) -> None:
+    clean = {k: None for k in os.environ if k.startswith("NEWSLETTER_")}
+    result = CliRunner().invoke(
+        cli, ["-C", str(project), "send", "--list", str(subscribers)], env=clean
+    )
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: name the issue to send to a list, e.g. newsletter send 2026-11 --list FILE"
+    )
+    assert not (project / "dist").exists()
 
 
 def journal_states(project: Path) -> dict[str, str]:
@@ -334,6 +349,7 @@ def test_send_killed_with_sigkill_resumes_without_losing_or_repeating(
         "-C",
         str(project),
         "send",
+        "2026-11",
         "--list",
         str(subscribers),
         "--confirm",
