@@ -312,18 +312,35 @@ def list_command(ctx: click.Context, output_format: str, today: dt.datetime | No
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
-    """Create a new project in DIRECTORY from the sample clinic's files."""
+@click.option(
+    "--sample",
+    is_flag=True,
+    help="Copy the demo clinic (its articles, issues and logos) instead of a clean start.",
+)
+def init(directory: Path, sample: bool) -> None:
+    """Create a new project in DIRECTORY: your clinic's file to fill in, the templates and
+    one example article.
+
+    The clinic file's PLACEHOLDER values build and preview, but export and send refuse them
+    until you replace them. With --sample you get the demo clinic to try the tool on.
+    """
     from .project import init_project
 
     try:
-        init_project(directory)
+        init_project(directory, sample)
     except NewsletterError as exc:
         raise fail(exc, "Init") from None
-    click.echo(f"Created a newsletter project in {directory}.")
-    click.echo(
-        f"Next: edit {directory}/content/clinic.yaml, then run: newsletter -C {directory} build"
-    )
+    what = "the demo clinic" if sample else "a new newsletter project"
+    click.echo(f"Created {what} in {directory}.")
+    click.echo(f"Next: cd {directory}")
+    if sample:
+        click.echo("then: newsletter build, then: newsletter preview")
+    else:
+        click.echo(
+            "then: replace the PLACEHOLDER values in content/clinic.yaml and "
+            "content/images/logo.png, write an article (newsletter new article SLUG "
+            "--condition KEY) and an issue (newsletter new issue)."
+        )
 
 
 # ---------------------------------------------------------------- planning (issue 8)
@@ -648,7 +665,7 @@ def send_command(
             for line in run.status_lines(root, issue):
                 click.echo(line)
             return
-        prepared = run.prepare(root, issue)
+        prepared = run.prepare(root, issue, proof=bool(to))
         if not issue:
             _say_picked(prepared.built.issue.id, "send --to ADDRESS")
         if to:
@@ -661,6 +678,14 @@ def send_command(
             for address, reply, ok in results:
                 click.echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
                            f"to {address}: {reply}")  # fmt: skip
+            if prepared.open_problems:
+                count = len(prepared.open_problems)
+                click.echo(
+                    f"This was a draft proof, marked [DRAFT]: its {count} open "
+                    f"problem{'s' if count != 1 else ''} (listed at its top) must be fixed "
+                    "before a list send or export.",
+                    err=True,
+                )
             if not all(ok for _, _, ok in results):
                 ctx.exit(1)
             return

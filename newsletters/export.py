@@ -222,17 +222,25 @@ def export(
     from .pipeline import build
 
     project, built, problems = build(root, issue_names)
-    _require_clean(project, built)
+    built = _cleared(project, built, platforms)
     exports = [export_issue(project, item, name) for item in built for name in platforms]
     return exports, problems.warnings
 
 
-def _require_clean(project: Project, built: Sequence[BuiltIssue]) -> None:
-    """Refuse to export an issue with a lint error: what `newsletter lint` rejects never leaves."""
-    from .lint import require_clean
+def _cleared(
+    project: Project, built: Sequence[BuiltIssue], platforms: Sequence[str]
+) -> list[BuiltIssue]:
+    """Refuse a platform export of an issue with open problems (check errors, placeholders):
+    what `newsletter lint` rejects never leaves. The .eml proof alone goes out as a draft."""
+    from .draft import mark_draft, open_problems, refuse
 
+    cleared = []
     for item in built:
-        require_clean(project, item)
+        problems = open_problems(project, item)
+        if problems and list(platforms) != [EML]:
+            raise refuse(item, problems, f"export for {', '.join(platforms)}")
+        cleared.append(mark_draft(project, item, problems) if problems else item)
+    return cleared
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
@@ -455,6 +463,7 @@ def _own_syntax(platform: Platform) -> list[str]:
 
 
 def _export_eml(project: Project, built: BuiltIssue) -> Export:
+    from .draft import SUBJECT_PREFIX as DRAFT_PREFIX
     from .mime import build_message, stable_message_id
 
     clinic = project.clinic
@@ -480,6 +489,11 @@ def _export_eml(project: Project, built: BuiltIssue) -> Export:
         "A proof copy for any mail client: links are your own pages, addressed to the sender; "
         f"Date is the issue's date ({issue.meta.date.isoformat()}, 00:00 UTC).",
     ]
+    if issue.meta.subject.startswith(DRAFT_PREFIX):
+        notes.append(
+            "A DRAFT: the issue still has open problems (listed at the top of the email); "
+            "fix them before a platform export or a list send."
+        )
     meta = _meta(project, built, EML, "Email file (.eml)", values, notes)
     meta["files"] = [eml_name]
     files = {eml_name: message.as_bytes(), "meta.json": _json(meta)}

@@ -23,8 +23,18 @@ def starter_root() -> Path:
     )
 
 
-def init_project(target: Path) -> list[Path]:
-    """Copy the starter content and templates into `target`; never overwrite anything."""
+STARTER_FILES = Path(__file__).parent / "starter_files"
+# The templates as `init` (or the last `templates update`) wrote them: the base of the 3-way
+# merge that brings a new version's template fixes into a clinic's edited templates.
+PRISTINE = Path(".newsletter") / "pristine"
+
+
+def init_project(target: Path, sample: bool = False) -> list[Path]:
+    """Create a project in `target`; never overwrite anything.
+
+    A clean project: the templates, clinic.yaml with placeholders (errors before export or
+    send), one example article and a starter logo. With `sample`, the demo clinic instead.
+    """
     source = starter_root()
     existing = [target / part for part in STARTER_PARTS if (target / part).exists()]
     if existing:
@@ -32,9 +42,21 @@ def init_project(target: Path) -> list[Path]:
         raise NewsletterError(f"{names} already exists; choose an empty folder for the new project")
     target.mkdir(parents=True, exist_ok=True)
     created = []
-    for part in STARTER_PARTS:
-        shutil.copytree(source / part, target / part)
-        created.append(target / part)
+    if sample:
+        shutil.copytree(source / "content", target / "content")
+    else:
+        content = target / "content"
+        for folder in ("articles", "issues", "images"):
+            (content / folder).mkdir(parents=True)
+        shutil.copyfile(STARTER_FILES / "clinic.yaml", content / "clinic.yaml")
+        shutil.copyfile(
+            STARTER_FILES / "example-article.md", content / "articles" / "example-article.md"
+        )
+        shutil.copyfile(STARTER_FILES / "logo.png", content / "images" / "logo.png")
+    created.append(target / "content")
+    shutil.copytree(source / "templates", target / "templates")
+    shutil.copytree(source / "templates", target / PRISTINE / "templates")
+    created.append(target / "templates")
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text("dist/\n", encoding="utf-8")

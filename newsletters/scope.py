@@ -77,7 +77,6 @@ def describe(issues: Sequence[Issue]) -> str:
     return f"issue{'s' if len(issues) != 1 else ''} {ids}" if issues else "this run"
 
 
-
 def picked_note(issue_id: str, command: str) -> str:
     """Why a command without an issue name took this one, and how to choose another."""
     return (

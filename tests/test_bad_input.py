@@ -87,6 +87,7 @@ def test_a_broken_file_no_chosen_issue_uses_is_a_warning(
     where, message = expected.split(": ", 1)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == (
-        f"{where}: warning: {message} (a file issue 2026-11 does not use: fix it before it goes out)"
+        f"{where}: warning: {message} "
+        "(a file issue 2026-11 does not use: fix it before it goes out)"
     )
     assert (project / "dist" / "2026-11" / "email.html").is_file()

@@ -74,9 +74,9 @@ def test_list_shows_issues_then_articles() -> None:
     assert any(line.strip().startswith("migraine ") for line in lines)
 
 
-def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
+def test_init_sample_creates_the_demo_that_builds(tmp_path: Path) -> None:
     target = tmp_path / "clinic"
-    result = CliRunner().invoke(cli, ["init", str(target)])
+    result = CliRunner().invoke(cli, ["init", "--sample", str(target)])
     assert result.exit_code == 0, result.output
     assert (target / "content" / "clinic.yaml").is_file()
     result = CliRunner().invoke(cli, ["-C", str(target), "build"])
@@ -116,6 +116,7 @@ def test_wheel_ships_the_starter_files_and_init_works_without_the_source(tmp_pat
     assert "newsletters/starter/content/clinic.yaml" in names
     assert "newsletters/starter/templates/base.mjml.j2" in names
     assert "newsletters/py.typed" in names
+    assert "newsletters/starter_files/clinic.yaml" in names  # the clean project's files
     # Only the unpacked wheel on the path: no source tree to fall back on.
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import newsletters.project as p; "

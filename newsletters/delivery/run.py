@@ -52,10 +52,12 @@ OUTBOX_NAME = "outbox"
 
 @dataclass(frozen=True)
 class Prepared:
-    """An issue built in memory and cleared to be sent."""
+    """An issue built in memory and cleared to be sent (or, for a proof, marked as a draft
+    with its open problems)."""
 
     project: Project
     built: BuiltIssue
+    open_problems: tuple[Problem, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -91,16 +93,20 @@ class Prepared:
         )
 
 
-def prepare(root: Path, issue_name: str | None) -> Prepared:
-    """Build the issue in memory and refuse to go on when the linter finds errors."""
-    from ..lint import require_clean
+def prepare(root: Path, issue_name: str | None, proof: bool = False) -> Prepared:
+    """Build the issue in memory. A list send is refused while it has open problems (check
+    errors, placeholders); a `proof` (test send) goes out marked as a draft instead."""
+    from ..draft import mark_draft, open_problems, refuse
     from ..pipeline import build
 
     project, built, _ = build(root, [issue_name] if issue_name else [])
-    prepared = Prepared(project, built[0])
-    require_clean(project, prepared.built)  # any error blocks every send, test sends included
+    problems = open_problems(project, built[0])
+    if problems and not proof:
+        raise refuse(built[0], problems, "a list send")
     _check_send_settings(project)
-    return prepared
+    if problems:
+        return Prepared(project, mark_draft(project, built[0], problems), tuple(problems))
+    return Prepared(project, built[0])
 
 
 def _check_send_settings(project: Project) -> None:
