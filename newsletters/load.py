@@ -169,7 +169,14 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
                 path, 1, "the file is empty; see the README for the fields clinic.yaml needs"
             )
         return None
-    return load_into(Clinic, data, path, problems)
+    clinic = load_into(Clinic, data, path, problems)
+    theme_data = data.get("theme") if isinstance(data, dict) else None
+    if clinic is not None and isinstance(theme_data, dict):
+        from .theme import derive_theme
+
+        # Still loading, read by nobody yet: links and headlines follow a re-brand.
+        object.__setattr__(clinic, "theme", derive_theme(clinic.theme, set(theme_data)))
+    return clinic
 
 
 def _load_article(path: Path, problems: Problems) -> Article | None:
