@@ -590,8 +590,11 @@ def preview(
         raise fail(exc, "Preview") from None
     except OSError as exc:
         raise click.ClickException(
-            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
+            f"cannot listen on {host}:{port} or the next ports ({exc.strerror}); "
+            "try another, e.g. --port 0 for any free one"
         ) from None
+    if port and server.port != port:
+        click.echo(f"Port {port} is busy, so the preview uses port {server.port}.")
     url = server.start_url()
     click.echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
     if open_browser:
