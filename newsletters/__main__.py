@@ -343,6 +343,90 @@ def init(directory: Path, sample: bool) -> None:
         )
 
 
+@cli.group(name="templates")
+def templates_group() -> None:
+    """See and take a new version's template fixes, keeping your own template edits."""
+
+
+def _template_plans(ctx: click.Context) -> tuple[Path, list[Any]]:
+    from .load import find_project
+    from .upgrade import plan_upgrade
+
+    try:
+        root = find_project(project_root(ctx))
+    except NewsletterError as exc:
+        raise fail(exc, "Templates") from None
+    return root, plan_upgrade(root)
+
+
+@templates_group.command(name="diff")
+@click.pass_context
+def templates_diff(ctx: click.Context) -> None:
+    """Show what the installed version changes in templates/ and what an update would do.
+
+    One line per file that the new version changes, then the changes themselves. Nothing is
+    written.
+    """
+    from .upgrade import STATES
+
+    _, plans = _template_plans(ctx)
+    changed = [p for p in plans if p.state != "same"]
+    if not changed:
+        click.echo("Your templates are up to date with this version.")
+        return
+    for plan in changed:
+        click.echo(f"templates/{plan.name}: {STATES[plan.state]}")
+    for plan in changed:
+        if plan.diff:
+            click.echo("")
+            click.echo(plan.diff, nl=False)
+    click.echo("")
+    click.echo("To take these changes: newsletter templates update")
+
+
+@templates_group.command(name="update")
+@click.option(
+    "--accept",
+    multiple=True,
+    metavar="FILE",
+    help="A file you merged by hand (from FILE.merge): record it as up to date.",
+)
+@click.pass_context
+def templates_update(ctx: click.Context, accept: tuple[str, ...]) -> None:
+    """Take the installed version's template changes; your own edits are kept.
+
+    Where you and the new version changed the same lines, your file is left as it is and
+    templates/FILE.merge shows both; merge them by hand, then run with --accept FILE.
+    """
+    from .upgrade import STATES, apply_upgrade
+
+    root, plans = _template_plans(ctx)
+    try:
+        apply_upgrade(root, plans, accept)
+    except NewsletterError as exc:
+        raise fail(exc, "Templates update") from None
+    accepted = {name.removeprefix("templates/") for name in accept}
+    conflicts = 0
+    for plan in plans:
+        name = f"templates/{plan.name}"
+        if plan.name in accepted:
+            click.echo(f"{name}: recorded as up to date")
+        elif plan.state == "conflict":
+            conflicts += 1
+            lines = ", ".join(str(n) for n in plan.conflicts)
+            click.echo(
+                f"{name}: {STATES['conflict']}; see {name}.merge (line {lines}), keep the lines "
+                f"you want, save it as {name}, then run: newsletter templates update "
+                f"--accept {name}",
+                err=True,
+            )
+        elif plan.state != "same":
+            click.echo(f"{name}: {STATES[plan.state]}")
+    if conflicts:
+        ctx.exit(1)
+    click.echo("Templates updated. Build and preview an issue to check them.")
+
+
 # ---------------------------------------------------------------- planning (issue 8)
 
 
