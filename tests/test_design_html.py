@@ -358,7 +358,7 @@ def test_a_rebrand_of_primary_and_accent_carries_links_and_headings_along(
             'theme:\n  primary: "#B5462E"\n  accent: "#E0A030"\n',
         )
     )
-    project, (issue,), problems = build(tmp_path, [SAMPLES["digest"]])
+    project, (issue,), _ = build(tmp_path, [SAMPLES["digest"]])
     theme = project.clinic.theme
     assert (theme.link, theme.heading, theme.dark_link, theme.dark_accent) == (
         "#B5462E",

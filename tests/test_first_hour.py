@@ -53,14 +53,15 @@ def test_an_untouched_project_builds_but_cannot_be_exported(tmp_path: Path) -> N
     code, _, _ = run("-C", str(root), "new", "issue", "2027-01", "--today", "2026-12-10")
     assert code == 0
     fill_issue(root)
-    code, out, err = run("-C", str(root), "build", "2027-01")
+    code, _, err = run("-C", str(root), "build", "2027-01")
     assert code == 0, err
-    code, out, err = run("-C", str(root), "export", "2027-01", "--platform", "mailchimp")
+    code, _, err = run("-C", str(root), "export", "2027-01", "--platform", "mailchimp")
     assert code == 1
     lines = err.replace(f"{root.resolve()}/", "").splitlines()
     placeholder = "put your clinic's real details here before export or send"
     assert lines[:4] == [
-        f"content/clinic.yaml:6: 'name' still holds a placeholder (Your Clinic Name); {placeholder}",
+        "content/clinic.yaml:6: 'name' still holds a placeholder (Your Clinic Name); "
+        f"{placeholder}",
         f"content/clinic.yaml:8: 'website' still holds a placeholder (www.your-clinic.example); "
         f"{placeholder}",
         f"content/clinic.yaml:9: 'phone' still holds a placeholder (555-0100); {placeholder}",
