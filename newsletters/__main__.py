@@ -59,9 +59,9 @@ def echo_finding(finding: Any) -> None:
 
 
 def fail(error: NewsletterError, what: str) -> ProblemsFound:
-    """The summary counts the problems only, never a closing note (a Problem without a place
-    whose severity is "note")."""
-    count = sum(p.severity != "note" for p in error.problems)
+    """The summary counts the errors only: not the warnings shown with them, nor a closing
+    note (severity "note")."""
+    count = sum(p.severity == "error" for p in error.problems)
     return ProblemsFound(
         error.problems, f"{what} failed: {count} problem{'s' if count != 1 else ''} to fix."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -138,6 +139,15 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
                 continue
             if (project.content_dir / "articles" / f"{slug}.md").exists():
                 continue  # the article exists but has mistakes, reported where they are
+            if slug.upper().startswith("TODO"):
+                problems.add(
+                    issue.path,
+                    line,
+                    f"'{field}' is still the placeholder '{slug}'; write the name of an article "
+                    f"in content/articles/ (without .md), e.g. {field}: "
+                    f"{sorted(known)[0] if known else 'my-article'}",
+                )
+                continue
             close = difflib.get_close_matches(slug, known, n=1)
             hint = (
                 f"did you mean '{close[0]}'?"
@@ -215,19 +225,27 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
         return None
     items = data.get("articles")
     item_lines = tuple(items.item_lines) if isinstance(items, YamlList) else ()
+    named = re.fullmatch(r"(\d{4})-(\d\d)", path.stem)
+    if named and (meta.date.year, meta.date.month) != (int(named[1]), int(named[2])):
+        problems.add(
+            path,
+            data.key_lines.get("date"),
+            f"the date {meta.date.isoformat()} is not in {path.stem}, the month of the file's "
+            f"name; fix the date, or rename the file to {meta.date:%Y-%m}.yaml",
+        )
+        return None
     return Issue(path.stem, path, meta, dict(data.key_lines), item_lines)
 
 
 def _check_article(project: Project, article: Article, problems: Problems) -> None:
     meta = article.meta
+    _raw_html(article, problems)
     conditions = [c.key for c in project.clinic.conditions]
     if conditions and meta.condition not in conditions:
-        close = difflib.get_close_matches(meta.condition, conditions, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "add it to clinic.yaml's conditions"
         problems.add(
             article.path,
             article.line_of("condition"),
-            f"unknown condition '{meta.condition}'; {hint}",
+            f"unknown condition '{meta.condition}'; {_condition_hint(project, meta.condition)}",
         )
     if meta.image:
         _check_local_image(project, meta.image, article.path, article.line_of("image"), problems)
@@ -240,10 +258,59 @@ def _check_article(project: Project, article: Article, problems: Problems) -> No
             )
 
 
+_HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+
+
+def _raw_html(article: Article, problems: Problems) -> None:
+    """HTML pasted into Markdown reaches readers as text (raw HTML is off): warn at its line."""
+    fenced = False
+    for offset, line in enumerate(article.body.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or line.startswith(("    ", "\t")):
+            continue
+        match = _HTML_TAG.search(re.sub(r"`[^`]*`", "", line))
+        if match:
+            problems.warn(
+                article.path,
+                article.body_line + offset,
+                f"raw HTML (<{match.group(1).lower()}>) is shown to readers as text, not as "
+                "formatting; use Markdown instead (**bold**, *italic*, [link](https://...))",
+            )
+            return
+
+
+def _condition_hint(project: Project, typed: str) -> str:
+    """By key or by the name readers see ('Migraine' for migraine), else the close ones, else
+    every key: never a dead end."""
+    conditions = project.clinic.conditions
+    by_name = {c.name.casefold(): c.key for c in conditions}
+    if typed.casefold() in by_name:
+        return f"write its key: condition: {by_name[typed.casefold()]}"
+    keys = [c.key for c in conditions]
+    close = difflib.get_close_matches(typed.casefold(), [*keys, *by_name], n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{by_name.get(close[0], close[0])}'?"
+    return f"use one of: {', '.join(keys)} (or add it to clinic.yaml's conditions)"
+
+
 def _check_local_image(
     project: Project, ref: str, path: Path, line: int, problems: Problems
 ) -> None:
     if ref.startswith("https://"):
         return
     if not (project.content_dir / ref).is_file():
-        problems.add(path, line, f"image '{ref}' not found in content/; check the file name")
+        images = project.content_dir / "images"
+        known = sorted(
+            p.relative_to(project.content_dir).as_posix()
+            for p in images.rglob("*")
+            if p.is_file()
+        ) if images.is_dir() else []  # fmt: skip
+        close = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else "copy the file into content/images/ and check the name"
+        )
+        problems.add(path, line, f"image '{ref}' not found in content/; {hint}")

@@ -131,6 +131,8 @@ def build(
         raise NewsletterError(problems.errors)
     if all_issues:
         issues = list(project.issues.values())
+        # Every issue file is used by --all, the ones with mistakes too.
+        names = sorted(p.stem for p in (project.content_dir / "issues").glob("*.yaml"))
         if not issues and not problems.errors:
             problems.add(
                 project.content_dir / "issues", None, "no issues yet; add one, e.g. 2026-11.yaml"
@@ -146,7 +148,8 @@ def build(
         # Content has mistakes: still check the chosen issues' references, render nothing.
         for issue in issues:
             check_issue(project, issue, problems)
-        raise NewsletterError(problems.errors)
+        # The warnings too (a draft elsewhere): a failed run still shows everything it found.
+        raise NewsletterError([*problems.errors, *problems.warnings])
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
     add_theme_warnings(project, problems)
