@@ -11,22 +11,29 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from .built import BuiltIssue
 from .errors import NewsletterError, Problem
 from .model import Project
-from .pipeline import BuiltIssue
+
+if TYPE_CHECKING:
+    from .lint.registry import Finding
 
 SUBJECT_PREFIX = "[DRAFT] "
 
 
-def open_problems(project: Project, built: BuiltIssue) -> list[Problem]:
-    """The errors that keep this issue from readers: checks first, then placeholders."""
-    from .lint import run_checks
+def open_problems(
+    project: Project, built: BuiltIssue, findings: Iterable[Finding]
+) -> list[Problem]:
+    """The errors that keep this issue from readers: its checks' errors (`findings`, stage 7),
+    then the placeholders."""
     from .placeholders import placeholder_problems
 
     found = [
-        Problem(f.path, f.line, f"error [{f.rule}] {f.message}")
-        for f in run_checks(project, built)
+        Problem(f.path, f.line, f"[{f.rule}] {f.message}")
+        for f in findings
         if f.severity == "error"
     ]
     return found + placeholder_problems(project, [built.issue])

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .server import PreviewServer
-from .workspace import Checker, Finding, lint_checker
+from .workspace import Finding
 
-__all__ = ["Checker", "Finding", "PreviewServer", "open_preview"]
+__all__ = ["Finding", "PreviewServer", "open_preview"]
 
 
 def open_preview(
@@ -22,7 +22,7 @@ def open_preview(
     issue: str | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
-    checker: Checker | None = lint_checker,
+    checks: bool = True,
 ) -> PreviewServer:
     """A preview server bound to host:port, with every issue built once (errors are printed).
 
@@ -30,7 +30,7 @@ def open_preview(
     """
     if issue is not None and issue.endswith(".yaml"):
         issue = Path(issue).stem
-    server = _listen(root, host, port, issue, checker)
+    server = _listen(root, host, port, issue, checks)
     project, _ = server.workspace.project()
     if issue is not None and project is not None and issue not in project.issues:
         from ..errors import NewsletterError, Problems
@@ -47,16 +47,14 @@ def open_preview(
 PORT_TRIES = 20  # a busy port: the next ones are tried, then the error says what to do
 
 
-def _listen(
-    root: Path, host: str, port: int, issue: str | None, checker: Checker | None
-) -> PreviewServer:
+def _listen(root: Path, host: str, port: int, issue: str | None, checks: bool) -> PreviewServer:
     """A server on `port`, or on the next free one when it is busy (another preview...)."""
     import errno
 
     last = port if port == 0 else min(port + PORT_TRIES - 1, 65535)
     for candidate in range(port, last + 1):
         try:
-            return PreviewServer(root, host=host, port=candidate, issue=issue, checker=checker)
+            return PreviewServer(root, host=host, port=candidate, issue=issue, checks=checks)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE or candidate == last:
                 raise
