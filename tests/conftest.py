@@ -54,36 +54,19 @@ def copy_sample(target: Path) -> Path:
     return target
 
 
-# The sample's placeholders and what a clinic would put instead (export and send refuse the
-# placeholders: see newsletters/placeholders.py).
-CLAIMED = {
-    "ketamineclinicwtx.example": "ketamineclinicwtx.com",
-    "555-0142": "744-0142",
-    "5550142": "7440142",
-    "1234 Example Avenue": "1234 Avenue Q",
-    "Talk with a qualified clinician": "Talk with one of our clinicians",
-}
-
-
 def claim_sample(root: Path) -> Path:
-    """The sample at `root` with its placeholders replaced, as a clinic ready to send has."""
-    clinic = root / "content" / "clinic.yaml"
-    text = clinic.read_text(encoding="utf-8")
-    for old, new in CLAIMED.items():
-        text = text.replace(old, new)
-    clinic.write_text(text, encoding="utf-8")
-    for path in [
-        *(root / "content" / "articles").glob("*.md"),
-        *(root / "content" / "issues").glob("*.yaml"),
-    ]:
-        text = path.read_text(encoding="utf-8")
-        path.write_text(
-            text.replace("ketamineclinicwtx.example", "ketamineclinicwtx.com"), encoding="utf-8"
-        )
-    for name in ("logo.png", "logo-dark.png"):
-        logo = root / "content" / "images" / name
-        logo.write_bytes(logo.read_bytes() + b"clinic's own")  # after IEND: still the same picture
-    return root
+    """The sample at `root` with its placeholders replaced (benchmarks/synthetic.py owns how),
+    as a clinic ready to export and send has it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_synthetic", ROOT / "benchmarks" / "synthetic.py"
+    )
+    assert spec is not None and spec.loader is not None
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    result: Path = synthetic.claim_sample(root)
+    return result
 
 
 def sample_issues() -> dict[str, str]:

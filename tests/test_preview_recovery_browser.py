@@ -12,7 +12,7 @@ import pytest
 playwright_api = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
-from newsletters.preview import PreviewServer, lint_checker  # noqa: E402
+from newsletters.preview import PreviewServer  # noqa: E402
 
 from .conftest import copy_sample  # noqa: E402
 
@@ -41,7 +41,7 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(project: Path) -> Iterator[PreviewServer]:
-    preview = PreviewServer(project, port=0, log=lambda message: None)
+    preview = PreviewServer(project, port=0, log=lambda message: None, checks=False)
     preview.start()
     yield preview
     preview.close()
@@ -70,7 +70,7 @@ def test_the_issue_list_counts_check_errors_as_errors(project: Path, page: Page)
         f"subject: {SUBJECT}",
         "subject: Your migraines and what may help with them this month",
     )
-    preview = PreviewServer(project, port=0, log=lambda message: None, checker=lint_checker)
+    preview = PreviewServer(project, port=0, log=lambda message: None, checks=True)
     preview.start()
     try:
         page.goto(preview.url)

@@ -78,7 +78,7 @@ def test_a_busy_port_is_skipped_for_the_next_free_one(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         try:
-            server = open_preview(root, host="127.0.0.1", port=port, checker=None)
+            server = open_preview(root, host="127.0.0.1", port=port, checks=False)
         except OSError:
             pytest.skip("the next ports are taken by other programs")
         try:

@@ -282,7 +282,9 @@ def test_new_issue_without_a_fresh_article_does_not_build_until_one_is_chosen(
         build(sample, ["2026-12"])
     messages = [p.format(sample) for p in caught.value.problems]
     line = path.read_text().splitlines().index(featured)
-    assert messages[0].startswith(f"content/issues/2026-12.yaml:{line + 1}: no article 'TODO")
+    assert messages[0].startswith(
+        f"content/issues/2026-12.yaml:{line + 1}: 'featured' is still the placeholder 'TODO"
+    )
 
 
 def test_new_issue_on_a_broken_project_reports_every_problem(sample: Path) -> None:
