@@ -14,6 +14,7 @@ from newsletters.errors import NewsletterError, Problems
 from newsletters.load import load_project
 from newsletters.model import ArticleMeta, IssueMeta, Project
 from newsletters.pipeline import build
+from newsletters.scaffold import NEEDED_TO_SEND
 from newsletters.schema import field_docs
 from newsletters.yamlfile import YamlMap, parse_yaml, read_front_matter
 
@@ -75,7 +76,10 @@ def test_new_article_has_every_field_documented_from_the_schema(sample: Path) ->
     assert list(parsed.meta) == [name for name, *_ in docs]
     described = comments(text.split("---")[1])
     for name, kind, doc, required in docs:
-        assert f"{name} ({kind}, {'required' if required else 'optional'}): {doc}" in described
+        need = "required" if required else NEEDED_TO_SEND.get(name, "optional")
+        assert f"{name} ({kind}, {need}): {doc}" in described
+    # What the checks need before sending is never called optional.
+    assert "reviewed_on (a date (YYYY-MM-DD), needed before sending: a medical review" in described
     assert parsed.meta["condition"] == "migraine"
     assert parsed.meta["title"].startswith("TODO")
     assert "TODO" in parsed.body
@@ -295,3 +299,20 @@ def test_new_issue_on_a_broken_project_reports_every_problem(sample: Path) -> No
     assert "content/articles/crps.md:2: 'summary' is missing" in err
     assert err.strip().endswith("New issue failed: 2 problems to fix.")
     assert not (sample / "content" / "issues" / "2026-12.yaml").exists()
+
+
+def test_the_scaffolds_own_words_do_not_trip_the_health_checks(sample: Path) -> None:
+    import json
+
+    assert run(sample, "new", "article", "sleep-and-pain", "--condition", "migraine")[0] == 0
+    issue = sample / "content" / "issues" / "2026-12.yaml"
+    issue.write_text(
+        "subject: Sleep and pain\npreheader: How sleep and pain are linked, and what may help.\n"
+        "date: 2026-12-03\nfeatured: sleep-and-pain\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["-C", str(sample), "lint", "2026-12", "--format", "json"])
+    findings = json.loads(result.stdout)["issues"][0]["findings"]
+    rules = {f["rule"] for f in findings if f["path"] == "content/articles/sleep-and-pain.md"}
+    assert "hygiene/placeholder" in rules  # the TODOs are caught...
+    assert not {r for r in rules if r.startswith("health/")}  # ...its advice is not a claim
