@@ -121,3 +121,20 @@ def test_the_eml_proof_of_a_draft_is_marked_and_lists_its_problems(tmp_path: Pat
     html = html_part.get_content()
     assert "DRAFT - not ready to send:" in html
     assert "&#x27;name&#x27; still holds a placeholder (Your Clinic Name)" in html
+
+
+def test_install_hints_name_the_installation_newsletter_runs_in() -> None:
+    from newsletters.install import add_package, run_module
+
+    pipx = "/home/ana/.local/share/pipx/venvs/newsletters"
+    uv = "C:/Users/Ana/AppData/Roaming/uv/tools/newsletters"
+    assert add_package("playwright", pipx) == "pipx inject newsletters playwright"
+    assert add_package("playwright", uv, f"{uv}/Scripts/python.exe") == (
+        f"uv pip install --python {uv}/Scripts/python.exe playwright"
+    )
+    assert add_package("playwright", "/srv/clinic/.venv", "/srv/clinic/.venv/bin/python") == (
+        "/srv/clinic/.venv/bin/python -m pip install playwright"
+    )
+    assert run_module("playwright install chromium", "/opt/py/bin/python") == (
+        "/opt/py/bin/python -m playwright install chromium"
+    )
