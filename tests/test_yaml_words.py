@@ -96,15 +96,6 @@ MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", MISTAKES)
-def test_each_yaml_mistake_is_one_problem_in_plain_words(project: Path, mistake: str) -> None:
-    name, old, new, expected = MISTAKES[mistake]
-    change(project, name, old, new)
-    code, lines = build(project, "2026-11")
-    assert code == 1
-    assert lines == [expected, "Build failed: 1 problem to fix."]
-
-
 QUOTED = {
     "curly": ("subject: “When does pain become chronic?”", "is wrapped in Word's curly quotes"),
     "straight-inside": (
@@ -200,9 +191,12 @@ MESSAGES = {
 }
 
 
-@pytest.mark.parametrize("case", MESSAGES)
-def test_content_mistakes_get_a_fix(project: Path, case: str) -> None:
-    name, old, new, expected = MESSAGES[case]
+@pytest.mark.parametrize("mistake", [*MISTAKES, *MESSAGES])
+def test_each_mistake_is_one_problem_in_plain_words_with_the_fix(
+    project: Path, mistake: str
+) -> None:
+    """The YAML mistakes, then the content ones (MESSAGES, below): exact text, file and line."""
+    name, old, new, expected = {**MISTAKES, **MESSAGES}[mistake]
     change(project, name, old, new)
     code, lines = build(project, "2026-11")
     assert code == 1
