@@ -206,9 +206,10 @@ def build(
         )
     for finding in findings:
         echo_finding(finding)
-    if findings:
+    counted = [*findings, *checked.problems.warnings]  # as `newsletter lint` counts them
+    if counted:
         click.echo(
-            f"Checks: {_count(findings)}; fix errors before export or send "
+            f"Checks: {_count(counted)}; fix errors before export or send "
             "(see 'newsletter lint').",
             err=True,
         )
@@ -272,9 +273,13 @@ def lint_command(
     else:
         for finding in findings:
             click.echo(paint(lint.format_text(finding), finding.severity, sys.stdout))
+        # The build's own warnings (printed above) count as `build` counts them.
+        counted = [*findings, *checked.problems.warnings]
         checked_ids = ", ".join(issue_id for issue_id, _ in results)
-        click.echo(f"Checked {checked_ids}: {_count(findings) if findings else 'no findings'}.")
-    if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings):
+        click.echo(f"Checked {checked_ids}: {_count(counted) if counted else 'no findings'}.")
+    if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings) or (
+        strict and checked.problems.warnings
+    ):
         ctx.exit(1)
 
 

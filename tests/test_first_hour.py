@@ -138,3 +138,25 @@ def test_install_hints_name_the_installation_newsletter_runs_in() -> None:
     assert run_module("playwright install chromium", "/opt/py/bin/python") == (
         "/opt/py/bin/python -m playwright install chromium"
     )
+
+
+def test_build_and_lint_word_and_count_an_insecure_link_the_same(project: Path) -> None:
+    path = project / "content" / "articles" / "migraine.md"
+    text = path.read_text(encoding="utf-8")
+    old = "Migraine affects over a billion"
+    path.write_text(text.replace(old, f"See [this page](http://example.org/x). {old}", 1))
+    warning = (
+        "content/articles/migraine.md:23: warning: link 'http://example.org/x' is not secure; "
+        "use https:// if the site has it"
+    )
+    code, _, err = run("-C", str(project), "build", "2026-11")
+    lines = err.replace(f"{project.resolve()}/", "").splitlines()
+    assert code == 0
+    assert lines == [
+        warning,
+        "Checks: 0 errors, 1 warning; fix errors before export or send (see 'newsletter lint').",
+    ]
+    code, out, err = run("-C", str(project), "lint", "2026-11")
+    assert code == 0
+    assert err.replace(f"{project.resolve()}/", "").splitlines() == [warning]
+    assert out.splitlines() == ["Checked 2026-11: 0 errors, 1 warning."]
