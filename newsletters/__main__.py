@@ -50,14 +50,6 @@ def _say_picked(issue_id: str, command: str) -> None:
     click.echo(picked_note(issue_id, command), err=True)
 
 
-def echo_finding(finding: Any) -> None:
-    """One finding of the checks on stderr, worded and coloured as `newsletter lint` does."""
-    from . import lint
-    from .cliout import paint
-
-    click.echo(paint(lint.format_text(finding), finding.severity), err=True)
-
-
 def fail(error: NewsletterError, what: str) -> ProblemsFound:
     """The summary counts the errors only: not the warnings shown with them, nor a closing
     note (severity "note")."""
@@ -94,6 +86,12 @@ def project_root(ctx: click.Context) -> Path:
     return discover_root(start) if start.is_dir() else start
 
 
+def out_folder(ctx: click.Context, out: Path | None = None) -> Path | None:
+    """The output folder: the command's --out, else the one given before the command, else
+    None (the project's dist/, as paths.py decides)."""
+    return out if out is not None else ctx.obj.get("out")
+
+
 def format_option(help_text: str) -> Callable[[F], F]:
     """`--format text|json`: people read text, other tools read the stable JSON."""
     return click.option(
@@ -106,11 +104,9 @@ def format_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+OUT_HELP = "The output folder to write and read (default: dist/ in the project)."
 out_option = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the output (default: dist/ in the project).",
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=OUT_HELP
 )
 
 
@@ -131,14 +127,15 @@ def today_option(help_text: str) -> Callable[[F], F]:
     show_default="the current folder",
     help="The newsletter project's folder (the one holding content/ and templates/).",
 )
+@out_option
 @click.pass_context
-def cli(ctx: click.Context, project: Path) -> None:
+def cli(ctx: click.Context, project: Path, out: Path | None) -> None:
     """Build a clinic's email newsletter from Markdown articles and YAML issues.
 
     Run `newsletter build` in your project's folder to turn the newest issue into
     dist/<issue>/email.html and email.txt.
     """
-    ctx.obj = {"project": project}
+    ctx.obj = {"project": project, "out": out}
 
 
 @cli.command()
@@ -177,35 +174,33 @@ def build(
         raise click.UsageError("name issues or use --all, not both")
     root = project_root(ctx)
     try:
-        checked = build_and_check(
-            root, issues, all_issues, Policy.WARNINGS if strict else Policy.REPORT
-        )
+        policy = Policy.WARNINGS if strict else Policy.REPORT
+        checked = build_and_check(root, issues, all_issues, policy, out_folder(ctx, out))
     except ChecksFailed as exc:
         for warning in exc.checked.problems.warnings:
             echo_problem(warning)
         findings = exc.checked.all_findings
         for finding in findings:
-            echo_finding(finding)
+            echo_problem(finding)
         raise click.ClickException(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         ) from None
     except NewsletterError as exc:
         raise fail(exc, "Build") from None
     project, built, findings = checked.project, checked.issues, checked.all_findings
-    out_dir = out or project.root / "dist"
     if not issues and not all_issues and built:
         _say_picked(built[0].issue.id, "build")
     for warning in checked.problems.warnings:
         echo_problem(warning)
     for item in built:
-        target = write_issue(item, out_dir)
+        write_issue(item, project.paths)
         size = item.meta["html_bytes"] / 1024
-        click.echo(
-            f"Built {item.issue.id}: {_show(target / 'email.html')} ({size:.1f} KB) "
-            f"and {_show(target / 'email.txt')}"
+        html, text = (
+            project.paths.built_file(item.issue.id, n) for n in ("email.html", "email.txt")
         )
+        click.echo(f"Built {item.issue.id}: {_show(html)} ({size:.1f} KB) and {_show(text)}")
     for finding in findings:
-        echo_finding(finding)
+        echo_problem(finding)
     counted = [*findings, *checked.problems.warnings]  # as `newsletter lint` counts them
     if counted:
         click.echo(
@@ -214,16 +209,16 @@ def build(
             err=True,
         )
     if screenshots:
-        _screenshots(project, built, out_dir)
+        _screenshots(project, built)
 
 
-def _screenshots(project: Any, built: Sequence[Any], out_dir: Path) -> None:
+def _screenshots(project: Any, built: Sequence[Any]) -> None:
     """The --screenshots option of `build`: one line per issue, or how to install a browser."""
     from .screenshots import BrowserMissing, take_screenshots
 
     for item in built:
         try:
-            paths = take_screenshots(project, item, out_dir)
+            paths = take_screenshots(project, item)
         except BrowserMissing as exc:
             click.echo(f"error: {exc}", err=True)
             raise SystemExit(1) from None
@@ -272,7 +267,7 @@ def lint_command(
         click.echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(paint(lint.format_text(finding), finding.severity, sys.stdout))
+            click.echo(paint(finding.format(), finding.severity, sys.stdout))
         # The build's own warnings (printed above) count as `build` counts them.
         counted = [*findings, *checked.problems.warnings]
         checked_ids = ", ".join(issue_id for issue_id, _ in results)
@@ -295,8 +290,11 @@ def _count(findings: list[Any]) -> str:
 @cli.command(name="list")
 @format_option("text for people, json for other tools.")
 @today_option("The date reviews are counted from (YYYY-MM-DD; default: today).")
+@out_option
 @click.pass_context
-def list_command(ctx: click.Context, output_format: str, today: dt.datetime | None) -> None:
+def list_command(
+    ctx: click.Context, output_format: str, today: dt.datetime | None, out: Path | None
+) -> None:
     """List issues (newest first) with their status, then articles with their health.
 
     Per issue: problems, built, exported (to which platforms) and sent (date and counts from
@@ -306,9 +304,9 @@ def list_command(ctx: click.Context, output_format: str, today: dt.datetime | No
     from . import planner
     from .write import dumps_json
 
-    project = _load_for_planning(ctx, "Listing")
+    project = _load_for_planning(ctx, "Listing", out_folder(ctx, out))
     day = today.date() if today else dt.date.today()
-    issues = planner.issue_statuses(project, project.root / "dist")
+    issues = planner.issue_statuses(project)
     articles = planner.article_statuses(project, day)
     if output_format == "json":
         click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
@@ -441,7 +439,7 @@ def templates_update(ctx: click.Context, accept: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------- planning (issue 8)
 
 
-def _load_for_planning(ctx: click.Context, what: str) -> Project:
+def _load_for_planning(ctx: click.Context, what: str, out: Path | None = None) -> Project:
     """The project as far as it loads: `plan` and `list` run whatever is broken, and show it
     (on stderr, before their output). Only a project without a readable clinic.yaml stops."""
     from .errors import Problems
@@ -449,7 +447,7 @@ def _load_for_planning(ctx: click.Context, what: str) -> Project:
 
     problems = Problems()
     try:
-        project = load_project(project_root(ctx), problems)
+        project = load_project(project_root(ctx), problems, out)
     except NewsletterError as exc:
         raise fail(exc, what) from None
     if project is None:
@@ -609,14 +607,16 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
 
     root = project_root(ctx)
     try:
-        exports, warnings = export(root, [issue] if issue else [], platform_names(platform))
+        exports, warnings = export(
+            root, [issue] if issue else [], platform_names(platform), out_folder(ctx, out)
+        )
     except NewsletterError as exc:
         raise fail(exc, "Export") from None
     if not issue and exports:
         _say_picked(exports[0].issue_id, f"export --platform {platform}")
     for warning in warnings:
         echo_problem(warning)
-    folders = write_exports(exports, out or root / "dist")
+    folders = write_exports(exports)
     for item, folder in zip(exports, folders, strict=True):
         click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
         for note in item.notes:
@@ -635,12 +635,12 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
 
     root = project_root(ctx)
     try:
-        _, archive, problems = build_archive(root)
+        _, archive, problems = build_archive(root, out_folder(ctx, out))
     except NewsletterError as exc:
         raise fail(exc, "Archive") from None
     for warning in problems.warnings:
         echo_problem(warning)
-    target = write_archive(archive, out or root / "dist")
+    target = write_archive(archive)
     count = len(archive.issues)
     click.echo(
         f"Archived {count} issue{'s' if count != 1 else ''} in {_show(target)}; "
@@ -728,6 +728,7 @@ def preview(
     help="Also send to readers whose state is unknown after a stopped send (may repeat).",
 )
 @click.option("--status", is_flag=True, help="Show the journal of the issue's list send.")
+@out_option
 @click.pass_context
 def send_command(
     ctx: click.Context,
@@ -738,6 +739,7 @@ def send_command(
     rate: float | None,
     retry_unknown: bool,
     status: bool,
+    out: Path | None,
 ) -> None:
     """Send ISSUE (default: the newest): a test with --to, or to a list with --list.
 
@@ -760,10 +762,10 @@ def send_command(
         )
     try:
         if status:
-            for line in run.status_lines(root, issue):
+            for line in run.status_lines(root, issue, out_folder(ctx, out)):
                 click.echo(line)
             return
-        prepared = run.prepare(root, issue, proof=bool(to))
+        prepared = run.prepare(root, issue, out_folder(ctx, out), proof=bool(to))
         if not issue:
             _say_picked(prepared.built.issue.id, "send --to ADDRESS")
         if to:

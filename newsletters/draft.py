@@ -12,20 +12,16 @@ import dataclasses
 import html
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from .built import BuiltIssue
 from .errors import NewsletterError, Problem
 from .model import Project
 
-if TYPE_CHECKING:
-    from .lint.registry import Finding
-
 SUBJECT_PREFIX = "[DRAFT] "
 
 
 def open_problems(
-    project: Project, built: BuiltIssue, findings: Iterable[Finding]
+    project: Project, built: BuiltIssue, findings: Iterable[Problem]
 ) -> list[Problem]:
     """The errors that keep this issue from readers: its checks' errors (`findings`, stage 7),
     then the placeholders."""

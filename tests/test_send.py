@@ -460,7 +460,7 @@ def test_a_lint_error_blocks_a_list_send_but_a_test_goes_out_as_a_marked_draft(
     env = smtp_env(controller)
     result = invoke(project, env, "--list", str(subscribers), "--confirm")
     assert result.exit_code == 1, result.output
-    assert "2026-11.yaml:2: [health/condition-subject]" in result.output
+    assert "2026-11.yaml:2: error [health/condition-subject]" in result.output
     assert "1 open problem, so a list send is refused; fix them first" in result.output
     assert recorder.received == []
     assert not (project / "dist" / "2026-11" / "send-journal.sqlite").exists()
@@ -477,7 +477,7 @@ def test_a_lint_error_blocks_a_list_send_but_a_test_goes_out_as_a_marked_draft(
     assert html_part is not None and text_part is not None
     html_body, text_body = html_part.get_content(), text_part.get_content()
     assert "DRAFT - not ready to send: 1 open problem" in html_body
-    assert "content/issues/2026-11.yaml:2: [health/condition-subject]" in html_body
+    assert "content/issues/2026-11.yaml:2: error [health/condition-subject]" in html_body
     assert text_body.replace("\r\n", "\n").startswith(
         "*** DRAFT - not ready to send: 1 open problem ***\n- content/issues/2026-11.yaml:2: "
     )

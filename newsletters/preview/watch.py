@@ -15,7 +15,6 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-WATCHED = ("content", "templates")
 QUIET_MS = 50  # a change is handled once no other file changed for this long (coalesces saves)
 MAX_WAIT_MS = 1000  # ... or after this long, even if files keep changing
 CHECK_MS = 500  # how often the watched folders are checked for having been replaced
@@ -72,7 +71,9 @@ def watch_project(
     """
     from watchfiles import watch
 
-    folders = [root / name for name in WATCHED]
+    from ..paths import ProjectPaths
+
+    folders = list(ProjectPaths.of(root).watched)
     while not stop.is_set():
         present = [f for f in folders if f.is_dir()]
         identity = _identity(folders)
