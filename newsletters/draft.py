@@ -27,12 +27,8 @@ def open_problems(
     then the placeholders."""
     from .placeholders import placeholder_problems
 
-    found = [
-        Problem(f.path, f.line, f"[{f.rule}] {f.message}")
-        for f in findings
-        if f.severity == "error"
-    ]
-    return found + placeholder_problems(project, [built.issue])
+    errors = [f for f in findings if f.severity == "error"]
+    return errors + placeholder_problems(project, [built.issue])
 
 
 def refuse(built: BuiltIssue, problems: list[Problem], what: str) -> NewsletterError:

@@ -106,7 +106,7 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     for name in names:
         issue_id = Path(name).stem if name.endswith(".yaml") else name
         issue = project.issues.get(issue_id)
-        if issue is None and (project.content_dir / "issues" / f"{issue_id}.yaml").is_file():
+        if issue is None and project.paths.issue_file(issue_id).is_file():
             continue  # the file exists but has mistakes, reported where they are
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import NewsletterError, Problem
 from .model import Issue, Project
+from .paths import CLINIC_FILE, ProjectPaths
 
 _RESERVED_DOMAIN = re.compile(
     r"(?<![\w.-])(?:[\w-]+\.)*(?:[\w-]+\.(?:example|test|invalid|localhost)"
@@ -33,16 +34,16 @@ def starter_sources() -> list[Path]:
     """The shipped clinic files whose disclaimer and logos count as placeholders."""
     from .project import STARTER_FILES, starter_root
 
-    found = [STARTER_FILES / "clinic.yaml"]
+    found = [STARTER_FILES / CLINIC_FILE]
     with contextlib.suppress(NewsletterError):  # an installation without the demo
-        found.append(starter_root() / "content" / "clinic.yaml")
+        found.append(ProjectPaths.of(starter_root()).clinic_file)
     return found
 
 
 def placeholder_problems(project: Project, issues: list[Issue]) -> list[Problem]:
     """One problem per clinic.yaml field, logo or article still holding a placeholder."""
     clinic = project.clinic
-    path = project.content_dir / "clinic.yaml"
+    path = project.paths.clinic_file
     problems = []
     for field in dataclasses.fields(clinic):
         if field.name in ("lines", "line") or not field.init:
@@ -163,12 +164,13 @@ def _starter_disclaimers() -> set[str]:
 
 
 def _starter_logos() -> set[bytes]:
-    from .project import STARTER_FILES
+    from .project import STARTER_FILES, starter_root
 
     logos = {(STARTER_FILES / "logo.png").read_bytes()}
-    for source in starter_sources()[1:]:
+    with contextlib.suppress(NewsletterError):  # an installation without the demo
+        demo = ProjectPaths.of(starter_root())
         for name in ("logo.png", "logo-dark.png"):
-            logo = source.parent / "images" / name
+            logo = demo.in_content(f"images/{name}")
             if logo.is_file():
                 logos.add(logo.read_bytes())
     return logos

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from .errors import NewsletterError
-from .paths import CONTENT, OUT, TEMPLATES, ProjectPaths
+from .paths import CLINIC_FILE, CONTENT, OUT, TEMPLATES, ProjectPaths
 
 STARTER_PARTS = (CONTENT, TEMPLATES)
 
@@ -24,10 +24,7 @@ def starter_root() -> Path:
     )
 
 
-STARTER_FILES = Path(__file__).parent / "starter_files"
-# The templates as `init` (or the last `templates update`) wrote them: the base of the 3-way
-# merge that brings a new version's template fixes into a clinic's edited templates.
-PRISTINE = Path(".newsletter") / "pristine"
+STARTER_FILES = Path(__file__).parent / "starter_files"  # the clean project's own files
 
 
 def init_project(target: Path, sample: bool = False) -> list[Path]:
@@ -35,30 +32,26 @@ def init_project(target: Path, sample: bool = False) -> list[Path]:
 
     A clean project: the templates, clinic.yaml with placeholders (errors before export or
     send), one example article and a starter logo. With `sample`, the demo clinic instead.
+    The templates are also recorded as installed (`pristine_templates`): the base of the
+    3-way merge that brings a later version's template fixes (`newsletter templates update`).
     """
-    source = starter_root()
+    source, new = ProjectPaths.of(starter_root()), ProjectPaths.of(target)
     existing = [target / part for part in STARTER_PARTS if (target / part).exists()]
     if existing:
         names = ", ".join(str(p) for p in existing)
         raise NewsletterError(f"{names} already exists; choose an empty folder for the new project")
     target.mkdir(parents=True, exist_ok=True)
-    created = []
     if sample:
-        shutil.copytree(source / "content", target / "content")
+        shutil.copytree(source.content, new.content)
     else:
-        content = target / "content"
-        for folder in ("articles", "issues", "images"):
-            (content / folder).mkdir(parents=True)
-        shutil.copyfile(STARTER_FILES / "clinic.yaml", content / "clinic.yaml")
-        shutil.copyfile(
-            STARTER_FILES / "example-article.md", content / "articles" / "example-article.md"
-        )
-        shutil.copyfile(STARTER_FILES / "logo.png", content / "images" / "logo.png")
-    created.append(target / "content")
-    shutil.copytree(source / "templates", target / "templates")
-    shutil.copytree(source / "templates", target / PRISTINE / "templates")
-    created.append(target / "templates")
+        for folder in (new.articles, new.issues, new.images):
+            folder.mkdir(parents=True)
+        shutil.copyfile(STARTER_FILES / CLINIC_FILE, new.clinic_file)
+        shutil.copyfile(STARTER_FILES / "example-article.md", new.article("example-article"))
+        shutil.copyfile(STARTER_FILES / "logo.png", new.in_content("images/logo.png"))
+    shutil.copytree(source.templates, new.templates)
+    shutil.copytree(source.templates, new.pristine_templates)
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(f"{OUT}/\n", encoding="utf-8")
-    return created
+    return [new.content, new.templates]

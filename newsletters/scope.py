@@ -18,15 +18,13 @@ def files_used(project: Project, issues: Iterable[Issue], names: Sequence[str] =
     """The issue files and article files a run of `issues` reads (named issues count even
     when their file did not load, so their own mistakes stay errors)."""
     used: set[Path] = set()
-    issues_dir = project.content_dir / "issues"
-    articles_dir = project.content_dir / "articles"
     for name in names:
         stem = Path(name).stem if name.endswith(".yaml") else name
-        used.add((issues_dir / f"{stem}.yaml").resolve())
+        used.add(project.paths.issue_file(stem).resolve())
     for issue in issues:
         used.add(issue.path.resolve())
         for slug in (issue.meta.featured, *issue.meta.articles):
-            used.add((articles_dir / f"{slug}.md").resolve())
+            used.add(project.paths.article(slug).resolve())
     return used
 
 
@@ -35,9 +33,7 @@ def newest_broken(project: Project) -> list[str]:
     issue a command without a name must not skip silently (its mistakes stay errors)."""
     newest = project.newest_issue()
     broken = sorted(
-        path.stem
-        for path in (project.content_dir / "issues").glob("*.yaml")
-        if path.stem not in project.issues
+        path.stem for path in project.paths.issues.glob("*.yaml") if path.stem not in project.issues
     )
     if broken and (newest is None or broken[-1] > newest.id):
         return [broken[-1]]
@@ -47,7 +43,7 @@ def newest_broken(project: Project) -> list[str]:
 def demote_unused(problems: Problems, project: Project, used: set[Path], what: str) -> Problems:
     """The same problems, with errors in unused articles and issues turned into warnings."""
     scoped = Problems()
-    drafts = {(project.content_dir / part).resolve() for part in ("articles", "issues")}
+    drafts = {project.paths.articles.resolve(), project.paths.issues.resolve()}
     for problem in problems:
         path = problem.path.resolve() if problem.path is not None else None
         if (

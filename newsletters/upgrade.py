@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NewsletterError, Problem
-from .project import PRISTINE, starter_root
+from .paths import ProjectPaths
+from .project import starter_root
 
 MINE = "<<<<<<< your version"
 SPLIT = "======="
@@ -47,9 +48,9 @@ STATES = {
 
 def plan_upgrade(root: Path) -> list[FileUpgrade]:
     """Every template file the installed version ships or the project's record holds."""
-    shipped_dir = starter_root() / "templates"
-    pristine_dir = root / PRISTINE / "templates"
-    mine_dir = root / "templates"
+    paths = ProjectPaths.of(root)
+    shipped_dir = ProjectPaths.of(starter_root()).templates
+    pristine_dir, mine_dir = paths.pristine_templates, paths.templates
     names = sorted(
         {_name(p, shipped_dir) for p in _files(shipped_dir)}
         | {_name(p, pristine_dir) for p in _files(pristine_dir)}
@@ -89,8 +90,9 @@ def apply_upgrade(root: Path, plans: Sequence[FileUpgrade], accept: Sequence[str
     """Write the merged files, record the new version as pristine for each file taken, and
     write <file>.merge beside each conflict. `accept` names files merged by hand: recorded as
     up to date with the new version as they are."""
-    shipped_dir = starter_root() / "templates"
-    pristine_dir = root / PRISTINE / "templates"
+    paths = ProjectPaths.of(root)
+    shipped_dir = ProjectPaths.of(starter_root()).templates
+    pristine_dir = paths.pristine_templates
     known = {plan.name for plan in plans}
     unknown = [name for name in accept if name.removeprefix("templates/") not in known]
     if unknown:
@@ -100,7 +102,7 @@ def apply_upgrade(root: Path, plans: Sequence[FileUpgrade], accept: Sequence[str
         )  # fmt: skip
     accepted = {name.removeprefix("templates/") for name in accept}
     for plan in plans:
-        target = root / "templates" / plan.name
+        target = paths.templates / plan.name
         if plan.name in accepted:
             _write(pristine_dir / plan.name, _read(shipped_dir / plan.name) or "")
             (target.parent / (target.name + MERGE_SUFFIX)).unlink(missing_ok=True)
