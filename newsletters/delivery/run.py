@@ -42,6 +42,7 @@ from .message import (
     unsubscribe_url,
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+from .signing import DkimKey, key_for
 
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
@@ -56,6 +57,7 @@ class Prepared:
     project: Project
     built: BuiltIssue
     open_problems: tuple[Problem, ...] = ()
+    dkim: DkimKey | None = None  # the clinic's DKIM key, when it signs
 
     @property
     def folder(self) -> Path:
@@ -79,6 +81,7 @@ class Prepared:
             date=now,
             issue_values=issue_values(self.project, issue),
             subject_prefix=subject_prefix,
+            dkim=self.dkim,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
@@ -110,9 +113,10 @@ def prepare(
     if problems and not proof:
         raise refuse(built, problems, "a list send")
     _check_send_settings(project)
+    dkim = key_for(project.clinic)
     if problems:
-        return Prepared(project, mark_draft(project, built, problems), tuple(problems))
-    return Prepared(project, built)
+        return Prepared(project, mark_draft(project, built, problems), tuple(problems), dkim)
+    return Prepared(project, built, dkim=dkim)
 
 
 def _check_send_settings(project: Project) -> None:
@@ -336,6 +340,13 @@ class ListPlan:
 def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
+    from ..compliance import sponsored_send_refusal
+
+    refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
+    if refusal:
+        where = prepared.project.content_dir / "clinic.yaml"
+        line = prepared.project.clinic.lines.get("compliance")
+        raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)
     clinic = prepared.project.clinic
     paths = prepared.project.paths
@@ -383,6 +394,13 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
     lines += [f"    {name}:{s.line}: {s.address}: {s.reason}" for s in r.duplicates]
+    from ..compliance import list_without_baa
+
+    warning = list_without_baa(
+        plan.prepared.project.clinic, r.path, "smtp", "your SMTP provider", can_sign=True
+    )
+    if warning:
+        lines.append(f"  warning: {warning}")
     return lines
 
 
