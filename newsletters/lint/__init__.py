@@ -64,7 +64,7 @@ def run_checks(
 
 
 def to_json(results: Sequence[tuple[str, Sequence[Problem]]], root: Path) -> dict[str, Any]:
-    """The documented JSON shape (see README, "Checks"): version, issues, totals."""
+    """The documented JSON shape (see docs/guide/checks.md): version, issues, totals."""
     issues = []
     for issue_id, findings in results:
         issues.append(
@@ -94,7 +94,7 @@ def _order(finding: Problem) -> tuple[str, int, str, str]:
 
 def _unknown(rule_id: str) -> str:
     close = difflib.get_close_matches(rule_id, list(RULES), n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in the README (Checks)"
+    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in docs/reference/rules.md"
     return f"there is no rule '{rule_id}'; {hint}"
 
 
