@@ -241,6 +241,13 @@ class LintSettings:
         default_factory=dict, init=False, compare=False, repr=False
     )
 
+    def html_size(self, size: int) -> str:
+        """'over' (Gmail clips it: an error), 'near' (a warning) or 'ok', for an email's HTML
+        of `size` bytes: the one place the size thresholds are applied (lint, preview)."""
+        if size >= self.html_max_kb * 1024:
+            return "over"
+        return "near" if size >= self.html_warn_kb * 1024 else "ok"
+
 
 @dataclass(frozen=True)
 class SendSettings:

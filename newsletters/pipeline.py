@@ -35,11 +35,6 @@ from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
 from .paths import ProjectPaths
 
-# Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
-# (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
-GMAIL_CLIP_BYTES = 102 * 1024
-SIZE_WARNING_BYTES = 90 * 1024
-
 
 def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssue | None:
     """Stages 2-6 for one issue. Problems are added; None when any is an error."""

@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown
+from .dates import date_label, month_label
 from .errors import Problem, Problems
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source
@@ -90,7 +91,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         clinic.lines.get("disclaimer", 1),
         problems,
     )
-    title = issue.meta.title or issue.meta.date.strftime("%B %Y")
+    title = issue.meta.title or month_label(issue.meta.date.year, issue.meta.date.month)
     return {
         "clinic": clinic,
         "theme": clinic.theme,
@@ -99,7 +100,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
             "subject": issue.meta.subject,
             "preheader": issue.meta.preheader,
             "date": issue.meta.date,
-            "date_label": _date_label(issue.meta.date),
+            "date_label": date_label(issue.meta.date),
             "title": title,
             "layout": issue.meta.layout,
             "intro_html": Markup(intro.html),
@@ -123,11 +124,6 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         ],
         "merge": dict(PLACEHOLDERS),
     }
-
-
-def _date_label(day: dt.date) -> str:
-    """November 5, 2026: no locale, no zero padding, the same on every machine."""
-    return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
 _MarkdownKey = tuple[str, str, int, str, str, str]

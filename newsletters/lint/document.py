@@ -14,10 +14,11 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from ..theme import Colour
+
 DEFAULT_COLOUR = (0, 0, 0)
 DEFAULT_BACKGROUND = (255, 255, 255)
 DEFAULT_SIZE = 16.0
-Colour = tuple[int, int, int]
 
 _NAMED = {
     "black": (0, 0, 0),
@@ -269,24 +270,3 @@ def _all_text(el: etree._Element) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------- WCAG
-
-
-def luminance(colour: Colour) -> float:
-    """WCAG 2 relative luminance."""
-
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = colour
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: Colour, b: Colour) -> float:
-    """WCAG 2 contrast ratio, 1 to 21."""
-    la, lb = luminance(a), luminance(b)
-    high, low = max(la, lb), min(la, lb)
-    return (high + 0.05) / (low + 0.05)
