@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import send as provider
-
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
@@ -42,6 +40,7 @@ from .message import (
     unsubscribe_url,
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+from .transport import provider
 
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
