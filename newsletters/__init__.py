@@ -3,13 +3,16 @@
 The library's front door, for a clinic's developer who scripts the tool without the CLI (each
 `newsletter` command calls one of these; docs/architecture.md has an example script):
 
-    load(root)                     the project, checked: clinic, articles, issues, paths
+    load_project(root)             the project, checked: clinic, articles, issues, paths
     build(root, issues)            issues built in memory and checked under a Policy
-    write(checked)                 the built issues' files in the output folder
+    write_issues(checked)          the built issues' files in the output folder
     check(root, issues)            the checks' findings, per issue (what `newsletter lint` prints)
-    export(root, platform)         each platform's files, written or only made in memory
-    archive(root)                  the web versions, index and feed, written
+    export_for(root, platform)     each platform's files, written or only made in memory
+    publish_archive(root)          the web versions, index and feed, written
     plan(root, today)              coverage of the conditions, reviews due
+
+(Names differ from the package's modules - load, write, export, archive - so importing one of
+those never hides a function here.)
 
 Mistakes in the content raise NewsletterError, whose `problems` (Problem: path, line, rule,
 severity, message, hint) say where and what to do. Nothing heavy is imported until a function
@@ -39,13 +42,13 @@ __all__ = [
     "Policy",
     "Problem",
     "__version__",
-    "archive",
     "build",
     "check",
-    "export",
-    "load",
+    "export_for",
+    "load_project",
     "plan",
-    "write",
+    "publish_archive",
+    "write_issues",
 ]
 
 # Names re-exported lazily (PEP 562): the module that owns each.
@@ -65,7 +68,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'newsletters' has no attribute {name!r}")
 
 
-def load(root: Path | str, out: Path | str | None = None) -> Project:
+def load_project(root: Path | str, out: Path | str | None = None) -> Project:
     """The project in `root` (the folder holding content/ and templates/), every file read and
     checked. `out` is the output folder (default: dist/ in the project); `project.paths`
     names every folder and file. Raises NewsletterError listing every problem found."""
@@ -85,14 +88,14 @@ def build(
     """Build the named issues (like "2026-11"; default: the newest, or every one with
     `all_issues`) in memory and run the checks on each. `policy` is "report" (return the
     findings), "errors" (raise ChecksFailed on an error) or "warnings" (on any finding).
-    Nothing is written: pass the result to `write`. Returns `Checked`: `.project`, `.issues`
+    Nothing is written: pass the result to `write_issues`. Returns `Checked`: `.project`, `.issues`
     (BuiltIssue: .html, .text, .mjml, .meta), `.findings` per issue, `.all_findings`."""
     from .pipeline import Policy, build_and_check
 
     return build_and_check(Path(root), issues, all_issues, Policy(policy), _path(out))
 
 
-def write(checked: Checked) -> list[Path]:
+def write_issues(checked: Checked) -> list[Path]:
     """Write each built issue to <out>/<issue>/ (email.html, email.txt, email.mjml, meta.json,
     images); returns the folders."""
     from .pipeline import write_issue
@@ -108,7 +111,7 @@ def check(
     return dict(build(root, issues, all_issues=all_issues).results)
 
 
-def export(
+def export_for(
     root: Path | str,
     platform: str,
     issues: Sequence[str] = (),
@@ -128,7 +131,7 @@ def export(
     return exports
 
 
-def archive(root: Path | str, *, out: Path | str | None = None) -> Archive:
+def publish_archive(root: Path | str, *, out: Path | str | None = None) -> Archive:
     """Every issue's web version, an index and an Atom feed, written to <out>/archive/."""
     from .archive import build_archive, write_archive
 
@@ -142,7 +145,7 @@ def plan(root: Path | str, today: dt.date | None = None, months: int = 12) -> Pl
     (default: today), and the medical reviews due (clinic.yaml's lint.review_max_months)."""
     from .planner import plan as make
 
-    return make(load(root), today or dt.date.today(), months)
+    return make(load_project(root), today or dt.date.today(), months)
 
 
 def _path(value: Path | str | None) -> Path | None:
