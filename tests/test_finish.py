@@ -24,8 +24,6 @@ from click.testing import CliRunner
 from newsletters.__main__ import cli
 from newsletters.export import PLATFORMS
 
-from .conftest import copy_sample
-
 SECRET = "test-secret-0123456789abcdef"
 UTM = re.compile(r"https?://[^\s\"'<>]*utm_[^\s\"'<>]*")
 
@@ -52,13 +50,6 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
     controller.start()
     yield port, inbox
     controller.stop()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    copy_sample(root)
-    return root
 
 
 def newsletter(project: Path, *args: str, env: dict[str, str] | None = None) -> str:

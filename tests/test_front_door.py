@@ -13,15 +13,6 @@ import pytest
 
 import newsletters
 
-from .conftest import copy_sample
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    copy_sample(root)
-    return root
-
 
 def test_a_script_builds_checks_exports_and_plans(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"

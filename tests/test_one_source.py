@@ -16,16 +16,7 @@ from newsletters.lint import a11y
 from newsletters.preview import pages
 from newsletters.preview.workspace import Target, Workspace
 
-from .conftest import copy_sample
-
 PACKAGE = Path(__file__).resolve().parents[1] / "newsletters"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    copy_sample(root)
-    return root
 
 
 def set_lint(root: Path, settings: str) -> None:

@@ -11,22 +11,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from newsletters.__main__ import cli
 from newsletters.delivery.journal import Journal
 
-from .conftest import copy_sample
-
 PACKAGE = Path(__file__).resolve().parents[1] / "newsletters"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    copy_sample(root)
-    return root
 
 
 def newsletter(*args: str, env: dict[str, str] | None = None) -> str:
