@@ -24,7 +24,7 @@ TEXT_WIDTH = 72
 
 
 @dataclass(frozen=True)
-class Rendered:
+class RenderedText:
     """One Markdown text as HTML for the email and as plain text for its text part."""
 
     html: str
@@ -32,7 +32,7 @@ class Rendered:
 
 
 @dataclass(frozen=True)
-class Context:
+class MarkdownContext:
     """What the Markdown needs to know about where it lives."""
 
     path: Path
@@ -50,13 +50,13 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render(source: str, ctx: Context, problems: Problems) -> Rendered:
+def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedText:
     """Render Markdown; images that do not exist and unsafe links become problems."""
     md = _parser()
     tokens = md.parse(source)
     _prepare(tokens, ctx, problems)
     html = md.renderer.render(tokens, md.options, {}).strip()
-    return Rendered(html=html, text=_to_text(tokens))
+    return RenderedText(html=html, text=_to_text(tokens))
 
 
 def render_inline(source: str) -> str:
@@ -65,7 +65,7 @@ def render_inline(source: str) -> str:
     return str(md.render(source)).strip()
 
 
-def _prepare(tokens: list[Token], ctx: Context, problems: Problems) -> None:
+def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> None:
     levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
     shift = ctx.heading_base - min(levels) if levels else 0
     line = ctx.first_line
@@ -81,7 +81,7 @@ def _prepare(tokens: list[Token], ctx: Context, problems: Problems) -> None:
                 _prepare_link(child, ctx, line, problems)
 
 
-def _prepare_image(token: Token, ctx: Context, line: int, problems: Problems) -> None:
+def _prepare_image(token: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
     src = str(token.attrGet("src") or "")
     if not src.startswith("https://"):
         if src.startswith("http://"):
@@ -97,7 +97,7 @@ def _prepare_image(token: Token, ctx: Context, line: int, problems: Problems) ->
     token.attrSet("style", "display:block;width:100%;max-width:552px;height:auto;border:0;")
 
 
-def _prepare_link(token: Token, ctx: Context, line: int, problems: Problems) -> None:
+def _prepare_link(token: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
     href = str(token.attrGet("href") or "")
     if href.startswith("/") and not href.startswith("//"):
         token.attrSet("href", urljoin(ctx.website, href))

@@ -57,7 +57,7 @@ class ArticleView:
 
 
 @dataclass(frozen=True)
-class Rendered:
+class RenderedIssue:
     """The MJML and plain text of one issue, with the CSS to inline pulled out of the MJML."""
 
     mjml: str
@@ -127,7 +127,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
 
 
 _MarkdownKey = tuple[str, str, int, str, str, str]
-_MarkdownEntry = tuple[markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
+_MarkdownEntry = tuple[markdown.RenderedText, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
 _markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
 _markdown_lock = threading.Lock()
 MARKDOWN_CACHE_SIZE = 512
@@ -135,7 +135,7 @@ MARKDOWN_CACHE_SIZE = 512
 
 def _markdown(
     project: Project, source: str, path: Path, line: int, problems: Problems
-) -> markdown.Rendered:
+) -> markdown.RenderedText:
     """Markdown of one text, remembered for the next build in this process (preview, benchmark):
     parsing is a third of a warm rebuild. The key holds everything the result depends on; the
     images it checked must still exist or not as before, and its problems are reported again."""
@@ -156,7 +156,7 @@ def _markdown(
         seen.append((ref, exists))
         return exists
 
-    ctx = markdown.Context(
+    ctx = markdown.MarkdownContext(
         path=path,
         first_line=line,
         website=clinic.website,
@@ -279,7 +279,7 @@ def shared_environment(templates_dir: Path) -> jinja2.Environment:
 
 def render_issue(
     project: Project, issue: Issue, problems: Problems, env: jinja2.Environment | None = None
-) -> Rendered | None:
+) -> RenderedIssue | None:
     """Render the layout's two templates; template mistakes become problems."""
     context = build_context(project, issue, problems)
     env = env or shared_environment(project.templates_dir)
@@ -289,7 +289,7 @@ def render_issue(
     if mjml is None or text is None:
         return None
     mjml, inline_css = extract_inline_css(mjml)
-    return Rendered(mjml=mjml, inline_css=inline_css, text=tidy_text(text), context=context)
+    return RenderedIssue(mjml=mjml, inline_css=inline_css, text=tidy_text(text), context=context)
 
 
 def _render(

@@ -39,7 +39,7 @@ _HEADING_SIZES = {"h1": 32.0, "h2": 24.0, "h3": 18.72, "h4": 16.0, "h5": 13.28, 
 
 
 @dataclass(frozen=True)
-class Link:
+class OutputLink:
     href: str
     text: str  # visible text, or the alt text of an image inside
     hidden: bool
@@ -91,7 +91,7 @@ class Document:
     lang: str | None = None
     dir: str | None = None
     style_bytes: int = 0
-    links: list[Link] = field(default_factory=list)
+    links: list[OutputLink] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
@@ -129,7 +129,7 @@ def _walk(el: etree._Element, state: _State, doc: Document) -> None:
         text = " ".join(_all_text(el).split())
         if not text:
             text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
-        doc.links.append(Link(el.get("href", ""), text, state.hidden, describe(el)))
+        doc.links.append(OutputLink(el.get("href", ""), text, state.hidden, describe(el)))
     elif tag == "img":
         doc.images.append(
             Image(el.get("src", ""), el.get("alt"), el.get("width"), state.hidden, describe(el))
