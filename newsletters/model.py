@@ -160,7 +160,8 @@ class ExportSettings:
 
     utm: bool = spec(
         "Add UTM parameters to links to your own website, so your analytics can tell which "
-        "visits came from the newsletter.",
+        "visits came from the newsletter: in the built email, every export, web versions and "
+        "sent messages alike.",
         default=True,
     )
     utm_source: str = spec("The utm_source added to your links.", default="newsletter")
