@@ -339,7 +339,7 @@ def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
     if not compliance.subscriber_list:
         return []
     path = project.content_dir / compliance.subscriber_list
-    where = project.content_dir / "clinic.yaml"
+    where = project.paths.clinic_file
     line = compliance.lines.get("subscriber_list", project.clinic.lines.get("compliance"))
     found = []
     for name in platforms:
