@@ -204,8 +204,7 @@ def build(
     counted = [*findings, *checked.problems.warnings]  # as `newsletter lint` counts them
     if counted:
         click.echo(
-            f"Checks: {_count(counted)}; fix errors before export or send "
-            "(see 'newsletter lint').",
+            f"Checks: {_count(counted)}; fix errors before export or send (see 'newsletter lint').",
             err=True,
         )
     if screenshots:

@@ -30,6 +30,8 @@ LAUNCH_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
+
+
 def install_hint() -> str:
     """How to get Playwright and a browser into the environment newsletter runs in."""
     from .install import add_package, run_module
