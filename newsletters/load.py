@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import paths
 from .errors import NewsletterError, NotAProject, Problems
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
 from .schema import load_into
@@ -36,12 +38,12 @@ def load_project(root: Path, problems: Problems) -> Project | None:
     root = find_project(root)
     clinic = _load_clinic(root / CLINIC_FILE, problems)
     articles = {}
-    for path in sorted((root / "content" / "articles").glob("*.md")):
+    for path in _listed(root, "articles", (".md",), problems):
         article = _load_article(path, problems)
         if article is not None:
             articles[article.slug] = article
     issues = {}
-    for path in sorted((root / "content" / "issues").glob("*.yaml")):
+    for path in _listed(root, "issues", (".yaml",), problems):
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
@@ -91,8 +93,11 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
         return [newest]
     chosen = []
     for name in names:
-        issue_id = Path(name).stem if name.endswith(".yaml") else name
+        issue_id = Path(name).stem if name.endswith((".yaml", ".yml")) else name
         issue = project.issues.get(issue_id)
+        if issue is None and paths.is_issue_name(issue_id):
+            if (project.content_dir / "issues" / f"{issue_id}.yaml").exists():
+                continue  # the issue exists but has mistakes, already reported
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "run 'newsletter list' to see them"
@@ -144,6 +149,41 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             )
 
 
+_NEAR_MISSES = {".md": (".markdown", ".mdown", ".txt"), ".yaml": (".yml",)}
+
+
+def _listed(
+    root: Path, folder: str, suffixes: tuple[str, ...], problems: Problems
+) -> list[Path]:
+    """The files of content/<folder>/ to load: regular files inside content/, in name order.
+
+    A symbolic link leading out of content/, a FIFO or device, or a file over the size limit is
+    a problem naming the file; so is a file with a near-miss extension (`.yml`), which would
+    otherwise be ignored without a word."""
+    directory = root / "content" / folder
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        suffix = path.suffix.lower()
+        if suffix != path.suffix and suffix in suffixes:
+            problems.add(path, None, f"rename the file to end in lowercase '{suffix}'")
+            continue
+        if path.suffix not in suffixes:
+            wanted = next((s for s in suffixes if suffix in _NEAR_MISSES.get(s, ())), None)
+            if wanted:
+                problems.add(
+                    path, None, f"this file is ignored: rename it to end in '{wanted}'"
+                )
+            continue
+        refused = paths.confined_listing(path, root / "content")
+        if refused is not None:
+            problems.add(path, None, f"cannot be used: it {refused.reason}")
+            continue
+        found.append(path)
+    return found
+
+
 def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
     text = read_text(path, problems)
     if text is None:
@@ -157,8 +197,13 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
 
 def _load_article(path: Path, problems: Problems) -> Article | None:
     slug = path.stem
-    if not slug.replace("-", "").isalnum() or slug != slug.lower():
-        problems.add(path, None, "rename the file with lowercase letters, digits and dashes only")
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) or len(slug) > 80:
+        problems.add(
+            path,
+            None,
+            "rename the file with lowercase letters a-z, digits and single dashes only "
+            "(no accents or spaces), like chronic-pain.md",
+        )
         return None
     parsed = read_front_matter(path, problems)
     if parsed is None:
@@ -177,6 +222,10 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
 
 
 def _load_issue(path: Path, problems: Problems) -> Issue | None:
+    name_problem = paths.issue_name_problem(path.stem)
+    if name_problem:
+        problems.add(path, None, name_problem)
+        return None
     text = read_text(path, problems)
     if text is None:
         return None
@@ -220,5 +269,17 @@ def _check_local_image(
 ) -> None:
     if ref.startswith("https://"):
         return
-    if not (project.content_dir / ref).is_file():
-        problems.add(path, line, f"image '{ref}' not found in content/; check the file name")
+    problem = image_problem(project.content_dir, ref)
+    if problem:
+        problems.add(path, line, problem)
+
+
+def image_problem(content_dir: Path, ref: str) -> str | None:
+    """Why a local image reference cannot be used, worded for the author, or None."""
+    try:
+        paths.content_file(content_dir, ref)
+    except paths.Refused as exc:
+        if exc.reason == "not found":
+            return f"image '{ref}' not found in content/; check the file name"
+        return f"image '{ref}' {exc.reason}"
+    return None

@@ -20,6 +20,7 @@ from .schema import (
     link_url,
     slug,
     spec,
+    stylesheet_url,
 )
 
 
@@ -140,7 +141,7 @@ class Theme:
     web_font_url: str | None = spec(
         "Optional https:// stylesheet of a web font (clients that cannot load it use the "
         "fallbacks).",
-        https_url,
+        stylesheet_url,
         default=None,
     )
     font_size: int = spec("Body text size in pixels (16 or more for readability).", default=17)
@@ -287,7 +288,8 @@ class Clinic:
     website: str = spec("The clinic's home page.", https_url)
     phone: str = spec("Phone number as readers should see it, e.g. (806) 555-0100.")
     address: str = spec(
-        "Postal address (required by CAN-SPAM); one line, or several as a YAML block."
+        "Postal address (required by CAN-SPAM); one line, or several as a YAML block.",
+        multiline=True,
     )
     sender: Sender = spec("From name and address.")
     images_base_url: str = spec(
@@ -295,7 +297,9 @@ class Clinic:
         "Local images become absolute links under this address.",
         https_url,
     )
-    disclaimer: str = spec("The medical disclaimer printed in every footer (Markdown).")
+    disclaimer: str = spec(
+        "The medical disclaimer printed in every footer (Markdown).", multiline=True
+    )
     unsubscribe_url: str = spec(
         "The page where readers unsubscribe. Email platforms replace it with their own link "
         "on export.",
@@ -329,6 +333,7 @@ class Clinic:
     why_received: str = spec(
         "Why the reader gets this email, shown in the footer.",
         default="You are receiving this email because you subscribed to our newsletter.",
+        multiline=True,
     )
     social: tuple[SocialLink, ...] = spec("Links to social profiles.", default=())
     conditions: tuple[Condition, ...] = spec(
@@ -368,7 +373,9 @@ class Clinic:
 class Testimonial:
     """A quotation from a patient or other person, printed in an article."""
 
-    quote: str = spec("The words quoted, exactly as in the article (or their first sentence).")
+    quote: str = spec(
+        "The words quoted, exactly as in the article (or their first sentence).", multiline=True
+    )
     name: str = spec("Who said it, as printed, e.g. 'Maria G., patient'.")
     consent_on: dt.date | None = spec(
         "When the person gave written consent to be quoted (YYYY-MM-DD). Required to send.",
@@ -381,7 +388,7 @@ class LintAllow:
     """A visible, reasoned exception to one check in one file."""
 
     rule: str = spec("The rule id, e.g. health/absolute-claim.")
-    reason: str = spec("Why the finding is wrong here; shown to reviewers.")
+    reason: str = spec("Why the finding is wrong here; shown to reviewers.", multiline=True)
     text: str | None = spec(
         "Only findings whose sentence contains this text are allowed; without it, the whole file.",
         default=None,
@@ -394,7 +401,9 @@ class ArticleMeta:
 
     title: str = spec("The article's headline.")
     condition: str = spec("The condition it is about: a key from clinic.yaml `conditions`.")
-    summary: str = spec("Two or three sentences: the teaser in digests and previews.")
+    summary: str = spec(
+        "Two or three sentences: the teaser in digests and previews.", multiline=True
+    )
     sources: tuple[Source, ...] = spec(
         "The citations behind the article's facts (title and url each).", default=()
     )
@@ -454,7 +463,7 @@ class IssueMeta:
     preheader: str = spec("The inbox preview text after the subject (40-130 characters).")
     date: dt.date = spec("The issue's date (YYYY-MM-DD); it appears in the email.")
     featured: str = spec("The slug of the article that leads the issue.")
-    intro: str = spec("A short welcome in Markdown.", default="")
+    intro: str = spec("A short welcome in Markdown.", default="", multiline=True)
     articles: tuple[str, ...] = spec(
         "Slugs of the other articles, in order. The featured one may be listed too: it is shown "
         "once, first.",

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from . import markdown
 from .errors import Problem, Problems
+from .load import image_problem
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source
 from .readability import reading_minutes
@@ -131,7 +132,9 @@ def _date_label(day: dt.date) -> str:
 
 
 _MarkdownKey = tuple[str, str, int, str, str, str]
-_MarkdownEntry = tuple[markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
+_MarkdownEntry = tuple[
+    markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, str | None], ...]
+]
 _markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
 _markdown_lock = threading.Lock()
 MARKDOWN_CACHE_SIZE = 512
@@ -150,22 +153,22 @@ def _markdown(
         hit = _markdown_cache.get(key)
     if hit is not None:
         rendered, found, checked = hit
-        if all((content / ref).is_file() == exists for ref, exists in checked):
+        if all(image_problem(content, ref) == was for ref, was in checked):
             problems.extend(found)
             return rendered
-    seen: list[tuple[str, bool]] = []
+    seen: list[tuple[str, str | None]] = []
 
-    def image_exists(ref: str) -> bool:
-        exists = (content / ref).is_file()
-        seen.append((ref, exists))
-        return exists
+    def check_image(ref: str) -> str | None:
+        problem = image_problem(content, ref)
+        seen.append((ref, problem))
+        return problem
 
     ctx = markdown.Context(
         path=path,
         first_line=line,
         website=clinic.website,
         image_url=lambda ref: image_url(clinic, ref),
-        image_exists=image_exists,
+        image_problem=check_image,
     )
     own = Problems()
     rendered = markdown.render(source, ctx, own)
