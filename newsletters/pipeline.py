@@ -162,7 +162,7 @@ def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
     target = out_dir / built.issue.id
     write_atomic(target / "email.html", built.html)
     write_atomic(target / "email.txt", built.text)
-    write_atomic(target / "email.mjml", built.mjml)
+    write_atomic(target / "email.mjml", merge.portable(built.mjml))
     write_atomic(target / "meta.json", dumps_json(built.meta))
     for source, ref in built.images:
         copy_file(source, target / ref)
