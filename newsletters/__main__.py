@@ -23,7 +23,23 @@ if TYPE_CHECKING:
     from .model import Project
 
 
-class ProblemsFound(click.ClickException):
+def echo(message: str = "", *, err: bool = False, nl: bool = True, colour: bool = False) -> None:
+    """click.echo for everything this program prints: control characters shown as '?'."""
+    from .terminal import clean
+
+    click.echo(clean(str(message), keep_colour=colour), err=err, nl=nl)
+
+
+class Stop(click.ClickException):
+    """A one-line refusal; its message may quote user text, so it is cleaned when shown."""
+
+    def format_message(self) -> str:
+        from .terminal import clean
+
+        return clean(self.message)
+
+
+class ProblemsFound(Stop):
     """Every problem of a run, one line each, then exit 1."""
 
     def __init__(self, problems: list[Problem], summary: str) -> None:
@@ -32,8 +48,8 @@ class ProblemsFound(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         for problem in self.problems:
-            click.echo(problem.format(), err=True)
-        click.echo(self.message, err=True)
+            echo(problem.format(), err=True)
+        echo(self.message, err=True)
 
 
 def fail(error: NewsletterError, what: str) -> ProblemsFound:
@@ -65,6 +81,21 @@ out_option = click.option(
     default=None,
     help="Where to write the output (default: dist/ in the project).",
 )
+
+
+def checked_out(out: Path | None, root: Path) -> Path:
+    """The output folder: --out when given (checked), else dist/ in the project."""
+    from .load import find_project
+    from .paths import out_problem
+
+    if out is None:
+        return find_project(root) / "dist"
+    problem = out_problem(out, find_project(root))
+    if problem:
+        from .terminal import clean
+
+        raise click.BadParameter(clean(problem), param_hint="'--out'")
+    return out
 
 
 def today_option(help_text: str) -> Callable[[F], F]:
@@ -135,27 +166,30 @@ def build(
         project, built, problems = run_build(root, issues, all_issues)
     except NewsletterError as exc:
         raise fail(exc, "Build") from None
-    out_dir = out or project.root / "dist"
+    out_dir = checked_out(out, project.root)
     for warning in problems.warnings:
-        click.echo(warning.format(), err=True)
+        echo(warning.format(), err=True)
     findings = [f for item in built for f in lint.run_checks(project, item)]
     if strict and lint.has_failures(findings, strict=True):
         for finding in findings:
-            click.echo(lint.format_text(finding), err=True)
-        raise click.ClickException(
+            echo(lint.format_text(finding), err=True)
+        raise Stop(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         )
     for item in built:
-        target = write_issue(item, out_dir)
+        try:
+            target = write_issue(item, out_dir)
+        except NewsletterError as exc:
+            raise fail(exc, "Build") from None
         size = item.meta["html_bytes"] / 1024
-        click.echo(
+        echo(
             f"Built {item.issue.id}: {_show(target / 'email.html')} ({size:.1f} KB) "
             f"and {_show(target / 'email.txt')}"
         )
     for finding in findings:
-        click.echo(lint.format_text(finding), err=True)
+        echo(lint.format_text(finding), err=True)
     if findings:
-        click.echo(
+        echo(
             f"Checks: {_count(findings)}; fix errors before export or send "
             "(see 'newsletter lint').",
             err=True,
@@ -172,10 +206,10 @@ def _screenshots(project: Any, built: list[Any], out_dir: Path) -> None:
         try:
             paths = take_screenshots(project, item, out_dir)
         except BrowserMissing as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
             raise SystemExit(1) from None
         names = ", ".join(p.stem for p in paths)
-        click.echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
+        echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
 
 
 # ---------------------------------------------------------------- newsletter lint (issue 5)
@@ -210,12 +244,12 @@ def lint_command(
         raise fail(exc, "Lint") from None
     findings = [f for _, found in results for f in found]
     if output_format == "json":
-        click.echo(dumps_json(lint.to_json(results, project.root)), nl=False)
+        echo(dumps_json(lint.to_json(results, project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(lint.format_text(finding))
+            echo(lint.format_text(finding))
         checked = ", ".join(issue_id for issue_id, _ in results)
-        click.echo(f"Checked {checked}: {_count(findings) if findings else 'no findings'}.")
+        echo(f"Checked {checked}: {_count(findings) if findings else 'no findings'}.")
     if lint.has_failures(findings, strict):
         ctx.exit(1)
 
@@ -248,11 +282,11 @@ def list_command(ctx: click.Context, output_format: str, today: dt.datetime | No
     issues = planner.issue_statuses(project, project.root / "dist")
     articles = planner.article_statuses(project, day)
     if output_format == "json":
-        click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
+        echo(dumps_json(planner.list_json(issues, articles)), nl=False)
         return
-    style = planner.styler(planner.colour_wanted(sys.stdout))
-    for line in planner.list_lines(issues, articles, style):
-        click.echo(line)
+    colour = planner.colour_wanted(sys.stdout)
+    for line in planner.list_lines(issues, articles, planner.styler(colour)):
+        echo(line, colour=colour)
 
 
 @cli.command()
@@ -265,8 +299,8 @@ def init(directory: Path) -> None:
         init_project(directory)
     except NewsletterError as exc:
         raise fail(exc, "Init") from None
-    click.echo(f"Created a newsletter project in {directory}.")
-    click.echo(
+    echo(f"Created a newsletter project in {directory}.")
+    echo(
         f"Next: edit {directory}/content/clinic.yaml, then run: newsletter -C {directory} build"
     )
 
@@ -286,7 +320,7 @@ def _load_for_planning(ctx: click.Context, what: str) -> Project:
 def _refused(error: NewsletterError, what: str) -> click.ClickException:
     """A scaffold refused for one reason says it in one line."""
     if len(error.problems) == 1:
-        return click.ClickException(error.problems[0].format())
+        return Stop(error.problems[0].format())
     return fail(error, what)
 
 
@@ -312,7 +346,7 @@ def new_article_command(ctx: click.Context, slug: str, condition: str, title: st
         path = new_article(project_root(ctx), slug, condition, title)
     except NewsletterError as exc:
         raise _refused(exc, "New article") from None
-    click.echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
+    echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
 
 
 @new.command(name="issue")
@@ -344,8 +378,8 @@ def new_issue_command(
     except NewsletterError as exc:
         raise _refused(exc, "New issue") from None
     picks = ", ".join(suggestion.picks) or "no articles (see the comments in the file)"
-    click.echo(f"Created {_show(path)} with: {picks}.")
-    click.echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")
+    echo(f"Created {_show(path)} with: {picks}.")
+    echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")
 
 
 @cli.command()
@@ -371,11 +405,11 @@ def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime
     project = _load_for_planning(ctx, "Planning")
     result = planner.plan(project, today.date() if today else dt.date.today(), months)
     if output_format == "json":
-        click.echo(dumps_json(planner.plan_json(result)), nl=False)
+        echo(dumps_json(planner.plan_json(result)), nl=False)
         return
-    style = planner.styler(planner.colour_wanted(sys.stdout))
-    for line in planner.plan_lines(result, style):
-        click.echo(line)
+    colour = planner.colour_wanted(sys.stdout)
+    for line in planner.plan_lines(result, planner.styler(colour)):
+        echo(line, colour=colour)
 
 
 # ---------------------------------------------------------------- export and archive (issue 6)
@@ -421,12 +455,15 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
     except NewsletterError as exc:
         raise fail(exc, "Export") from None
     for warning in warnings:
-        click.echo(warning.format(), err=True)
-    folders = write_exports(exports, out or root / "dist")
+        echo(warning.format(), err=True)
+    try:
+        folders = write_exports(exports, checked_out(out, root))
+    except NewsletterError as exc:
+        raise fail(exc, "Export") from None
     for item, folder in zip(exports, folders, strict=True):
-        click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
+        echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
         for note in item.notes:
-            click.echo(f"  note: {note}")
+            echo(f"  note: {note}")
 
 
 @cli.command(name="archive")
@@ -445,10 +482,13 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
     except NewsletterError as exc:
         raise fail(exc, "Archive") from None
     for warning in problems.warnings:
-        click.echo(warning.format(), err=True)
-    target = write_archive(archive, out or root / "dist")
+        echo(warning.format(), err=True)
+    try:
+        target = write_archive(archive, checked_out(out, root))
+    except NewsletterError as exc:
+        raise fail(exc, "Archive") from None
     count = len(archive.issues)
-    click.echo(
+    echo(
         f"Archived {count} issue{'s' if count != 1 else ''} in {_show(target)}; "
         f"publish it at {archive.base_url} (feed: {archive.base_url}feed.xml)"
     )
@@ -490,11 +530,11 @@ def preview(
     except NewsletterError as exc:
         raise fail(exc, "Preview") from None
     except OSError as exc:
-        raise click.ClickException(
+        raise Stop(
             f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
         ) from None
     url = server.start_url()
-    click.echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
+    echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
     if open_browser:
         import webbrowser
 
@@ -502,7 +542,7 @@ def preview(
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("Preview stopped.")
+        echo("Preview stopped.")
 
 
 # ---------------------------------------------------------------- send (issue 7)
@@ -559,7 +599,7 @@ def send_command(
     try:
         if status:
             for line in run.status_lines(root, issue):
-                click.echo(line)
+                echo(line)
             return
         prepared = run.prepare(root, issue)
         if to:
@@ -570,7 +610,7 @@ def send_command(
             finally:
                 transport.close()
             for address, reply, ok in results:
-                click.echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
+                echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
                            f"to {address}: {reply}")  # fmt: skip
             if not all(ok for _, _, ok in results):
                 ctx.exit(1)
@@ -578,22 +618,22 @@ def send_command(
         assert list_file is not None
         plan = run.plan_list(prepared, list_file)
         for line in run.plan_lines(plan, retry_unknown):
-            click.echo(line)
+            echo(line)
         if not confirm:
             outbox, count = run.write_outbox(plan, retry_unknown)
-            click.echo(f"Dry run: wrote {count} messages to {_show(outbox)}/. Nothing was sent.")
-            click.echo("Add --confirm to send them.")
+            echo(f"Dry run: wrote {count} messages to {_show(outbox)}/. Nothing was sent.")
+            echo("Add --confirm to send them.")
             return
         count = len(plan.to_send) + (len(plan.unknown) if retry_unknown else 0)
         if count == 0:
-            click.echo("Nothing to send.")
+            echo("Nothing to send.")
             return
         if sys.stdin.isatty():
             typed = click.prompt(
                 f"Type {count} to send {count} messages now", default="", show_default=False
             )
             if typed.strip() != str(count):
-                raise click.ClickException("not confirmed; nothing was sent")
+                raise Stop("not confirmed; nothing was sent")
         transport = run.transport_from_env()
         if sys.stdout.isatty():
             with click.progressbar(length=count, label="Sending") as bar:
@@ -605,12 +645,12 @@ def send_command(
     except NewsletterError as exc:
         raise fail(exc, "Send") from None
     except KeyboardInterrupt:
-        click.echo("Stopped. Run the same command again to continue where it stopped.", err=True)
+        echo("Stopped. Run the same command again to continue where it stopped.", err=True)
         ctx.exit(130)
     for line in run.summary_lines(summary):
-        click.echo(line)
+        echo(line)
     if summary.stopped:
-        raise click.ClickException(f"the send stopped: {summary.stopped}")
+        raise Stop(f"the send stopped: {summary.stopped}")
     if summary.failed or summary.deferred:
         ctx.exit(1)
 

@@ -227,10 +227,9 @@ def _timestamp(day: dt.date) -> str:
 
 
 def write_archive(archive: Archive, out_dir: Path) -> Path:
-    """Write dist/archive/; each file atomically."""
-    from .write import write_atomic
+    """Write dist/archive/, replaced as a whole (see write.replace_folder)."""
+    from .write import replace_folder
 
     target = out_dir / "archive"
-    for name, data in sorted(archive.files.items()):
-        write_atomic(target / name, data)
+    replace_folder(target, dict(archive.files))
     return target

@@ -10,8 +10,8 @@ reports everything. Only the CLI turns a NewsletterError into printed lines and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -344,12 +344,23 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
     meta["preheader"] = platform.escape_text(meta["preheader"])
     files = {"email.html": html_doc.encode("utf-8"), "email.txt": text_doc.encode("utf-8")}
     for source, ref in built.images:
-        files[ref] = source.read_bytes()
+        files.setdefault(ref, _image_bytes(source))
     meta["files"] = sorted(files)
     files["meta.json"] = _json(meta)
     zip_name = f"{built.issue.id}-{platform.name}.zip"
     files[zip_name] = deterministic_zip(files)
     return Export(built.issue.id, platform.name, platform.title, files, tuple(notes))
+
+
+def _image_bytes(source: Path) -> bytes:
+    """An image for the zip: read as a checked regular file within the size limit."""
+    from .paths import MAX_IMAGE_BYTES, Refused, read_bytes
+
+    try:
+        return read_bytes(source, MAX_IMAGE_BYTES)
+    except Refused as exc:
+        problem = Problem(source, None, f"cannot be exported: it {exc.reason}")
+        raise NewsletterError([problem]) from None
 
 
 def render_for(
@@ -643,10 +654,13 @@ def _json(data: Any) -> bytes:
 
 def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
     """A zip whose bytes depend only on the files: sorted names, fixed times and modes."""
+    from .paths import safe_relative
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            # names come from checked references; a '../' entry would be a zip slip
+            info = zipfile.ZipInfo(safe_relative(name), date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
@@ -656,13 +670,13 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
 
 def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
     """Write each export to <out>/<issue>/export/<platform>/; returns the folders."""
-    from .write import write_atomic
+    from .paths import safe_relative
+    from .write import replace_folder
 
     folders = []
     for item in exports:
-        folder = out_dir / item.issue_id / "export" / item.platform
-        for name, data in item.files.items():
-            if "/" not in name:  # images travel only inside the zip
-                write_atomic(folder / name, data)
+        folder = out_dir / safe_relative(item.issue_id) / "export" / safe_relative(item.platform)
+        # images travel only inside the zip; the folder is replaced as a whole
+        replace_folder(folder, {n: d for n, d in item.files.items() if "/" not in n})
         folders.append(folder)
     return folders

@@ -95,9 +95,9 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     for name in names:
         issue_id = Path(name).stem if name.endswith((".yaml", ".yml")) else name
         issue = project.issues.get(issue_id)
-        if issue is None and paths.is_issue_name(issue_id):
-            if (project.content_dir / "issues" / f"{issue_id}.yaml").exists():
-                continue  # the issue exists but has mistakes, already reported
+        exists = (project.content_dir / "issues" / f"{issue_id}.yaml").exists()
+        if issue is None and paths.is_issue_name(issue_id) and exists:
+            continue  # the issue exists but has mistakes, already reported
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "run 'newsletter list' to see them"

@@ -136,7 +136,9 @@ def test_logo_outside_content_is_an_error(project: Path, tmp_path: Path, field: 
     clinic.write_text(new, encoding="utf-8")
     result = run(project, "build", ISSUE)
     assert result.exit_code == 1
-    assert re.search(r"content/clinic\.yaml:\d+: image 'images/evil.png' leads outside", result.output)
+    assert re.search(
+        r"content/clinic\.yaml:\d+: image 'images/evil.png' leads outside", result.output
+    )
     nothing_leaked(project)
 
 
@@ -145,7 +147,9 @@ def test_article_image_field_outside_is_refused(project: Path, ref: str) -> None
     set_field(project, FEATURED, "image", ref)
     result = run(project, "build", ISSUE)
     assert result.exit_code == 1
-    assert re.search(r"content/articles/chronic-pain\.md:\d+: 'image'", result.output), result.output
+    assert re.search(r"content/articles/chronic-pain\.md:\d+: 'image'", result.output), (
+        result.output
+    )
 
 
 def test_image_that_is_a_fifo_or_folder_is_refused(project: Path) -> None:
@@ -213,8 +217,17 @@ def test_non_ascii_article_name_is_an_error_naming_the_file(project: Path) -> No
 # ---------------------------------------------------------------- issue names
 
 
-@pytest.mark.parametrize("name", ["...yaml", "..yaml", "november.yaml", "2026-13.yaml",
-                                  "2026-11-Final.yaml", "2026-11 copy.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "...yaml",
+        "..yaml",
+        "november.yaml",
+        "2026-13.yaml",
+        "2026-11-Final.yaml",
+        "2026-11 copy.yaml",
+    ],
+)
 def test_issue_file_names_must_follow_the_rule(project: Path, name: str) -> None:
     source = (project / "content/issues/2026-11.yaml").read_text(encoding="utf-8")
     (project / "content/issues" / name).write_text(source, encoding="utf-8")
@@ -324,7 +337,5 @@ def test_message_markers_cannot_be_forged_from_the_subject(project: Path) -> Non
 
     set_field(project, "content/issues/2026-11.yaml", "subject", "NL-MARKER-TEXT-BODY")
     prepared = prepare(project, ISSUE)
-    message = prepared.template().render(
-        prepared.personal("reader@example.com", "Ann", "token")
-    )
+    message = prepared.template().render(prepared.personal("reader@example.com", "Ann", "token"))
     assert b"Subject: NL-MARKER-TEXT-BODY" in message
