@@ -543,9 +543,7 @@ def verify(
             if other.name == platform.name:
                 continue
             for marker in other.markers:
-                if doc.count(marker) > previous.count(marker) and not any(
-                    marker in t for t in own
-                ):
+                if doc.count(marker) > previous.count(marker) and not any(marker in t for t in own):
                     faults.append(f"{part}: {other.title} syntax {marker!r} found")
         encoded = [m.group(0) for m in _ENCODED.finditer(doc)]
         if len(encoded) > len(_ENCODED.findall(previous)):

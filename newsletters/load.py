@@ -152,9 +152,7 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
 _NEAR_MISSES = {".md": (".markdown", ".mdown", ".txt"), ".yaml": (".yml",)}
 
 
-def _listed(
-    root: Path, folder: str, suffixes: tuple[str, ...], problems: Problems
-) -> list[Path]:
+def _listed(root: Path, folder: str, suffixes: tuple[str, ...], problems: Problems) -> list[Path]:
     """The files of content/<folder>/ to load: regular files inside content/, in name order.
 
     A symbolic link leading out of content/, a FIFO or device, or a file over the size limit is
@@ -172,9 +170,7 @@ def _listed(
         if path.suffix not in suffixes:
             wanted = next((s for s in suffixes if suffix in _NEAR_MISSES.get(s, ())), None)
             if wanted:
-                problems.add(
-                    path, None, f"this file is ignored: rename it to end in '{wanted}'"
-                )
+                problems.add(path, None, f"this file is ignored: rename it to end in '{wanted}'")
             continue
         refused = paths.confined_listing(path, root / "content")
         if refused is not None:

@@ -70,6 +70,24 @@ def summary(path: Path) -> tuple[dict[str, int], str | None] | None:
     return {str(k): int(v) for k, v in counts.items()}, last
 
 
+def _unusable(path: Path, exc: Exception) -> NewsletterError:
+    """A journal that cannot be opened or read: stop, and say why nothing was sent."""
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        why = "it is damaged or is not a send journal"
+    else:
+        why = str(exc).lower() or type(exc).__name__
+    return NewsletterError(
+        [
+            Problem(
+                path,
+                None,
+                f"the send journal cannot be used ({why}); nothing was sent. It records who "
+                "already has this issue: restore it from a backup rather than deleting it",
+            )
+        ]
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -79,11 +97,20 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _unusable(path, exc) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("SELECT key, address, line, state, attempts, reply, updated "
+                             "FROM recipients LIMIT 1").fetchall()  # fmt: skip
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise _unusable(path, exc) from None
 
     def close(self) -> None:
         self._db.close()
@@ -154,9 +181,16 @@ class Journal:
 @contextmanager
 def issue_lock(folder: Path, issue_id: str) -> Iterator[None]:
     """Hold the issue's send lock, or fail at once with a message saying what to do."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        from ..paths import describe_os_error
+
+        raise NewsletterError(
+            [Problem(path, None, f"cannot take the send lock: {describe_os_error(exc)}")]
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
