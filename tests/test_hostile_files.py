@@ -343,3 +343,30 @@ def test_cli_runner_output_is_clean_for_export_notes(project: Path) -> None:
         ["-C", str(project), "export", ISSUE, "--platform", "mailgun"],
     )
     assert result.exit_code == 0, result.output
+
+
+# ---------------------------------------------------------------- checks see what readers see
+
+
+@pytest.mark.parametrize(
+    ("relative", "field", "value"),
+    [
+        (ISSUE_FILE, "subject", '"Ketamine c\\u200bures pain for good"'),
+        (ISSUE_FILE, "subject", '"Ketamine ｃｕｒｅｓ pain for good"'),
+        (ISSUE_FILE, "preheader", '"A guaran\\u00adteed way to feel better this winter, for all of you"'),
+    ],
+)
+def test_hidden_characters_do_not_hide_a_health_claim(
+    project: Path, relative: str, field: str, value: str
+) -> None:
+    set_field(project, relative, field, value)
+    result = run(project, "lint", ISSUE)
+    assert result.exit_code == 1
+    assert "health/absolute-claim" in result.output, result.output
+
+
+def test_character_references_do_not_hide_a_health_claim(project: Path) -> None:
+    append(project, FEATURED, "\nKetamine c&#117;res every kind of pain.\n")
+    result = run(project, "lint", ISSUE)
+    assert result.exit_code == 1
+    assert "health/absolute-claim" in result.output
