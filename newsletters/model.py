@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .schema import (
+    domain_name,
     email_address,
     font_stack,
     hex_colour,
     https_url,
     image_ref,
+    language_tag,
     link_url,
     slug,
     spec,
     stylesheet_url,
+    text_direction,
+    url_value,
 )
 
 
@@ -161,15 +165,19 @@ class ExportSettings:
         "visits came from the newsletter.",
         default=True,
     )
-    utm_source: str = spec("The utm_source added to your links.", default="newsletter")
-    utm_medium: str = spec("The utm_medium added to your links.", default="email")
+    utm_source: str = spec(
+        "The utm_source added to your links.", url_value, default="newsletter"
+    )
+    utm_medium: str = spec("The utm_medium added to your links.", url_value, default="email")
     utm_campaign: str = spec(
         "The utm_campaign added to your links; `{issue}` becomes the issue's name, e.g. 2026-11.",
+        url_value,
         default="{issue}",
     )
     utm_domains: tuple[str, ...] = spec(
         "More domains of yours whose links get UTM parameters, besides the one in `website`, "
         "e.g. book.example.com.",
+        domain_name,
         default=(),
     )
     archive_base_url: str | None = spec(
@@ -264,6 +272,7 @@ class SendSettings:
     list_id: str | None = spec(
         "The list's identifier for mail programs, like newsletter.example.com; by default "
         "newsletter. and the sender's domain.",
+        domain_name,
         default=None,
     )
     suppression_file: str = spec(
@@ -339,8 +348,10 @@ class Clinic:
     conditions: tuple[Condition, ...] = spec(
         "Conditions the clinic treats. Articles must name one of these keys.", default=()
     )
-    language: str = spec("Language of the emails (BCP 47 code, e.g. en or es).", default="en")
-    direction: str = spec("Text direction: ltr or rtl.", default="ltr")
+    language: str = spec(
+        "Language of the emails (BCP 47 code, e.g. en or es).", language_tag, default="en"
+    )
+    direction: str = spec("Text direction: ltr or rtl.", text_direction, default="ltr")
     export: ExportSettings = spec(
         "Settings of `newsletter export` and `newsletter archive`: UTM parameters, archive "
         "address, subscription page.",

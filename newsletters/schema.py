@@ -162,6 +162,38 @@ def font_stack(value: str) -> str | None:
     return None
 
 
+def language_tag(value: str) -> str | None:
+    """A BCP 47 language tag (en, es, pt-BR): it goes into the email's lang attribute."""
+    if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}", value):
+        return f"'{value}' is not a language code; write it like en, es or pt-BR"
+    return None
+
+
+def text_direction(value: str) -> str | None:
+    if value not in ("ltr", "rtl"):
+        return f"'{value}' is not a text direction; write ltr or rtl"
+    return None
+
+
+def url_value(value: str) -> str | None:
+    """A UTM value: it goes into every link to the clinic's site, so plain characters only."""
+    if not re.fullmatch(r"(?:[A-Za-z0-9._~-]|\{issue\})+", value):
+        return (
+            f"'{value}' may hold only letters, digits, '-', '_', '.', '~' (and {{issue}}); "
+            "write it like spring-newsletter"
+        )
+    return None
+
+
+def domain_name(value: str) -> str | None:
+    """A host name like newsletter.example.com (List-Id, extra UTM domains)."""
+    if len(value) > 253 or not re.fullmatch(
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}", value
+    ):
+        return f"'{value}' is not a domain name; write it like newsletter.example.com"
+    return None
+
+
 def slug(value: str) -> str | None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
         return f"'{value}' must be lowercase letters, digits and dashes, like chronic-pain"
