@@ -89,7 +89,19 @@ def checked_out(out: Path | None, root: Path) -> Path:
     from .paths import out_problem
 
     if out is None:
-        return find_project(root) / "dist"
+        dist = find_project(root) / "dist"
+        if dist.is_symlink():
+            raise NewsletterError(
+                [
+                    Problem(
+                        dist,
+                        None,
+                        "is a symbolic link; remove it (outputs are written here) "
+                        "or choose a folder with --out",
+                    )
+                ]
+            )
+        return dist
     problem = out_problem(out, find_project(root))
     if problem:
         from .terminal import clean
@@ -166,7 +178,10 @@ def build(
         project, built, problems = run_build(root, issues, all_issues)
     except NewsletterError as exc:
         raise fail(exc, "Build") from None
-    out_dir = checked_out(out, project.root)
+    try:
+        out_dir = checked_out(out, project.root)
+    except NewsletterError as exc:
+        raise fail(exc, "Build") from None
     for warning in problems.warnings:
         echo(warning.format(), err=True)
     findings = [f for item in built for f in lint.run_checks(project, item)]

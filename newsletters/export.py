@@ -675,6 +675,7 @@ def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
     for item in exports:
         folder = out_dir / safe_relative(item.issue_id) / "export" / safe_relative(item.platform)
         # images travel only inside the zip; the folder is replaced as a whole
-        replace_folder(folder, {n: d for n, d in item.files.items() if "/" not in n})
+        files = {n: d for n, d in item.files.items() if "/" not in n}
+        replace_folder(folder, files, base=out_dir)
         folders.append(folder)
     return folders

@@ -184,5 +184,5 @@ def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
     }
     for source, ref in built.images:
         files.setdefault(ref, source)  # an image never replaces the email itself
-    replace_folder(target, files, carry_over=True)
+    replace_folder(target, files, carry_over=True, base=out_dir)
     return target

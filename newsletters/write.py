@@ -45,7 +45,11 @@ def copy_file(source: Path, target: Path) -> None:
 
 
 def replace_folder(
-    target: Path, files: Mapping[str, bytes | Path], *, carry_over: bool = False
+    target: Path,
+    files: Mapping[str, bytes | Path],
+    *,
+    carry_over: bool = False,
+    base: Path | None = None,
 ) -> None:
     """Make `target` hold exactly `files` (name -> bytes, or a file to copy), all at once.
 
@@ -64,6 +68,8 @@ def replace_folder(
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(20, "not a folder", str(parent))
         parent.mkdir(parents=True, exist_ok=True)
+        if base is not None:
+            _no_links_between(base, parent)
         _recover(target)
         if target.is_symlink() or (target.exists() and not target.is_dir()):
             raise NewsletterError(
@@ -109,6 +115,24 @@ def replace_folder(
     finally:
         if fresh is not None:
             shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _no_links_between(base: Path, folder: Path) -> None:
+    """Refuse a symbolic link among the folders from `base` down to `folder` (a cloned
+    project whose `dist/2026-11/export` leads to another place must not be written through)."""
+    from .errors import NewsletterError, Problem
+
+    try:
+        inner = folder.relative_to(base)
+    except ValueError:
+        return
+    current = base
+    for part in inner.parts:
+        current = current / part
+        if current.is_symlink():
+            raise NewsletterError(
+                [Problem(current, None, "is a symbolic link; remove it, the outputs go here")]
+            )
 
 
 def _recover(target: Path) -> None:

@@ -353,7 +353,11 @@ def test_cli_runner_output_is_clean_for_export_notes(project: Path) -> None:
     [
         (ISSUE_FILE, "subject", '"Ketamine c\\u200bures pain for good"'),
         (ISSUE_FILE, "subject", '"Ketamine ｃｕｒｅｓ pain for good"'),
-        (ISSUE_FILE, "preheader", '"A guaran\\u00adteed way to feel better this winter, for all of you"'),
+        (
+            ISSUE_FILE,
+            "preheader",
+            '"A guaran\\u00adteed way to feel better this winter, for all of you"',
+        ),
     ],
 )
 def test_hidden_characters_do_not_hide_a_health_claim(
@@ -370,3 +374,29 @@ def test_character_references_do_not_hide_a_health_claim(project: Path) -> None:
     result = run(project, "lint", ISSUE)
     assert result.exit_code == 1
     assert "health/absolute-claim" in result.output
+
+
+# ---------------------------------------------------------------- symbolic links among outputs
+
+
+def test_dist_that_is_a_symbolic_link_is_not_written_through(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "dist").symlink_to(elsewhere)
+    result = run(project, "build", ISSUE)
+    assert result.exit_code == 1
+    assert "dist: is a symbolic link" in result.output
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_export_folder_that_is_a_symbolic_link_is_not_written_through(
+    project: Path, tmp_path: Path
+) -> None:
+    assert run(project, "build", ISSUE).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "dist" / ISSUE / "export").symlink_to(elsewhere)
+    result = run(project, "export", ISSUE, "--platform", "html")
+    assert result.exit_code == 1
+    assert "is a symbolic link" in result.output
+    assert list(elsewhere.iterdir()) == []

@@ -141,7 +141,9 @@ def test_preview_routes_never_reach_outside_files(
     assert b"TOP-SECRET-CONTENT" not in body and b"root:" not in body
 
 
-def test_symlinked_image_is_not_served(server: PreviewServer, project: Path, tmp_path: Path) -> None:
+def test_symlinked_image_is_not_served(
+    server: PreviewServer, project: Path, tmp_path: Path
+) -> None:
     secret = secret_outside(tmp_path)
     (project / "content/images/leak.png").symlink_to(secret)
     append(project, FEATURED, "\n![x](images/leak.png)\n")
@@ -153,3 +155,23 @@ def test_symlinked_image_is_not_served(server: PreviewServer, project: Path, tmp
     conn.close()
     assert response.status == 404
     assert b"TOP-SECRET-CONTENT" not in body
+
+
+def test_events_for_unknown_pages_are_not_found(server: PreviewServer) -> None:
+    for target in ("issue/../../etc", "issue/1999-01", "whatever", "article/" + "a" * 300):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", "/events?target=" + target)
+        assert conn.getresponse().status == 404, target
+        conn.close()
+
+
+def test_odd_content_length_is_answered(server: PreviewServer) -> None:
+    for length in ("-5", "abc", "99999999"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+            conn.sendall(
+                f"POST /api/reloaded HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                f"Content-Length: {length}\r\nConnection: close\r\n\r\n{{}}".encode()
+            )
+            conn.shutdown(socket.SHUT_WR)  # the body ends here, whatever the header said
+            reply = conn.recv(100)
+        assert reply.startswith((b"HTTP/1.0 204", b"HTTP/1.1 204")), (length, reply)

@@ -97,6 +97,8 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.is_symlink() or path.parent.is_symlink():
+            raise _unusable(path, OSError("it is a symbolic link; the journal must be a file here"))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None)

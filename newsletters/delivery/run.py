@@ -104,6 +104,17 @@ def prepare(root: Path, issue_name: str | None) -> Prepared:
 
     project, built, _ = build(root, [issue_name] if issue_name else [])
     prepared = Prepared(project, built[0])
+    for folder in (prepared.folder.parent, prepared.folder):
+        if folder.is_symlink():
+            raise NewsletterError(
+                [
+                    Problem(
+                        folder,
+                        None,
+                        "is a symbolic link; remove it (the send journal is kept here)",
+                    )
+                ]
+            )
     require_clean(project, prepared.built)  # any error blocks every send, test sends included
     _check_send_settings(project)
     return prepared

@@ -273,7 +273,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == "/":
             self._html(pages.index_page(workspace.overview(), workspace.root))
         elif path == "/events":
-            self._events(query.get("target", ["index"])[0])
+            wanted = query.get("target", ["index"])[0]
+            page = PAGE.match("/" + wanted)
+            if wanted != "index" and (
+                page is None or not workspace.exists(Target(page.group(1), page.group(2)))
+            ):
+                self._not_found()  # only pages that exist are rebuilt for a listener
+                return
+            self._events(wanted)
         elif path == "/api/stats":
             self._json(preview.latency.summary())
         elif path.startswith("/_/"):
@@ -309,7 +316,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path != "/api/reloaded":
             self._not_found()
             return
-        length = min(int(self.headers.get("Content-Length") or 0), 1000)
+        try:
+            length = max(0, min(int(self.headers.get("Content-Length") or 0), 1000))
+        except ValueError:
+            length = 0
         received = time.time()
         try:
             version = int(json.loads(self.rfile.read(length) or b"{}").get("version", -1))
