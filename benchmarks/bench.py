@@ -157,7 +157,7 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
     from newsletters.compile import compile_mjml
     from newsletters.errors import Problems
     from newsletters.inline import inline_css
-    from newsletters.load import load_project
+    from newsletters.load import image_problem, load_project
 
     project = load_project(root, Problems())
     assert project is not None, "the synthetic project does not load"
@@ -187,7 +187,7 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
                 first_line=article.body_line,
                 website=project.clinic.website,
                 image_url=lambda ref: render.image_url(project.clinic, ref),
-                image_exists=lambda ref: (project.content_dir / ref).is_file(),
+                image_problem=lambda ref: image_problem(project.content_dir, ref),
             )
             markdown.render(article.body, ctx, problems)
 
