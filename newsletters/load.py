@@ -38,12 +38,12 @@ def load_project(root: Path, problems: Problems) -> Project | None:
     root = find_project(root)
     clinic = _load_clinic(root / CLINIC_FILE, problems)
     articles = {}
-    for path in _listed(root, "articles", (".md",), problems):
+    for path in _listed(root, "articles", (".md",), problems, paths.MAX_ARTICLE_BYTES):
         article = _load_article(path, problems)
         if article is not None:
             articles[article.slug] = article
     issues = {}
-    for path in _listed(root, "issues", (".yaml",), problems):
+    for path in _listed(root, "issues", (".yaml",), problems, paths.MAX_TEXT_BYTES):
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
@@ -152,7 +152,9 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
 _NEAR_MISSES = {".md": (".markdown", ".mdown", ".txt"), ".yaml": (".yml",)}
 
 
-def _listed(root: Path, folder: str, suffixes: tuple[str, ...], problems: Problems) -> list[Path]:
+def _listed(
+    root: Path, folder: str, suffixes: tuple[str, ...], problems: Problems, limit: int
+) -> list[Path]:
     """The files of content/<folder>/ to load: regular files inside content/, in name order.
 
     A symbolic link leading out of content/, a FIFO or device, or a file over the size limit is
@@ -172,7 +174,7 @@ def _listed(root: Path, folder: str, suffixes: tuple[str, ...], problems: Proble
             if wanted:
                 problems.add(path, None, f"this file is ignored: rename it to end in '{wanted}'")
             continue
-        refused = paths.confined_listing(path, root / "content")
+        refused = paths.confined_listing(path, root / "content", limit)
         if refused is not None:
             problems.add(path, None, f"cannot be used: it {refused.reason}")
             continue
@@ -181,6 +183,10 @@ def _listed(root: Path, folder: str, suffixes: tuple[str, ...], problems: Proble
 
 
 def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
+    refused = paths.confined_listing(path, path.parent)
+    if refused is not None:
+        problems.add(path, None, f"cannot be used: it {refused.reason}")
+        return None
     text = read_text(path, problems)
     if text is None:
         return None

@@ -57,11 +57,33 @@ def _parser() -> MarkdownIt:
 
 def render(source: str, ctx: Context, problems: Problems) -> Rendered:
     """Render Markdown; images that do not exist and unsafe links become problems."""
+    if _too_long(source, ctx, problems):
+        return Rendered(html="", text="")
     md = _parser()
     tokens = md.parse(source)
     _prepare(tokens, ctx, problems)
     html = md.renderer.render(tokens, md.options, {}).strip()
     return Rendered(html=html, text=_to_text(tokens))
+
+
+def _too_long(source: str, ctx: Context, problems: Problems) -> bool:
+    """A paragraph over the limit is refused before parsing: some text (thousands of '[' or
+    '*a') takes the parser time that grows with the square of the paragraph's length."""
+    from .paths import MAX_PARAGRAPH_CHARS
+
+    found = False
+    line = 0
+    for block in re.split(r"(\n[ \t]*\n)", source):
+        if len(block) > MAX_PARAGRAPH_CHARS:
+            problems.add(
+                ctx.path,
+                ctx.first_line + line,
+                f"this paragraph is {len(block):,} characters long; split it with blank lines "
+                f"(the limit is {MAX_PARAGRAPH_CHARS:,} characters a paragraph)",
+            )
+            found = True
+        line += block.count("\n")
+    return found
 
 
 def render_inline(source: str) -> str:

@@ -15,11 +15,12 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 # Documented limits (docs/security.md): far above any real newsletter, far below trouble.
-MAX_TEXT_BYTES = 1024 * 1024  # an article, an issue, clinic.yaml, the suppression file
+MAX_TEXT_BYTES = 1024 * 1024  # clinic.yaml, an issue
+MAX_ARTICLE_BYTES = 256 * 1024  # an article: ~40,000 words; Markdown parsing is slow beyond
+MAX_PARAGRAPH_CHARS = 20_000  # one paragraph; some inputs make parsing quadratic in its length
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # an image copied to dist/, zipped or served
 MAX_LIST_BYTES = 200 * 1024 * 1024  # a subscriber CSV
 
@@ -110,7 +111,9 @@ def content_file_exists(content_dir: Path, ref: str) -> bool:
     return True
 
 
-def confined_listing(folder: Path, content_dir: Path) -> Refused | None:
+def confined_listing(
+    folder: Path, content_dir: Path, limit: int = MAX_TEXT_BYTES
+) -> Refused | None:
     """Why a file found in a content folder (an article, an issue) must not be used, or None."""
     try:
         resolved = folder.resolve()
@@ -122,7 +125,7 @@ def confined_listing(folder: Path, content_dir: Path) -> Refused | None:
             "is a symbolic link to a file outside content/; copy the file into content/ instead"
         )
     try:
-        regular_file(resolved, MAX_TEXT_BYTES)
+        regular_file(resolved, limit)
     except Refused as exc:
         return exc
     return None
@@ -170,13 +173,6 @@ def safe_relative(name: str) -> str:
     if relative_ref_problem(name) is not None:
         raise ValueError(f"unsafe output name: {name!r}")
     return name
-
-
-@dataclass(frozen=True)
-class OutChoice:
-    """A checked output folder (`--out` or dist/)."""
-
-    path: Path
 
 
 def out_problem(out: Path, root: Path) -> str | None:

@@ -339,3 +339,13 @@ def test_message_markers_cannot_be_forged_from_the_subject(project: Path) -> Non
     prepared = prepare(project, ISSUE)
     message = prepared.template().render(prepared.personal("reader@example.com", "Ann", "token"))
     assert b"Subject: NL-MARKER-TEXT-BODY" in message
+
+
+@pytest.mark.parametrize("paragraph", ["[" * 30_000, "*a " * 10_000])
+def test_pathological_paragraph_is_refused_before_parsing(project: Path, paragraph: str) -> None:
+    append(project, FEATURED, f"\n\n{paragraph}\n\nA normal last paragraph.\n")
+    result = run(project, "build", ISSUE)
+    assert result.exit_code == 1
+    assert re.search(
+        r"chronic-pain\.md:\d+: this paragraph is [\d,]+ characters long", result.output
+    )

@@ -62,7 +62,8 @@ def unsubscribe_url(clinic: Clinic, token: str) -> str:
 
 def list_id(clinic: Clinic) -> str:
     label = clinic.send.list_id or f"newsletter.{sender_domain(clinic)}"
-    return f"{clinic.name} <{label}>"
+    phrase = re.sub(r'[<>"\\]', "", clinic.name).strip()  # one phrase, then the one <id>
+    return f"{phrase} <{label}>"
 
 
 @dataclass(frozen=True)
