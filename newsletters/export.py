@@ -100,15 +100,29 @@ DIALECTS = {
 }
 
 
+# Outlook's conditional comments: the markers stay, the HTML between them is HTML.
+_CONDITIONAL = re.compile(r"(\[if [^\]]*\]>|<!\[endif\]|<!$)")
+
+
+def _in_comment(comment: str, change: Callable[[str], str]) -> str:
+    """A comment's content is still text to a template engine (and HTML to Outlook)."""
+    pieces = _CONDITIONAL.split(comment[4:-3])
+    inner = [p if i % 2 else _in_text_and_attributes(p, change) for i, p in enumerate(pieces)]
+    return "<!--" + "".join(inner) + "-->"
+
+
 def _in_text_and_attributes(document: str, change: Callable[[str], str]) -> str:
-    """Apply `change` to an HTML document's text and attribute values: never to tag names,
-    comments (Outlook's conditional comments), style sheets or scripts."""
+    """Apply `change` to an HTML document's text and attribute values, also inside comments
+    (template engines read them), never to tag names, conditional-comment markers, style
+    sheets or scripts."""
     out = []
     for index, part in enumerate(_MARKUP.split(document)):
         if index % 3 == 2 or not part:
             continue  # the (style|script) group of the split
         if index % 3 == 0:
             out.append(change(part))
+        elif part.startswith("<!--"):
+            out.append(_in_comment(part, change))
         elif part.startswith("<!") or part[:6].lower() in ("<style", "<scrip"):
             out.append(part)
         else:

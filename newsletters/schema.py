@@ -152,7 +152,7 @@ def font_stack(value: str) -> str | None:
     """A CSS font list ending in a generic family; it goes into style sheets, so no characters
     that could end one."""
     example = "'Helvetica Neue', Helvetica, Arial, sans-serif"
-    if re.search(r"[<>{};\\\"]", value) or not value.strip():
+    if re.search(r"[<>{};\\\"|*%\[\]]", value) or not value.strip():
         return f"'{value}' is not a list of fonts; write it like {example}"
     last = value.split(",")[-1].strip().strip("'").lower()
     if last not in GENERIC_FONTS:

@@ -349,3 +349,25 @@ def test_pathological_paragraph_is_refused_before_parsing(project: Path, paragra
     assert re.search(
         r"chronic-pain\.md:\d+: this paragraph is [\d,]+ characters long", result.output
     )
+
+
+@pytest.mark.parametrize("platform", sorted(INJECTIONS))
+def test_template_syntax_in_buttons_and_alt_text_is_inert(project: Path, platform: str) -> None:
+    """Button labels also reach Outlook's conditional comments; alt text is an attribute."""
+    payload = INJECTIONS[platform]
+    issue = project / "content/issues/2026-11.yaml"
+    issue.write_text(
+        issue.read_text(encoding="utf-8")
+        + f"\ncta:\n  label: {json.dumps('Call ' + payload)}\n  url: https://example.com/book\n",
+        encoding="utf-8",
+    )
+    set_field(project, FEATURED, "image_alt", json.dumps(f"Chart {payload}"))
+    result = run(project, "export", ISSUE, "--platform", platform)
+    assert result.exit_code == 0, result.output
+    folder = project / "dist" / ISSUE / "export" / platform
+    html_doc = (folder / "email.html").read_text(encoding="utf-8")
+    dialect = DIALECTS[PLATFORMS[platform].dialect or ""]
+    own = [t for t in PLATFORMS[platform].tags.values() if t]
+    for tag in own:
+        html_doc = html_doc.replace(tag, "")
+    assert dialect.trigger.search(html_doc.replace("<!--[if", "").replace("<![endif]", "")) is None
