@@ -87,13 +87,18 @@ def regular_file(path: Path, limit: int) -> os.stat_result:
         raise Refused("not found") from None
     except OSError as exc:
         raise Refused(f"cannot be read ({_why(exc)})") from None
+    _check_kind(info, limit)
+    return info
+
+
+def _check_kind(info: os.stat_result, limit: int) -> None:
+    """Refused unless the status is a regular file's, within `limit` bytes."""
     if stat.S_ISDIR(info.st_mode):
         raise Refused("is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise Refused("is not a regular file (a pipe, device or socket); use an ordinary file")
     if info.st_size > limit:
         raise Refused(f"is too big ({_size(info.st_size)}; the limit is {_size(limit)})")
-    return info
 
 
 def content_file(content_dir: Path, ref: str, limit: int = MAX_IMAGE_BYTES) -> Path:
@@ -141,13 +146,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
     except OSError as exc:
         raise Refused(f"cannot be read ({_why(exc)})") from None
     try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise Refused("is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise Refused("is not a regular file (a pipe, device or socket); use an ordinary file")
-        if info.st_size > limit:
-            raise Refused(f"is too big ({_size(info.st_size)}; the limit is {_size(limit)})")
+        _check_kind(os.fstat(fd), limit)
         chunks: list[bytes] = []
         total = 0
         while True:

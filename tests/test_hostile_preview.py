@@ -7,7 +7,6 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,10 @@ import pytest
 from newsletters.preview import PreviewServer
 from newsletters.preview.pages import script_json
 
+from . import test_preview as preview_tests
 from .test_hostile import FEATURED, append, secret_outside
 
-
-@pytest.fixture
-def server(project: Path) -> Iterator[PreviewServer]:
-    preview = PreviewServer(project, port=0, log=lambda message: None)
-    preview.start()
-    yield preview
-    preview.close()
+server = preview_tests.server  # the same running preview of a private project copy
 
 
 def raw_get(server: PreviewServer, path: str, host: str | None) -> int:
