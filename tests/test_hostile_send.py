@@ -316,3 +316,37 @@ def test_journal_rows_stay_untouched_by_a_build(faulty: Any, project: Path, tmp_
     assert journal_states(project) == {"ana@example.com": "sent"}
     with sqlite3.connect(project / "dist" / ISSUE / "send-journal.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM recipients").fetchone() == (1,)
+
+
+def test_full_disk_during_a_send_is_a_clean_stop(
+    faulty: Any, project: Path, tmp_path: Path
+) -> None:
+    """dist/ on a small tmpfs that is full: the journal cannot be written, nothing is sent."""
+    import os
+    import shutil
+    import subprocess
+
+    from .test_hostile_files import _fill
+
+    dist = project / "dist"
+    dist.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(dist)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        controller, handler = faulty
+        _fill(dist)
+        listing = subscribers(tmp_path, *READERS)
+        env = smtp_env(controller)
+        for extra in ((), ("--confirm", "--rate", "1000")):  # the dry run, then the send
+            result = invoke(project, env, ISSUE, "--list", str(listing), *extra)
+            assert result.exit_code == 1, result.output
+            assert "Traceback" not in result.output
+            assert "full" in result.output
+        assert handler.received == []
+    finally:
+        subprocess.run(["umount", "-l", str(dist)], check=False)

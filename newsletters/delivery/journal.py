@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import NewsletterError, Problem, display_path
 
@@ -88,6 +90,33 @@ def _unusable(path: Path, exc: Exception) -> NewsletterError:
     )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(method: F) -> F:
+    """A journal that stops working mid-send (disk full, file removed) stops the run with a
+    message: what was handed over stays recorded as 'sending', so a resume reports it."""
+
+    @functools.wraps(method)
+    def wrapper(self: Journal, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise NewsletterError(
+                [
+                    Problem(
+                        self.path,
+                        None,
+                        f"the send journal cannot be written ({str(exc).lower()}); the send "
+                        "stopped. Fix it, then run the same command again: a reader handed "
+                        "over just before is reported as unknown",
+                    )
+                ]
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -123,6 +152,7 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_guarded
     def add(self, entries: Iterable[tuple[str, int]]) -> None:
         """Add readers as pending; readers already in the journal keep their state."""
         now = _now()
@@ -133,9 +163,11 @@ class Journal:
                 ((address.lower(), address, line, now) for address, line in entries),
             )
 
+    @_guarded
     def states(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, state FROM recipients").fetchall())
 
+    @_guarded
     def rows(self, state: str | None = None) -> list[Row]:
         sql = "SELECT key, address, line, state, attempts, reply, updated FROM recipients"
         args: tuple[str, ...] = ()
@@ -144,10 +176,12 @@ class Journal:
             args = (state,)
         return [Row(*r) for r in self._db.execute(sql + " ORDER BY line, key", args)]
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         found = dict(self._db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state"))
         return {state: found.get(state, 0) for state in (SENT, PENDING, SENDING, FAILED)}
 
+    @_guarded
     def mark_sending(self, key: str) -> None:
         """Committed before the message is handed over: a kill from here on leaves 'unknown'."""
         self._db.execute(
@@ -155,12 +189,14 @@ class Journal:
             (_now(), key),
         )
 
+    @_guarded
     def mark(self, key: str, state: str, reply: str) -> None:
         self._db.execute(
             "UPDATE recipients SET state=?, reply=?, updated=? WHERE key=?",
             (state, reply, _now(), key),
         )
 
+    @_guarded
     def release_unknown(self, keys: Iterable[str]) -> None:
         """The user asked to send the unknown ones again: make them pending."""
         with self._transaction():
