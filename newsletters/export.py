@@ -86,6 +86,8 @@ DIALECTS = {
     for d in (
         Dialect("mailchimp", re.compile(r"\*(?=\|)|\|(?=\*)")),
         Dialect("handlebars", re.compile(_CURLY)),
+        # Handlebars, plus SendGrid's legacy substitution tags [%name%] and <%asm_...%>
+        Dialect("sendgrid", re.compile(_CURLY + r"|\[(?=%)|<(?=%)")),
         Dialect(
             "mailgun",
             re.compile(
@@ -182,7 +184,7 @@ PLATFORMS: dict[str, Platform] = {
                 FIRST: '{{insert first_name "default=there"}}',
             },
             markers=("{{{unsubscribe", "{{{weblink}}}", "{{insert "),
-            dialect="handlebars",
+            dialect="sendgrid",
         ),
         Platform(
             "mailgun",

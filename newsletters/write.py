@@ -85,7 +85,8 @@ def replace_folder(
             else:
                 path.write_bytes(data)
             os.chmod(path, 0o644)
-        os.chmod(fresh, 0o755)
+        for folder in [fresh, *(p for p in fresh.rglob("*") if p.is_dir())]:
+            os.chmod(folder, 0o755)  # the same modes whatever the umask
         if carry_over and target.is_dir():
             produced = {name.split("/", 1)[0] for name in files}
             for entry in target.iterdir():

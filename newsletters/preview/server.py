@@ -367,12 +367,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, kind, body)
 
     def _image(self, ref: str) -> None:
-        source = self.server_preview.workspace.images().get(ref)
-        if source is None or not source.is_file():
+        from ..paths import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
+
+        workspace = self.server_preview.workspace
+        if ref not in workspace.images():
+            self._not_found()
+            return
+        try:  # checked again: the file may have changed since the build
+            source = content_file(workspace.root / "content", ref)
+            body = read_bytes(source, MAX_IMAGE_BYTES)
+        except Refused:
             self._not_found()
             return
         kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-        self._send(HTTPStatus.OK, kind, source.read_bytes())
+        self._send(HTTPStatus.OK, kind, body)
 
     def _html(self, body: str) -> None:
         self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode())
