@@ -170,7 +170,9 @@ def language_tag(value: str) -> str | None:
 
 
 def text_direction(value: str) -> str | None:
-    if value not in ("ltr", "rtl"):
+    """A word for the dir attribute. Only its characters are checked here: a word other than
+    ltr or rtl is the a11y/lang check's finding, with its explanation."""
+    if not re.fullmatch(r"[A-Za-z]{1,12}", value):
         return f"'{value}' is not a text direction; write ltr or rtl"
     return None
 
