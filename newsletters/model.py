@@ -1,7 +1,7 @@
 """What a clinic writes: the schemas of clinic.yaml, an article's front matter and an issue.
 
-Each field's `doc` is the documentation users read (the README's tables are checked against
-these by a test). Everything here is a frozen dataclass: stages read it and never change it.
+Each field's `doc` is the documentation users read (docs/reference/fields.md is generated
+from these). Everything here is a frozen dataclass: stages read it and never change it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .schema import (
     image_ref,
     language_tag,
     link_url,
+    plain_words,
     slug,
     spec,
     stylesheet_url,
@@ -209,7 +210,7 @@ class ExportSettings:
 
 @dataclass(frozen=True)
 class LintSettings:
-    """The `lint:` section of clinic.yaml: tune the checks (see the README's Checks section)."""
+    """The `lint:` section of clinic.yaml: tune the checks (see docs/guide/checks.md)."""
 
     disable: tuple[str, ...] = spec(
         "Rule ids to switch off for the whole project, e.g. [a11y/img-width].", default=()
@@ -281,7 +282,11 @@ class SendSettings:
         default="suppressed.txt",
     )
     fallback_first_name: str = spec(
-        "Used where a reader's first name is unknown, as in 'Hello there'.", default="there"
+        "Used where a reader's first name is unknown, as in 'Hello there': in the built email, "
+        "web versions, every platform's first-name tag and every sent message. Letters, "
+        "digits, spaces, dots and hyphens.",
+        plain_words,
+        default="there",
     )
     sample_first_name: str = spec("The first name shown in test sends.", default="Sam")
     test_subject_prefix: str = spec(

@@ -1,6 +1,6 @@
 """Typed schemas for the YAML a clinic writes, with a docstring per field.
 
-A schema is a frozen dataclass whose fields carry `doc` (shown in the README) and optionally a
+A schema is a frozen dataclass whose fields carry `doc` (shown in the docs) and optionally a
 `check` that returns an error message. `load_into` builds the dataclass from line-aware YAML,
 adding one problem per mistake: unknown field (with the closest known name), missing field,
 wrong type, or a value its check refuses.
@@ -126,6 +126,17 @@ def link_url(value: str) -> str | None:
 def email_address(value: str) -> str | None:
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}", value):
         return f"'{value}' is not an email address; write it like news@example.com"
+    return None
+
+
+def plain_words(value: str) -> str | None:
+    """Text that goes inside every platform's merge-tag syntax as it is: letters, digits,
+    spaces, dots and hyphens only (quotes, brackets or braces would end a platform's tag)."""
+    if not re.fullmatch(r"[^\W_]+(?:[ .-]+[^\W_]+)*\.?", value):
+        return (
+            f"'{value}' cannot go inside the email platforms' merge tags; use letters, digits, "
+            "spaces, dots and hyphens only, like: there"
+        )
     return None
 
 
