@@ -300,10 +300,9 @@ def test_template_syntax_in_content_is_inert_for_each_platform(
     html_doc = (folder / "email.html").read_text(encoding="utf-8")
     text = (folder / "email.txt").read_text(encoding="utf-8")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    dialect = DIALECTS[PLATFORMS[platform].dialect or ""]
-    own = [t for t in PLATFORMS[platform].tags.values() if t] + [
-        t for t in PLATFORMS[platform].text_tags.values() if t
-    ]
+    exported = PLATFORMS[platform].greeting("there")  # the tags as export writes them
+    dialect = DIALECTS[exported.dialect or ""]
+    own = [t for t in exported.tags.values() if t] + [t for t in exported.text_tags.values() if t]
     assert dialect.live(html_doc, own, True) == []
     assert dialect.live(text, own, False) == []
     assert dialect.live(meta["subject"], [], False) == []
@@ -366,8 +365,9 @@ def test_template_syntax_in_buttons_and_alt_text_is_inert(project: Path, platfor
     assert result.exit_code == 0, result.output
     folder = project / "dist" / ISSUE / "export" / platform
     html_doc = (folder / "email.html").read_text(encoding="utf-8")
-    dialect = DIALECTS[PLATFORMS[platform].dialect or ""]
-    own = [t for t in PLATFORMS[platform].tags.values() if t]
+    exported = PLATFORMS[platform].greeting("there")  # the tags as export writes them
+    dialect = DIALECTS[exported.dialect or ""]
+    own = [t for t in exported.tags.values() if t]
     for tag in own:
         html_doc = html_doc.replace(tag, "")
     assert dialect.trigger.search(html_doc.replace("<!--[if", "").replace("<![endif]", "")) is None
