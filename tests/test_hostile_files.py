@@ -400,3 +400,17 @@ def test_export_folder_that_is_a_symbolic_link_is_not_written_through(
     assert result.exit_code == 1
     assert "is a symbolic link" in result.output
     assert list(elsewhere.iterdir()) == []
+
+
+def test_command_line_mistakes_never_print_escape_sequences(project: Path) -> None:
+    for args in (
+        ["export", "--platform", "\x1b[2J"],
+        ["send", "--list", "/nonexistent\x1b]0;x\x07.csv"],
+        ["build", "--out", str(project / "out") + "\x1b[2J"],  # a legal (odd) folder name
+        ["send", "--status", "\x1b[2J"],
+    ):
+        result = CliRunner().invoke(
+            __import__("newsletters.__main__", fromlist=["cli"]).cli, ["-C", str(project), *args]
+        )
+        assert "Traceback" not in result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output, args
