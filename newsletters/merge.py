@@ -12,6 +12,7 @@ import html
 import re
 import secrets
 import string
+import sys
 from collections.abc import Mapping
 
 TAGS = ("unsubscribe_url", "web_version_url", "preferences_url", "first_name")
@@ -19,7 +20,12 @@ TAGS = ("unsubscribe_url", "web_version_url", "preferences_url", "first_name")
 # Placeholders carry a secret drawn when the program starts, so text typed into content (an
 # article quoting `__NL_MERGE_UNSUBSCRIBE_URL__`) can never pass for one: it stays plain text.
 # Letters only, so the placeholder is still made of characters every stage leaves alone.
-NONCE = "".join(secrets.choice(string.ascii_uppercase) for _ in range(16))
+# One per process, even when this module is imported a second time (tests reload packages):
+# kept in the sys module's namespace, which lives as long as the process.
+NONCE: str = vars(sys).setdefault(
+    "_newsletters_merge_nonce",
+    "".join(secrets.choice(string.ascii_uppercase) for _ in range(16)),
+)
 PREFIX = f"__NL_MERGE_{NONCE}_"
 
 _PATTERN = re.compile(rf"{PREFIX}([A-Z_]+?)__")
