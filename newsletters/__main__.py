@@ -85,8 +85,8 @@ out_option = click.option(
 
 def checked_out(out: Path | None, root: Path) -> Path:
     """The output folder: --out when given (checked), else dist/ in the project."""
+    from .confine import out_problem
     from .load import find_project
-    from .paths import out_problem
 
     if out is None:
         dist = find_project(root) / "dist"

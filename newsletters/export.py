@@ -377,7 +377,7 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
 
 def _image_bytes(source: Path) -> bytes:
     """An image for the zip: read as a checked regular file within the size limit."""
-    from .paths import MAX_IMAGE_BYTES, Refused, read_bytes
+    from .confine import MAX_IMAGE_BYTES, Refused, read_bytes
 
     try:
         return read_bytes(source, MAX_IMAGE_BYTES)
@@ -653,7 +653,7 @@ def _json(data: Any) -> bytes:
 
 def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
     """A zip whose bytes depend only on the files: sorted names, fixed times and modes."""
-    from .paths import safe_relative
+    from .confine import safe_relative
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -669,7 +669,7 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
 
 def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
     """Write each export to <out>/<issue>/export/<platform>/; returns the folders."""
-    from .paths import safe_relative
+    from .confine import safe_relative
     from .write import replace_folder
 
     folders = []

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import paths
+from . import confine
 from .errors import NewsletterError, NotAProject, Problems
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
 from .schema import load_into
@@ -38,12 +38,12 @@ def load_project(root: Path, problems: Problems) -> Project | None:
     root = find_project(root)
     clinic = _load_clinic(root / CLINIC_FILE, problems)
     articles = {}
-    for path in _listed(root, "articles", (".md",), problems, paths.MAX_ARTICLE_BYTES):
+    for path in _listed(root, "articles", (".md",), problems, confine.MAX_ARTICLE_BYTES):
         article = _load_article(path, problems)
         if article is not None:
             articles[article.slug] = article
     issues = {}
-    for path in _listed(root, "issues", (".yaml",), problems, paths.MAX_TEXT_BYTES):
+    for path in _listed(root, "issues", (".yaml",), problems, confine.MAX_TEXT_BYTES):
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
@@ -96,7 +96,7 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
         issue_id = Path(name).stem if name.endswith((".yaml", ".yml")) else name
         issue = project.issues.get(issue_id)
         exists = (project.content_dir / "issues" / f"{issue_id}.yaml").exists()
-        if issue is None and paths.is_issue_name(issue_id) and exists:
+        if issue is None and confine.is_issue_name(issue_id) and exists:
             continue  # the issue exists but has mistakes, already reported
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
@@ -174,7 +174,7 @@ def _listed(
             if wanted:
                 problems.add(path, None, f"this file is ignored: rename it to end in '{wanted}'")
             continue
-        refused = paths.confined_listing(path, root / "content", limit)
+        refused = confine.confined_listing(path, root / "content", limit)
         if refused is not None:
             problems.add(path, None, f"cannot be used: it {refused.reason}")
             continue
@@ -183,7 +183,7 @@ def _listed(
 
 
 def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
-    refused = paths.confined_listing(path, path.parent)
+    refused = confine.confined_listing(path, path.parent)
     if refused is not None:
         problems.add(path, None, f"cannot be used: it {refused.reason}")
         return None
@@ -224,7 +224,7 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
 
 
 def _load_issue(path: Path, problems: Problems) -> Issue | None:
-    name_problem = paths.issue_name_problem(path.stem)
+    name_problem = confine.issue_name_problem(path.stem)
     if name_problem:
         problems.add(path, None, name_problem)
         return None
@@ -279,8 +279,8 @@ def _check_local_image(
 def image_problem(content_dir: Path, ref: str) -> str | None:
     """Why a local image reference cannot be used, worded for the author, or None."""
     try:
-        paths.content_file(content_dir, ref)
-    except paths.Refused as exc:
+        confine.content_file(content_dir, ref)
+    except confine.Refused as exc:
         if exc.reason == "not found":
             return f"image '{ref}' not found in content/; check the file name"
         return f"image '{ref}' {exc.reason}"

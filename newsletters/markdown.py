@@ -69,7 +69,7 @@ def render(source: str, ctx: Context, problems: Problems) -> Rendered:
 def _too_long(source: str, ctx: Context, problems: Problems) -> bool:
     """A paragraph over the limit is refused before parsing: some text (thousands of '[' or
     '*a') takes the parser time that grows with the square of the paragraph's length."""
-    from .paths import MAX_PARAGRAPH_CHARS
+    from .confine import MAX_PARAGRAPH_CHARS
 
     found = False
     line = 0

@@ -82,7 +82,7 @@ def _local_images(project: Project, html: str) -> tuple[tuple[Path, str], ...]:
     """Files from content/ that the email links to under the images base URL."""
     from urllib.parse import unquote
 
-    from .paths import Refused, content_file
+    from .confine import Refused, content_file
 
     base = re.escape(project.clinic.images_base_url.rstrip("/") + "/")
     found = []
@@ -238,8 +238,8 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
 
 def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
     """Stage 8 for one issue: dist/<issue>/ with the email, its text, MJML, meta and images."""
+    from .confine import issue_name_problem
     from .delivery.journal import is_locked
-    from .paths import issue_name_problem
     from .write import dumps_json, replace_folder
 
     problem = issue_name_problem(built.issue.id)

@@ -215,7 +215,7 @@ def slug(value: str) -> str | None:
 
 def image_ref(value: str) -> str | None:
     """An https URL, or a path relative to content/ such as images/migraine.jpg."""
-    from .paths import relative_ref_problem
+    from .confine import relative_ref_problem
 
     if value.startswith(("http://", "https://")):
         return https_url(value)

@@ -59,8 +59,8 @@ def replace_folder(
     replace (exports, the send journal, screenshots) are kept: hard-linked into the new folder,
     so the old one stays whole until the swap. Raises NewsletterError in plain words.
     """
+    from .confine import describe_os_error, safe_relative
     from .errors import NewsletterError, Problem
-    from .paths import describe_os_error, safe_relative
 
     parent = target.parent
     fresh: Path | None = None

@@ -132,7 +132,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def read_text(path: Path, problems: Problems) -> str | None:
     """Read a UTF-8 text file (a regular file within the size limit); on failure add a problem
     a person can act on and return None."""
-    from .paths import MAX_TEXT_BYTES, Refused, read_bytes
+    from .confine import MAX_TEXT_BYTES, Refused, read_bytes
 
     try:
         data = read_bytes(path, MAX_TEXT_BYTES)

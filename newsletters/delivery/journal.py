@@ -224,7 +224,7 @@ def issue_lock(folder: Path, issue_id: str) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
-        from ..paths import describe_os_error
+        from ..confine import describe_os_error
 
         raise NewsletterError(
             [Problem(path, None, f"cannot take the send lock: {describe_os_error(exc)}")]

@@ -73,7 +73,7 @@ _FIRST_NAME_HEADINGS = ("first_name", "firstname", "first", "given_name", "fname
 
 def read_list(path: Path, suppressed: frozenset[str] = frozenset()) -> RecipientList:
     """Read a subscriber CSV; raise NewsletterError only when the file as a whole is unusable."""
-    from ..paths import MAX_LIST_BYTES, Refused, regular_file
+    from ..confine import MAX_LIST_BYTES, Refused, regular_file
 
     try:
         regular_file(path, MAX_LIST_BYTES)
@@ -193,7 +193,7 @@ def read_suppression(path: Path) -> Suppression:
     `# comments`: every address on a line counts, comments included, so nobody who opted out
     is missed) and strict about completeness: a file that exists but cannot be read whole, or
     is not UTF-8, stops the send (NewsletterError)."""
-    from ..paths import MAX_LIST_BYTES, Refused, read_bytes
+    from ..confine import MAX_LIST_BYTES, Refused, read_bytes
 
     if not path.exists() and not path.is_symlink():
         return Suppression(path, frozenset(), (), exists=False)

@@ -372,7 +372,7 @@ def plan_list(
 
 def suppression_path(project: Project) -> Path:
     """The suppression file clinic.yaml names: a path inside content/, or NewsletterError."""
-    from ..paths import Refused, inside
+    from ..confine import Refused, inside
 
     try:
         return inside(project.content_dir, project.clinic.send.suppression_file)
@@ -602,7 +602,7 @@ def status_lines(root: Path, issue_name: str | None) -> list[str]:
         if newest is None:
             raise NewsletterError(problems.errors or "no issues yet; name one, e.g. 2026-11")
         issue_name = newest.id
-    from ..paths import issue_name_problem
+    from ..confine import issue_name_problem
 
     problem = issue_name_problem(issue_name)
     if problem:

@@ -367,7 +367,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, kind, body)
 
     def _image(self, ref: str) -> None:
-        from ..paths import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
+        from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
 
         workspace = self.server_preview.workspace
         if ref not in workspace.images():
