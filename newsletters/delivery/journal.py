@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 from ..errors import NewsletterError, Problem, display_path
 
-JOURNAL_NAME = "send-journal.sqlite"
 LOCK_NAME = "send.lock"
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"

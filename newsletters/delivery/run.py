@@ -23,7 +23,6 @@ from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
 from .journal import (
     FAILED,
-    JOURNAL_NAME,
     PENDING,
     SENDING,
     SENT,
@@ -53,7 +52,6 @@ from .recipients import (
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
-OUTBOX_NAME = "outbox"
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class Prepared:
 
     @property
     def folder(self) -> Path:
-        return self.project.root / "dist" / self.built.issue.id
+        return self.project.paths.issue_out(self.built.issue.id)
 
     @property
     def sender(self) -> str:
@@ -101,12 +99,13 @@ class Prepared:
         )
 
 
-def prepare(root: Path, issue_name: str | None) -> Prepared:
+def prepare(root: Path, issue_name: str | None, out: Path | None = None) -> Prepared:
     """Build the issue in memory and refuse to go on when the linter finds errors."""
     from ..pipeline import Policy, build_and_check
 
     # Any check error blocks every send, test sends included.
-    checked = build_and_check(root, [issue_name] if issue_name else [], policy=Policy.ERRORS)
+    names = [issue_name] if issue_name else []
+    checked = build_and_check(root, names, policy=Policy.ERRORS, out=out)
     project = checked.project
     prepared = Prepared(project, checked.issues[0])
     for folder in (prepared.folder.parent, prepared.folder):
@@ -127,7 +126,7 @@ def prepare(root: Path, issue_name: str | None) -> Prepared:
 def _check_send_settings(project: Project) -> None:
     clinic = project.clinic
     url = unsubscribe_url(clinic, "TOKEN")
-    where = project.root / "content" / "clinic.yaml"
+    where = project.paths.clinic_file
     if not url.isascii() or "TOKEN" not in url:
         raise NewsletterError(
             [
@@ -340,7 +339,7 @@ class ListPlan:
 
     @property
     def journal_path(self) -> Path:
-        return self.prepared.folder / JOURNAL_NAME
+        return self.prepared.project.paths.journal(self.prepared.built.issue.id)
 
 
 def plan_list(
@@ -349,7 +348,7 @@ def plan_list(
     secret = secret_from_env(env)
     suppression = read_suppression(suppression_path(prepared.project))
     recipients = read_list(list_path, suppression.addresses)
-    journal_path = prepared.folder / JOURNAL_NAME
+    journal_path = prepared.project.paths.journal(prepared.built.issue.id)
     states: dict[str, str] = {}
     if journal_path.exists():
         with Journal(journal_path) as journal:
@@ -428,7 +427,7 @@ def write_outbox(plan: ListPlan, retry_unknown: bool = False) -> tuple[Path, int
     from ..write import replace_folder
 
     template = plan.prepared.template()
-    target = plan.prepared.folder / OUTBOX_NAME
+    target = plan.prepared.project.paths.outbox(plan.prepared.built.issue.id)
     files: dict[str, bytes | Path] = {}
     for r in _sending(plan, retry_unknown):
         token = unsubscribe_token(plan.secret, r.address)
@@ -590,14 +589,16 @@ def summary_lines(summary: SendSummary) -> list[str]:
 # ---------------------------------------------------------------- status
 
 
-def status_lines(root: Path, issue_name: str | None) -> list[str]:
-    """The journal of an issue's list send, for `newsletter send --status`."""
+def status_lines(root: Path, issue_name: str | None, out: Path | None = None) -> list[str]:
+    """The journal of an issue's list send, for `newsletter send --status` (read from `out`)."""
     from ..errors import Problems
-    from ..load import load_project
+    from ..load import find_project, load_project
+    from ..paths import ProjectPaths
 
+    paths = ProjectPaths.of(find_project(root), out)
     if issue_name is None:
         problems = Problems()
-        project = load_project(root, problems)
+        project = load_project(root, problems, out)
         newest = project.newest_issue() if project else None
         if newest is None:
             raise NewsletterError(problems.errors or "no issues yet; name one, e.g. 2026-11")
@@ -607,8 +608,7 @@ def status_lines(root: Path, issue_name: str | None) -> list[str]:
     problem = issue_name_problem(issue_name)
     if problem:
         raise NewsletterError(problem)
-    folder = root / "dist" / issue_name
-    path = folder / JOURNAL_NAME
+    folder, path = paths.issue_out(issue_name), paths.journal(issue_name)
     if not path.exists():
         return [f"No list send of {issue_name} has started (no {display_path(path)})."]
     with Journal(path) as journal:
