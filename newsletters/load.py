@@ -14,7 +14,6 @@ from .paths import ProjectPaths
 from .schema import load_into
 from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
 
-
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
