@@ -69,6 +69,7 @@ def out_folder(ctx: click.Context, out: Path | None = None) -> Path | None:
     project's sources, never a file, and a dist/ that is a symbolic link is refused."""
     from .confine import out_problem
     from .load import find_project
+    from .paths import ProjectPaths
     from .terminal import clean
 
     chosen = out if out is not None else ctx.obj.get("out")
@@ -77,10 +78,11 @@ def out_folder(ctx: click.Context, out: Path | None = None) -> Path | None:
     except NewsletterError:
         return chosen  # the command reports the missing project
     if chosen is None:
-        if (root / "dist").is_symlink():
+        dist = ProjectPaths.of(root).out
+        if dist.is_symlink():
             raise Stop(
-                f"{_show(root / 'dist')}: is a symbolic link; remove it (outputs are written "
-                "there) or choose a folder with --out"
+                f"{_show(dist)}: is a symbolic link; remove it (outputs are written there) or "
+                "choose a folder with --out"
             )
         return None
     problem = out_problem(chosen, root)

@@ -41,12 +41,14 @@ def load_project(root: Path, problems: Problems, out: Path | None = None) -> Pro
     paths = ProjectPaths.of(root, out)
     clinic = _load_clinic(paths.clinic_file, problems)
     articles = {}
-    for path in _listed(root, "articles", (".md",), problems, confine.MAX_ARTICLE_BYTES):
+    for path in _listed(
+        paths.articles, paths.content, (".md",), problems, confine.MAX_ARTICLE_BYTES
+    ):
         article = _load_article(path, problems)
         if article is not None:
             articles[article.slug] = article
     issues = {}
-    for path in _listed(root, "issues", (".yaml",), problems, confine.MAX_TEXT_BYTES):
+    for path in _listed(paths.issues, paths.content, (".yaml",), problems, confine.MAX_TEXT_BYTES):
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
@@ -98,8 +100,8 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     for name in names:
         issue_id = Path(name).stem if name.endswith((".yaml", ".yml")) else name
         issue = project.issues.get(issue_id)
-        exists = (project.content_dir / "issues" / f"{issue_id}.yaml").exists()
-        if issue is None and confine.is_issue_name(issue_id) and exists:
+        exists = confine.is_issue_name(issue_id) and project.paths.issue_file(issue_id).exists()
+        if issue is None and exists:
             continue  # the issue exists but has mistakes, already reported
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
@@ -156,14 +158,13 @@ _NEAR_MISSES = {".md": (".markdown", ".mdown", ".txt"), ".yaml": (".yml",)}
 
 
 def _listed(
-    root: Path, folder: str, suffixes: tuple[str, ...], problems: Problems, limit: int
+    directory: Path, content: Path, suffixes: tuple[str, ...], problems: Problems, limit: int
 ) -> list[Path]:
     """The files of content/<folder>/ to load: regular files inside content/, in name order.
 
     A symbolic link leading out of content/, a FIFO or device, or a file over the size limit is
     a problem naming the file; so is a file with a near-miss extension (`.yml`), which would
     otherwise be ignored without a word."""
-    directory = root / "content" / folder
     if not directory.is_dir():
         return []
     found = []
@@ -177,7 +178,7 @@ def _listed(
             if wanted:
                 problems.add(path, None, f"this file is ignored: rename it to end in '{wanted}'")
             continue
-        refused = confine.confined_listing(path, root / "content", limit)
+        refused = confine.confined_listing(path, content, limit)
         if refused is not None:
             problems.add(path, None, f"cannot be used: it {refused.reason}")
             continue

@@ -376,7 +376,7 @@ def suppression_path(project: Project) -> Path:
     try:
         return inside(project.content_dir, project.clinic.send.suppression_file)
     except Refused as exc:
-        where = project.content_dir / "clinic.yaml"
+        where = project.paths.clinic_file
         raise NewsletterError(
             [
                 Problem(

@@ -368,13 +368,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _image(self, ref: str) -> None:
         from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
+        from ..paths import ProjectPaths
 
         workspace = self.server_preview.workspace
         if ref not in workspace.images():
             self._not_found()
             return
         try:  # checked again: the file may have changed since the build
-            source = content_file(workspace.root / "content", ref)
+            source = content_file(ProjectPaths.of(workspace.root).content, ref)
             body = read_bytes(source, MAX_IMAGE_BYTES)
         except Refused:
             self._not_found()
