@@ -8,6 +8,7 @@ simple pacer (one message every 1/rate seconds).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -48,6 +49,7 @@ from .recipients import (
     read_list,
     read_suppression,
 )
+from .signing import DkimKey, key_for
 
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
@@ -60,6 +62,7 @@ class Prepared:
 
     project: Project
     built: BuiltIssue
+    dkim: DkimKey | None = None  # the clinic's DKIM key, when it signs
 
     @property
     def folder(self) -> Path:
@@ -83,6 +86,7 @@ class Prepared:
             date=now,
             issue_values=issue_values(self.project, issue),
             subject_prefix=subject_prefix,
+            dkim=self.dkim,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
@@ -120,7 +124,7 @@ def prepare(root: Path, issue_name: str | None, out: Path | None = None) -> Prep
                 ]
             )
     _check_send_settings(project)
-    return prepared
+    return dataclasses.replace(prepared, dkim=key_for(project.clinic))
 
 
 def _check_send_settings(project: Project) -> None:
@@ -345,6 +349,13 @@ class ListPlan:
 def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
+    from ..compliance import sponsored_send_refusal
+
+    refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
+    if refusal:
+        where = prepared.project.content_dir / "clinic.yaml"
+        line = prepared.project.clinic.lines.get("compliance")
+        raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)
     suppression = read_suppression(suppression_path(prepared.project))
     recipients = read_list(list_path, suppression.addresses)
@@ -412,6 +423,13 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
     lines += [f"    {name}:{s.line}: {s.address}: {s.reason}" for s in r.duplicates]
+    from ..compliance import list_without_baa
+
+    warning = list_without_baa(
+        plan.prepared.project.clinic, r.path, "smtp", "your SMTP provider", can_sign=True
+    )
+    if warning:
+        lines.append(f"  warning: {warning}")
     return lines
 
 
