@@ -452,10 +452,10 @@ def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
     from .confine import MAX_LIST_BYTES, Refused, content_file
 
     try:  # inside content/, a regular file: never a FIFO that hangs the export
-        path = content_file(project.content_dir, compliance.subscriber_list, MAX_LIST_BYTES)
+        path = content_file(project.paths.content, compliance.subscriber_list, MAX_LIST_BYTES)
     except Refused:
         return []
-    where = project.content_dir / "clinic.yaml"
+    where = project.paths.clinic_file
     line = compliance.lines.get("subscriber_list", project.clinic.lines.get("compliance"))
     found = []
     for name in platforms:
