@@ -15,6 +15,7 @@ What a transport must tell the caller, because "never lose, never repeat" depend
      ├── PermanentError        refused for good (5xx): record it, never retry
      ├── UnknownOutcome        handed over, but the reply never came: the provider may have it
      └── TransportUnavailable  the settings are wrong (login refused, TLS broken): stop the run
+          └── SenderRefused    the sender address itself refused (5xx to MAIL FROM): stop
 
 Settings come only from the environment and the password is never printed or written.
 """
@@ -62,6 +63,11 @@ class UnknownOutcome(DeliveryError):
 
 class TransportUnavailable(DeliveryError):
     """The transport cannot work with these settings (login refused, TLS broken): stop."""
+
+
+class SenderRefused(TransportUnavailable):
+    """The provider refused the sender address itself (5xx to MAIL FROM): no reader is at
+    fault and no reader can be sent to until the sender or the account is fixed."""
 
 
 class SettingsError(Exception):
@@ -248,6 +254,13 @@ class SmtpTransport:
                         raise self._refused(code, reply, "DATA")
                 else:
                     raise self._refused(code, reply, "recipient")
+            elif 500 <= code < 600:
+                self._refused(code, reply, "sender")  # reset the connection for the next run
+                raise SenderRefused(
+                    f"{self.settings.host} refused the sender {sender}: "
+                    f"{_reply_text(code, reply)}; check sender.email in clinic.yaml and that "
+                    "your provider lets this account send from it"
+                )
             else:
                 raise self._refused(code, reply, "sender")
         except (smtplib.SMTPServerDisconnected, OSError) as exc:

@@ -23,7 +23,23 @@ if TYPE_CHECKING:
     from .model import Project
 
 
-class ProblemsFound(click.ClickException):
+def echo(message: str = "", *, err: bool = False, nl: bool = True, colour: bool = False) -> None:
+    """click.echo for everything this program prints: control characters shown as '?'."""
+    from .terminal import clean
+
+    click.echo(clean(str(message), keep_colour=colour), err=err, nl=nl)
+
+
+class Stop(click.ClickException):
+    """A one-line refusal; its message may quote user text, so it is cleaned when shown."""
+
+    def format_message(self) -> str:
+        from .terminal import clean
+
+        return clean(self.message)
+
+
+class ProblemsFound(Stop):
     """Every problem of a run, one line each, then exit 1."""
 
     def __init__(self, problems: list[Problem], summary: str) -> None:
@@ -33,21 +49,21 @@ class ProblemsFound(click.ClickException):
     def show(self, file: IO[Any] | None = None) -> None:
         for problem in self.problems:
             echo_problem(problem)
-        click.echo(self.message, err=True)
+        echo(self.message, err=True)
 
 
 def echo_problem(problem: Problem) -> None:
     """One problem on stderr: red for an error, yellow for a warning, on a terminal only."""
     from .cliout import paint
 
-    click.echo(paint(problem.format(), problem.severity), err=True)
+    echo(paint(problem.format(), problem.severity), err=True, colour=True)
 
 
 def _say_picked(issue_id: str, command: str) -> None:
     """On stderr: which issue a command took when none was named, and why."""
     from .scope import picked_note
 
-    click.echo(picked_note(issue_id, command), err=True)
+    echo(picked_note(issue_id, command), err=True)
 
 
 def fail(error: NewsletterError, what: str) -> ProblemsFound:
@@ -88,8 +104,30 @@ def project_root(ctx: click.Context) -> Path:
 
 def out_folder(ctx: click.Context, out: Path | None = None) -> Path | None:
     """The output folder: the command's --out, else the one given before the command, else
-    None (the project's dist/, as paths.py decides)."""
-    return out if out is not None else ctx.obj.get("out")
+    None (the project's dist/, as paths.py decides). Checked (confine.out_problem): never the
+    project's sources, never a file, and a dist/ that is a symbolic link is refused."""
+    from .confine import out_problem
+    from .load import find_project
+    from .paths import ProjectPaths
+    from .terminal import clean
+
+    chosen = out if out is not None else ctx.obj.get("out")
+    try:
+        root = find_project(project_root(ctx))
+    except NewsletterError:
+        return chosen  # the command reports the missing project
+    if chosen is None:
+        dist = ProjectPaths.of(root).out
+        if dist.is_symlink():
+            raise Stop(
+                f"{_show(dist)}: is a symbolic link; remove it (outputs are written there) or "
+                "choose a folder with --out"
+            )
+        return None
+    problem = out_problem(chosen, root)
+    if problem:
+        raise click.BadParameter(clean(problem), param_hint="'--out'")
+    return chosen
 
 
 def format_option(help_text: str) -> Callable[[F], F]:
@@ -182,7 +220,7 @@ def build(
         findings = exc.checked.all_findings
         for finding in findings:
             echo_problem(finding)
-        raise click.ClickException(
+        raise Stop(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         ) from None
     except NewsletterError as exc:
@@ -193,17 +231,20 @@ def build(
     for warning in checked.problems.warnings:
         echo_problem(warning)
     for item in built:
-        write_issue(item, project.paths)
+        try:
+            write_issue(item, project.paths)
+        except NewsletterError as exc:
+            raise fail(exc, "Build") from None
         size = item.meta["html_bytes"] / 1024
         html, text = (
             project.paths.built_file(item.issue.id, n) for n in ("email.html", "email.txt")
         )
-        click.echo(f"Built {item.issue.id}: {_show(html)} ({size:.1f} KB) and {_show(text)}")
+        echo(f"Built {item.issue.id}: {_show(html)} ({size:.1f} KB) and {_show(text)}")
     for finding in findings:
         echo_problem(finding)
     counted = [*findings, *checked.problems.warnings]  # as `newsletter lint` counts them
     if counted:
-        click.echo(
+        echo(
             f"Checks: {_count(counted)}; fix errors before export or send (see 'newsletter lint').",
             err=True,
         )
@@ -219,10 +260,10 @@ def _screenshots(project: Any, built: Sequence[Any]) -> None:
         try:
             paths = take_screenshots(project, item)
         except BrowserMissing as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
             raise SystemExit(1) from None
         names = ", ".join(p.stem for p in paths)
-        click.echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
+        echo(f"Screenshots of {item.issue.id}: {_show(paths[0].parent)}/ ({names})")
 
 
 # ---------------------------------------------------------------- newsletter lint (issue 5)
@@ -263,14 +304,14 @@ def lint_command(
     for warning in checked.problems.warnings:
         echo_problem(warning)
     if output_format == "json":
-        click.echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
+        echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(paint(finding.format(), finding.severity, sys.stdout))
+            echo(paint(finding.format(), finding.severity, sys.stdout), colour=True)
         # The build's own warnings (printed above) count as `build` counts them.
         counted = [*findings, *checked.problems.warnings]
         checked_ids = ", ".join(issue_id for issue_id, _ in results)
-        click.echo(f"Checked {checked_ids}: {_count(counted) if counted else 'no findings'}.")
+        echo(f"Checked {checked_ids}: {_count(counted) if counted else 'no findings'}.")
     if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings) or (
         strict and checked.problems.warnings
     ):
@@ -308,14 +349,14 @@ def list_command(
     issues = status.issue_statuses(project)
     articles = status.article_statuses(project, day)
     if output_format == "json":
-        click.echo(dumps_json(tables.list_json(issues, articles)), nl=False)
+        echo(dumps_json(tables.list_json(issues, articles)), nl=False)
         return
     import shutil
 
-    style = tables.styler(tables.colour_wanted(sys.stdout))
+    colour = tables.colour_wanted(sys.stdout)
     width = shutil.get_terminal_size((tables.WIDTH, 24)).columns
-    for line in tables.list_lines(issues, articles, style, width):
-        click.echo(line)
+    for line in tables.list_lines(issues, articles, tables.styler(colour), width):
+        echo(line, colour=colour)
 
 
 @cli.command()
@@ -339,12 +380,12 @@ def init(directory: Path, sample: bool) -> None:
     except NewsletterError as exc:
         raise fail(exc, "Init") from None
     what = "the demo clinic" if sample else "a new newsletter project"
-    click.echo(f"Created {what} in {directory}.")
-    click.echo(f"Next: cd {directory}")
+    echo(f"Created {what} in {directory}.")
+    echo(f"Next: cd {directory}")
     if sample:
-        click.echo("then: newsletter build, then: newsletter preview")
+        echo("then: newsletter build, then: newsletter preview")
     else:
-        click.echo(
+        echo(
             "then: replace the PLACEHOLDER values in content/clinic.yaml and "
             "content/images/logo.png, write an article (newsletter new article SLUG "
             "--condition KEY) and an issue (newsletter new issue)."
@@ -380,16 +421,16 @@ def templates_diff(ctx: click.Context) -> None:
     _, plans = _template_plans(ctx)
     changed = [p for p in plans if p.state != "same"]
     if not changed:
-        click.echo("Your templates are up to date with this version.")
+        echo("Your templates are up to date with this version.")
         return
     for plan in changed:
-        click.echo(f"templates/{plan.name}: {STATES[plan.state]}")
+        echo(f"templates/{plan.name}: {STATES[plan.state]}")
     for plan in changed:
         if plan.diff:
-            click.echo("")
-            click.echo(plan.diff, nl=False)
-    click.echo("")
-    click.echo("To take these changes: newsletter templates update")
+            echo("")
+            echo(plan.diff, nl=False)
+    echo("")
+    echo("To take these changes: newsletter templates update")
 
 
 @templates_group.command(name="update")
@@ -418,21 +459,21 @@ def templates_update(ctx: click.Context, accept: tuple[str, ...]) -> None:
     for plan in plans:
         name = f"templates/{plan.name}"
         if plan.name in accepted:
-            click.echo(f"{name}: recorded as up to date")
+            echo(f"{name}: recorded as up to date")
         elif plan.state == "conflict":
             conflicts += 1
             lines = ", ".join(str(n) for n in plan.conflicts)
-            click.echo(
+            echo(
                 f"{name}: {STATES['conflict']}; see {name}.merge (line {lines}), keep the lines "
                 f"you want, save it as {name}, then run: newsletter templates update "
                 f"--accept {name}",
                 err=True,
             )
         elif plan.state != "same":
-            click.echo(f"{name}: {STATES[plan.state]}")
+            echo(f"{name}: {STATES[plan.state]}")
     if conflicts:
         ctx.exit(1)
-    click.echo("Templates updated. Build and preview an issue to check them.")
+    echo("Templates updated. Build and preview an issue to check them.")
 
 
 # ---------------------------------------------------------------- planning (issue 8)
@@ -455,7 +496,7 @@ def _load_for_planning(ctx: click.Context, what: str, out: Path | None = None) -
         echo_problem(problem)
     broken = len({p.path for p in problems.errors})
     if broken:
-        click.echo(
+        echo(
             f"{broken} file{'s' if broken != 1 else ''} with problems (above): what they hold "
             "is left out below until they are fixed.",
             err=True,
@@ -463,10 +504,10 @@ def _load_for_planning(ctx: click.Context, what: str, out: Path | None = None) -
     return project
 
 
-def _refused(error: NewsletterError, what: str) -> click.ClickException:
+def _refused(error: NewsletterError, what: str) -> Stop:
     """A scaffold refused for one reason says it in one line."""
     if len(error.problems) == 1:
-        return click.ClickException(error.problems[0].format())
+        return Stop(error.problems[0].format())
     return fail(error, what)
 
 
@@ -492,7 +533,7 @@ def new_article_command(ctx: click.Context, slug: str, condition: str, title: st
         path = new_article(project_root(ctx), slug, condition, title)
     except NewsletterError as exc:
         raise _refused(exc, "New article") from None
-    click.echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
+    echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
 
 
 def _month_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -533,8 +574,8 @@ def new_issue_command(
     except NewsletterError as exc:
         raise _refused(exc, "New issue") from None
     picks = ", ".join(suggestion.picks) or "no articles (see the comments in the file)"
-    click.echo(f"Created {_show(path)} with: {picks}.")
-    click.echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")
+    echo(f"Created {_show(path)} with: {picks}.")
+    echo("Replace its TODOs (subject, preheader, intro), then run: newsletter build")
 
 
 @cli.command()
@@ -560,11 +601,11 @@ def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime
     project = _load_for_planning(ctx, "Planning")
     result = planner.plan(project, today.date() if today else dt.date.today(), months)
     if output_format == "json":
-        click.echo(dumps_json(tables.plan_json(result)), nl=False)
+        echo(dumps_json(tables.plan_json(result)), nl=False)
         return
-    style = tables.styler(tables.colour_wanted(sys.stdout))
-    for line in tables.plan_lines(result, style):
-        click.echo(line)
+    colour = tables.colour_wanted(sys.stdout)
+    for line in tables.plan_lines(result, tables.styler(colour)):
+        echo(line, colour=colour)
 
 
 # ---------------------------------------------------------------- export and archive (issue 6)
@@ -615,11 +656,14 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
         _say_picked(exports[0].issue_id, f"export --platform {platform}")
     for warning in warnings:
         echo_problem(warning)
-    folders = write_exports(exports)
+    try:
+        folders = write_exports(exports)
+    except NewsletterError as exc:
+        raise fail(exc, "Export") from None
     for item, folder in zip(exports, folders, strict=True):
-        click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
+        echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
         for note in item.notes:
-            click.echo(f"  note: {note}")
+            echo(f"  note: {note}")
 
 
 @cli.command(name="archive")
@@ -639,9 +683,12 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
         raise fail(exc, "Archive") from None
     for warning in problems.warnings:
         echo_problem(warning)
-    target = write_archive(archive)
+    try:
+        target = write_archive(archive)
+    except NewsletterError as exc:
+        raise fail(exc, "Archive") from None
     count = len(archive.issues)
-    click.echo(
+    echo(
         f"Archived {count} issue{'s' if count != 1 else ''} in {_show(target)}; "
         f"publish it at {archive.base_url} (feed: {archive.base_url}feed.xml)"
     )
@@ -683,14 +730,14 @@ def preview(
     except NewsletterError as exc:
         raise fail(exc, "Preview") from None
     except OSError as exc:
-        raise click.ClickException(
+        raise Stop(
             f"cannot listen on {host}:{port} or the next ports ({exc.strerror}); "
             "try another, e.g. --port 0 for any free one"
         ) from None
     if port and server.port != port:
-        click.echo(f"Port {port} is busy, so the preview uses port {server.port}.")
+        echo(f"Port {port} is busy, so the preview uses port {server.port}.")
     url = server.start_url()
-    click.echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
+    echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
     if open_browser:
         import webbrowser
 
@@ -698,7 +745,7 @@ def preview(
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("Preview stopped.")
+        echo("Preview stopped.")
 
 
 # ---------------------------------------------------------------- doctor (issue 17)
@@ -738,12 +785,12 @@ def doctor(ctx: click.Context, dns_server: str | None) -> None:
     except NewsletterError as exc:
         raise fail(exc, "Doctor") from None
     for line in report.passed:
-        click.echo(f"ok: {line}")
+        echo(f"ok: {line}")
     for problem in report.problems:
-        click.echo(problem.format())
+        echo(problem.format())
     errors = sum(p.severity == "error" for p in report.problems)
     warnings = len(report.problems) - errors
-    click.echo(f"Doctor: {len(report.passed)} ok, {errors} to fix, {warnings} to look at.")
+    echo(f"Doctor: {len(report.passed)} ok, {errors} to fix, {warnings} to look at.")
     if report.failed:
         ctx.exit(1)
 
@@ -809,7 +856,7 @@ def send_command(
     try:
         if status:
             for line in run.status_lines(root, issue, out_folder(ctx, out)):
-                click.echo(line)
+                echo(line)
             return
         prepared = run.prepare(root, issue, out_folder(ctx, out), proof=bool(to))
         if not issue:
@@ -822,11 +869,11 @@ def send_command(
             finally:
                 transport.close()
             for address, reply, ok in results:
-                click.echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
+                echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
                            f"to {address}: {reply}")  # fmt: skip
             if prepared.open_problems:
                 count = len(prepared.open_problems)
-                click.echo(
+                echo(
                     f"This was a draft proof, marked [DRAFT]: its {count} open "
                     f"problem{'s' if count != 1 else ''} (listed at its top) must be fixed "
                     "before a list send or export.",
@@ -838,22 +885,22 @@ def send_command(
         assert list_file is not None
         plan = run.plan_list(prepared, list_file)
         for line in run.plan_lines(plan, retry_unknown):
-            click.echo(line)
+            echo(line)
         if not confirm:
             outbox, count = run.write_outbox(plan, retry_unknown)
-            click.echo(f"Dry run: wrote {count} messages to {_show(outbox)}/. Nothing was sent.")
-            click.echo("Add --confirm to send them.")
+            echo(f"Dry run: wrote {count} messages to {_show(outbox)}/. Nothing was sent.")
+            echo("Add --confirm to send them.")
             return
         count = len(plan.to_send) + (len(plan.unknown) if retry_unknown else 0)
         if count == 0:
-            click.echo("Nothing to send.")
+            echo("Nothing to send.")
             return
         if sys.stdin.isatty():
             typed = click.prompt(
                 f"Type {count} to send {count} messages now", default="", show_default=False
             )
             if typed.strip() != str(count):
-                raise click.ClickException("not confirmed; nothing was sent")
+                raise Stop("not confirmed; nothing was sent")
         transport = run.transport_from_env()
         if sys.stdout.isatty():
             with click.progressbar(length=count, label="Sending") as bar:
@@ -865,12 +912,12 @@ def send_command(
     except NewsletterError as exc:
         raise fail(exc, "Send") from None
     except KeyboardInterrupt:
-        click.echo("Stopped. Run the same command again to continue where it stopped.", err=True)
+        echo("Stopped. Run the same command again to continue where it stopped.", err=True)
         ctx.exit(130)
     for line in run.summary_lines(summary):
-        click.echo(line)
+        echo(line)
     if summary.stopped:
-        raise click.ClickException(f"the send stopped: {summary.stopped}")
+        raise Stop(f"the send stopped: {summary.stopped}")
     if summary.failed or summary.deferred:
         ctx.exit(1)
 

@@ -245,9 +245,8 @@ def _timestamp(day: dt.date) -> str:
 
 
 def write_archive(archive: Archive) -> Path:
-    """Write the archive's folder (<out>/archive/); each file atomically."""
-    from .write import write_atomic
+    """Write the archive's folder (<out>/archive/), replaced as a whole (write.replace_folder)."""
+    from .write import replace_folder
 
-    for name, data in sorted(archive.files.items()):
-        write_atomic(archive.folder / name, data)
+    replace_folder(archive.folder, dict(archive.files))
     return archive.folder

@@ -14,6 +14,7 @@ reports everything. Only the CLI turns a NewsletterError into printed lines and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,10 +88,17 @@ class Problem:
 def display_path(path: Path, relative_to: Path | None = None) -> str:
     """A path as short as it can be while still naming the same file from the current folder."""
     base = relative_to if relative_to is not None else Path.cwd()
+    # The folders are resolved, the file's own name is not: a symbolic link is reported under
+    # the name the user sees in the folder, not under its target's.
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path.resolve())  # outside the folder: "../../x" would be harder to find
+        shown = absolute.parent.resolve() / absolute.name
+    except OSError:
+        shown = absolute
+    try:
+        return str(shown.relative_to(base.resolve()))
+    except (ValueError, OSError):
+        return str(shown)  # outside the folder: "../../x" would be harder to find
 
 
 class Problems:

@@ -16,7 +16,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,6 +35,104 @@ UNSUB, WEB, PREFS, FIRST = merge.TAGS
 
 
 @dataclass(frozen=True)
+class Dialect:
+    """A platform's template language: where its engine would start running the text.
+
+    `trigger` matches the first character of every sequence the engine evaluates (`{` of
+    `{{`, `*` of `*|`...). Content is made inert before the platform's own tags go in: in HTML
+    that character becomes a numeric character reference (the reader sees the same text; the
+    engine sees no tag), in plain text and in the subject a WORD JOINER (U+2060, invisible)
+    follows it. Content never needs refusing, and what readers see does not change.
+    """
+
+    name: str
+    trigger: re.Pattern[str]
+
+    def escape_html(self, document: str) -> str:
+        return _in_text_and_attributes(
+            document, lambda text: self.trigger.sub(lambda m: f"&#{ord(m.group(0))};", text)
+        )
+
+    def escape_text(self, text: str) -> str:
+        return self.trigger.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+    def live(self, document: str, own_tags: Sequence[str], is_html: bool) -> list[str]:
+        """Sequences the engine would still run, besides the platform's own tags."""
+        for tag in sorted(own_tags, key=len, reverse=True):
+            document = document.replace(tag, "")
+        found: list[str] = []
+
+        def collect(text: str) -> str:
+            found.extend(text[m.start() : m.start() + 12] for m in self.trigger.finditer(text))
+            return text
+
+        if is_html:
+            _in_text_and_attributes(document, collect)
+        else:
+            collect(document)
+        return found
+
+
+WORD_JOINER = "\u2060"
+_CURLY = r"\{(?=\{)"  # Handlebars, Mustache, Go templates: {{
+_DJANGO = r"\{(?=[{%#])"  # Liquid / Django / Jinja-like: {{ {% {#
+_MARKUP = re.compile(
+    r"(<!--.*?-->|<(style|script)\b[^>]*>.*?</\2\s*>|<![^>]*>|<[^>]*>)", re.S | re.I
+)
+_ATTRIBUTE = re.compile(r"""(=\s*)("[^"]*"|'[^']*')""")
+
+DIALECTS = {
+    d.name: d
+    for d in (
+        Dialect("mailchimp", re.compile(r"\*(?=\|)|\|(?=\*)")),
+        Dialect("handlebars", re.compile(_CURLY)),
+        # Handlebars, plus SendGrid's legacy substitution tags [%name%] and <%asm_...%>
+        Dialect("sendgrid", re.compile(_CURLY + r"|\[(?=%)|<(?=%)")),
+        Dialect(
+            "mailgun",
+            re.compile(
+                _CURLY + r"|%(?=(?:recipient\b[\w.]*|\w*unsubscribe_url|recipient_\w+)%)", re.I
+            ),
+        ),
+        Dialect("django", re.compile(_DJANGO)),
+        Dialect("campaign-monitor", re.compile(r"\[(?=[A-Za-z])")),
+        Dialect("mustache", re.compile(_CURLY)),
+        Dialect("go", re.compile(_CURLY)),
+    )
+}
+
+
+# Outlook's conditional comments: the markers stay, the HTML between them is HTML.
+_CONDITIONAL = re.compile(r"(\[if [^\]]*\]>|<!\[endif\]|<!$)")
+
+
+def _in_comment(comment: str, change: Callable[[str], str]) -> str:
+    """A comment's content is still text to a template engine (and HTML to Outlook)."""
+    pieces = _CONDITIONAL.split(comment[4:-3])
+    inner = [p if i % 2 else _in_text_and_attributes(p, change) for i, p in enumerate(pieces)]
+    return "<!--" + "".join(inner) + "-->"
+
+
+def _in_text_and_attributes(document: str, change: Callable[[str], str]) -> str:
+    """Apply `change` to an HTML document's text and attribute values, also inside comments
+    (template engines read them), never to tag names, conditional-comment markers, style
+    sheets or scripts."""
+    out = []
+    for index, part in enumerate(_MARKUP.split(document)):
+        if index % 3 == 2 or not part:
+            continue  # the (style|script) group of the split
+        if index % 3 == 0:
+            out.append(change(part))
+        elif part.startswith("<!--"):
+            out.append(_in_comment(part, change))
+        elif part.startswith("<!") or part[:6].lower() in ("<style", "<scrip"):
+            out.append(part)
+        else:
+            out.append(_ATTRIBUTE.sub(lambda m: m.group(1) + change(m.group(2)), part))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
 class Platform:
     """One email platform's merge-tag syntax. None: the platform has no such tag."""
 
@@ -45,9 +143,16 @@ class Platform:
     elements: Mapping[str, str] = field(default_factory=dict)  # HTML links become <element>
     markers: tuple[str, ...] = ()  # syntax only this platform writes
     notes: tuple[str, ...] = ()
+    dialect: str | None = None  # the template language that runs on the content (DIALECTS)
 
     def text_tag(self, name: str) -> str | None:
         return self.text_tags.get(name, self.tags.get(name))
+
+    def escape_html(self, document: str) -> str:
+        return DIALECTS[self.dialect].escape_html(document) if self.dialect else document
+
+    def escape_text(self, text: str) -> str:
+        return DIALECTS[self.dialect].escape_text(text) if self.dialect else text
 
     def greeting(self, fallback: str) -> Platform:
         """This platform with `{fallback}` in its tags and notes filled in: the clinic's
@@ -82,6 +187,7 @@ PLATFORMS: dict[str, Platform] = {
                 "The first name uses Mailchimp's conditional *|IF:FNAME|*: readers without "
                 "a first name read '{fallback}'.",
             ),
+            dialect="mailchimp",
         ),
         Platform(
             "sendgrid",
@@ -93,6 +199,7 @@ PLATFORMS: dict[str, Platform] = {
                 FIRST: '{{insert first_name "default={fallback}"}}',
             },
             markers=("{{{unsubscribe", "{{{weblink}}}", "{{insert "),
+            dialect="sendgrid",
         ),
         Platform(
             "mailgun",
@@ -103,6 +210,7 @@ PLATFORMS: dict[str, Platform] = {
                 "Mailgun has no fallback for recipient variables: give every recipient a "
                 "first_name in recipient-variables.",
             ),
+            dialect="mailgun",
         ),
         Platform(
             "brevo",
@@ -114,6 +222,7 @@ PLATFORMS: dict[str, Platform] = {
                 FIRST: '{{ contact.FIRSTNAME | default : "{fallback}" }}',
             },
             markers=("{{ unsubscribe }}", "{{ mirror }}", "{{ update_profile }}", "{{ contact."),
+            dialect="django",
         ),
         Platform(
             "klaviyo",
@@ -125,6 +234,7 @@ PLATFORMS: dict[str, Platform] = {
                 FIRST: "{{ first_name|default:'{fallback}' }}",
             },
             markers=("{%", "|default:'"),
+            dialect="django",
         ),
         Platform(
             "campaign-monitor",
@@ -150,6 +260,7 @@ PLATFORMS: dict[str, Platform] = {
                 "Campaign Monitor's links are elements: <unsubscribe>text</unsubscribe> and "
                 "<webversion>text</webversion>, written in place of the links.",
             ),
+            dialect="campaign-monitor",
         ),
         Platform(
             "ses",
@@ -165,6 +276,7 @@ PLATFORMS: dict[str, Platform] = {
                 "SES fills {{amazonSESUnsubscribeUrl}} only when you send with "
                 "ListManagementOptions (a contact list); pass first_name in the template data.",
             ),
+            dialect="handlebars",
         ),
         Platform(
             "postmark",
@@ -178,6 +290,7 @@ PLATFORMS: dict[str, Platform] = {
             },
             markers=("pm:unsubscribe", "{{^first_name}}"),
             notes=("Send it as a Postmark template; pass first_name in the template model.",),
+            dialect="mustache",
         ),
         Platform(
             "listmonk",
@@ -189,6 +302,7 @@ PLATFORMS: dict[str, Platform] = {
                 FIRST: '{{ or .Subscriber.FirstName "{fallback}" }}',
             },
             markers=("UnsubscribeURL", "MessageURL", ".Subscriber."),
+            dialect="go",
         ),
         Platform(
             "html",
@@ -338,7 +452,12 @@ def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
     compliance = project.clinic.compliance
     if not compliance.subscriber_list:
         return []
-    path = project.paths.in_content(compliance.subscriber_list)
+    from .confine import MAX_LIST_BYTES, Refused, content_file
+
+    try:  # inside content/, a regular file: never a FIFO that hangs the export
+        path = content_file(project.paths.content, compliance.subscriber_list, MAX_LIST_BYTES)
+    except Refused:
+        return []
     where = project.paths.clinic_file
     line = compliance.lines.get("subscriber_list", project.clinic.lines.get("compliance"))
     found = []
@@ -374,15 +493,28 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
     html_doc, text_doc, values, notes = render_for(project, built, platform)
     notes.append(BAA[platform.name].note(platform.title))
     meta = _meta(project, built, platform.name, platform.title, values, notes)
+    meta["subject"] = platform.escape_text(meta["subject"])
+    meta["preheader"] = platform.escape_text(meta["preheader"])
     files = {"email.html": html_doc.encode("utf-8"), "email.txt": text_doc.encode("utf-8")}
     for source, ref in built.images:
-        files[ref] = source.read_bytes()
+        files.setdefault(ref, _image_bytes(source))
     meta["files"] = sorted(files)
     files["meta.json"] = _json(meta)
     zip_name = f"{built.issue.id}-{platform.name}.zip"
     files[zip_name] = deterministic_zip(files)
     folder = project.paths.export_dir(built.issue.id, platform.name)
     return Export(built.issue.id, platform.name, platform.title, files, tuple(notes), folder)
+
+
+def _image_bytes(source: Path) -> bytes:
+    """An image for the zip: read as a checked regular file within the size limit."""
+    from .confine import MAX_IMAGE_BYTES, Refused, read_bytes
+
+    try:
+        return read_bytes(source, MAX_IMAGE_BYTES)
+    except Refused as exc:
+        problem = Problem(source, None, f"cannot be exported: it {exc.reason}")
+        raise NewsletterError([problem]) from None
 
 
 def render_for(
@@ -395,6 +527,9 @@ def render_for(
     from .finish import clinic_values, greeting_name
 
     platform = platform.greeting(greeting_name(project.clinic))
+    # Content made inert for the platform's template engine before its own tags go in.
+    html_doc = platform.escape_html(built.html_template)
+    text_doc = platform.escape_text(built.text_template)
     _require_unsubscribe(project, built)
     own = clinic_values(project, built.issue)
     notes = list(platform.notes)
@@ -409,10 +544,10 @@ def render_for(
         else:
             values[name] = tag
 
-    html_out = _substitute_html(project, built.html_template, platform, own)
+    html_out = _substitute_html(project, html_doc, platform, own)
     text_values = {n: (platform.text_tag(n) or own[n]) for n in merge.TAGS}
-    text_out = merge.substitute(built.text_template, text_values, escape=False)
-    verify(platform, built, html_out, text_out)
+    text_out = merge.substitute(text_doc, text_values, escape=False)
+    verify(platform, built, html_out, text_out, before=(html_doc, text_doc))
     return html_out, text_out, values, notes
 
 
@@ -500,14 +635,25 @@ class ExportCheckFailed(NewsletterError):
     """The export does not hold what the platform needs: a bug in this program."""
 
 
-def verify(platform: Platform, built: BuiltIssue, html_doc: str, text_doc: str) -> None:
-    """Raise ExportCheckFailed listing every way the export differs from the platform's tags."""
+def verify(
+    platform: Platform,
+    built: BuiltIssue,
+    html_doc: str,
+    text_doc: str,
+    before: tuple[str, str] | None = None,
+) -> None:
+    """Raise ExportCheckFailed listing every way the export differs from the platform's tags.
+
+    `before` is the HTML and text just before the tags went in (content already made inert):
+    syntax that content itself quotes (another platform's tags, an encoded URL) is there too,
+    so only what the export added counts against it."""
     faults: list[str] = []
-    for part, template, doc, is_html in (
-        ("email.html", built.html_template, html_doc, True),
-        ("email.txt", built.text_template, text_doc, False),
+    html_before, text_before = before or (built.html_template, built.text_template)
+    for part, template, doc, previous, is_html in (
+        ("email.html", built.html_template, html_doc, html_before, True),
+        ("email.txt", built.text_template, text_doc, text_before, False),
     ):
-        if "__NL_MERGE_" in doc:
+        if merge.PREFIX in doc:
             faults.append(f"{part}: a merge placeholder was left in")
         for name in merge.TAGS:
             count = template.count(merge.placeholder(name))
@@ -521,18 +667,22 @@ def verify(platform: Platform, built: BuiltIssue, html_doc: str, text_doc: str) 
                     quote(expected, safe="/:?=&"),
                     html.escape(expected, quote=True),
                 } - {expected}:
-                    if mangled in doc:
+                    if doc.count(mangled) > previous.count(mangled):
                         faults.append(f"{part}: {expected!r} appears encoded as {mangled!r}")
         own = _own_syntax(platform)
         for other in PLATFORMS.values():
             if other.name == platform.name:
                 continue
             for marker in other.markers:
-                if marker in doc and not any(marker in t for t in own):
+                if doc.count(marker) > previous.count(marker) and not any(marker in t for t in own):
                     faults.append(f"{part}: {other.title} syntax {marker!r} found")
-        encoded = _ENCODED.search(doc)
-        if encoded:
-            faults.append(f"{part}: encoded template syntax {encoded.group(0)!r} found")
+        encoded = [m.group(0) for m in _ENCODED.finditer(doc)]
+        if len(encoded) > len(_ENCODED.findall(previous)):
+            faults.append(f"{part}: encoded template syntax {encoded[0]!r} found")
+        if platform.dialect:
+            live = DIALECTS[platform.dialect].live(doc, own, is_html)
+            if live:
+                faults.append(f"{part}: template syntax {live[0]!r} would run at the platform")
     if faults:
         raise ExportCheckFailed(
             [
@@ -647,10 +797,13 @@ def _json(data: Any) -> bytes:
 
 def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
     """A zip whose bytes depend only on the files: sorted names, fixed times and modes."""
+    from .confine import safe_relative
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            # names come from checked references; a '../' entry would be a zip slip
+            info = zipfile.ZipInfo(safe_relative(name), date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
@@ -660,10 +813,10 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
 
 def write_exports(exports: Sequence[Export]) -> list[Path]:
     """Write each export to its folder (<out>/<issue>/export/<platform>/); returns them."""
-    from .write import write_atomic
+    from .write import replace_folder
 
     for item in exports:
-        for name, data in item.files.items():
-            if "/" not in name:  # images travel only inside the zip
-                write_atomic(item.folder / name, data)
+        # images travel only inside the zip; the folder is replaced as a whole
+        files = {n: d for n, d in item.files.items() if "/" not in n}
+        replace_folder(item.folder, files, base=item.folder.parents[2])
     return [item.folder for item in exports]

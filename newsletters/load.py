@@ -7,11 +7,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import confine
 from .errors import NewsletterError, NotAProject, Problems
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
 from .paths import ProjectPaths
 from .schema import load_into
 from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def discover_root(start: Path) -> Path:
@@ -49,12 +52,14 @@ def load_project(root: Path, problems: Problems, out: Path | None = None) -> Pro
     paths = ProjectPaths.of(root, out)
     clinic = _load_clinic(paths.clinic_file, problems)
     articles = {}
-    for path in sorted(paths.articles.glob("*.md")):
+    for path in _listed(
+        paths.articles, paths.content, (".md",), problems, confine.MAX_ARTICLE_BYTES
+    ):
         article = _load_article(path, problems)
         if article is not None:
             articles[article.slug] = article
     issues = {}
-    for path in sorted(paths.issues.glob("*.yaml")):
+    for path in _listed(paths.issues, paths.content, (".yaml",), problems, confine.MAX_TEXT_BYTES):
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
@@ -104,9 +109,10 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
         return [newest]
     chosen = []
     for name in names:
-        issue_id = Path(name).stem if name.endswith(".yaml") else name
+        issue_id = Path(name).stem if name.endswith((".yaml", ".yml")) else name
         issue = project.issues.get(issue_id)
-        if issue is None and project.paths.issue_file(issue_id).is_file():
+        exists = confine.is_issue_name(issue_id) and project.paths.issue_file(issue_id).is_file()
+        if issue is None and exists:
             continue  # the file exists but has mistakes, reported where they are
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
@@ -138,7 +144,7 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             seen.add(slug)
             if slug in project.articles:
                 continue
-            if project.paths.article(slug).exists():
+            if _SLUG.fullmatch(slug) and project.paths.article(slug).is_file():
                 continue  # the article exists but has mistakes, reported where they are
             if slug.upper().startswith("TODO"):
                 problems.add(
@@ -168,7 +174,43 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             )
 
 
+_NEAR_MISSES = {".md": (".markdown", ".mdown", ".txt"), ".yaml": (".yml",)}
+
+
+def _listed(
+    directory: Path, content: Path, suffixes: tuple[str, ...], problems: Problems, limit: int
+) -> list[Path]:
+    """The files of content/<folder>/ to load: regular files inside content/, in name order.
+
+    A symbolic link leading out of content/, a FIFO or device, or a file over the size limit is
+    a problem naming the file; so is a file with a near-miss extension (`.yml`), which would
+    otherwise be ignored without a word."""
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        suffix = path.suffix.lower()
+        if suffix != path.suffix and suffix in suffixes:
+            problems.add(path, None, f"rename the file to end in lowercase '{suffix}'")
+            continue
+        if path.suffix not in suffixes:
+            wanted = next((s for s in suffixes if suffix in _NEAR_MISSES.get(s, ())), None)
+            if wanted:
+                problems.add(path, None, f"this file is ignored: rename it to end in '{wanted}'")
+            continue
+        refused = confine.confined_listing(path, content, limit)
+        if refused is not None:
+            problems.add(path, None, f"cannot be used: it {refused.reason}")
+            continue
+        found.append(path)
+    return found
+
+
 def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
+    refused = confine.confined_listing(path, path.parent)
+    if refused is not None:
+        problems.add(path, None, f"cannot be used: it {refused.reason}")
+        return None
     text = read_text(path, problems)
     if text is None:
         return None
@@ -192,8 +234,13 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
 
 def _load_article(path: Path, problems: Problems) -> Article | None:
     slug = path.stem
-    if not slug.replace("-", "").isalnum() or slug != slug.lower():
-        problems.add(path, None, "rename the file with lowercase letters, digits and dashes only")
+    if not _SLUG.fullmatch(slug) or len(slug) > 80:
+        problems.add(
+            path,
+            None,
+            "rename the file with lowercase letters a-z, digits and single dashes only "
+            "(no accents or spaces), like chronic-pain.md",
+        )
         return None
     parsed = read_front_matter(path, problems)
     if parsed is None:
@@ -212,6 +259,10 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
 
 
 def _load_issue(path: Path, problems: Problems) -> Issue | None:
+    name_problem = confine.issue_name_problem(path.stem)
+    if name_problem:
+        problems.add(path, None, name_problem)
+        return None
     text = read_text(path, problems)
     if text is None:
         return None
@@ -301,17 +352,31 @@ def _check_local_image(
 ) -> None:
     if ref.startswith("https://"):
         return
-    if not project.paths.in_content(ref).is_file():
-        images = project.paths.images
-        known = sorted(
-            p.relative_to(project.content_dir).as_posix()
-            for p in images.rglob("*")
-            if p.is_file()
-        ) if images.is_dir() else []  # fmt: skip
-        close = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
-        hint = (
-            f"did you mean '{close[0]}'?"
-            if close
-            else "copy the file into content/images/ and check the name"
-        )
-        problems.add(path, line, f"image '{ref}' not found in content/; {hint}")
+    problem = image_problem(project.content_dir, ref)
+    if problem:
+        problems.add(path, line, problem)
+
+
+def image_problem(content_dir: Path, ref: str) -> str | None:
+    """Why a local image reference cannot be used, worded for the author, or None."""
+    try:
+        confine.content_file(content_dir, ref)
+    except confine.Refused as exc:
+        if exc.reason == "not found":
+            return f"image '{ref}' not found in content/; {_image_hint(content_dir, ref)}"
+        return f"image '{ref}' {exc.reason}"
+    return None
+
+
+def _image_hint(content_dir: Path, ref: str) -> str:
+    """A did-you-mean among the images in content/, else where to put the file."""
+    images = ProjectPaths.of(content_dir.parent).images
+    known = sorted(
+        p.relative_to(content_dir).as_posix()
+        for p in images.rglob("*")
+        if p.is_file()
+    ) if images.is_dir() else []  # fmt: skip
+    close = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "copy the file into content/images/ and check the name"

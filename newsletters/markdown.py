@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -39,7 +39,7 @@ class MarkdownContext:
     first_line: int  # line of the Markdown's first line in `path`
     website: str  # site-relative links are resolved against it
     image_url: Callable[[str], str]  # a content/ path or https URL -> absolute URL
-    image_exists: Callable[[str], bool]
+    image_problem: Callable[[str], str | None]  # why a content/ path cannot be used, or None
     heading_base: int = 3  # the level the body's biggest heading becomes
     # The attribution line of a quotation a paragraph or blockquote holds (testimonials).
     attribution: Callable[[str], str | None] = lambda text: None
@@ -47,13 +47,20 @@ class MarkdownContext:
 
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"typographer": True, "html": False})
+    # Raw HTML is parsed (html=True) only so that it can be reported where it is written; every
+    # HTML token is turned back into text before rendering (_neutralise_html), so it is
+    # escaped, never passed through. Every link is kept (validateLink) so that a `javascript:`
+    # link is reported instead of silently becoming text.
+    md = MarkdownIt("commonmark", {"typographer": True, "html": True})
     md.enable(["replacements", "smartquotes"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
 def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedText:
     """Render Markdown; images that do not exist and unsafe links become problems."""
+    if _too_long(source, ctx, problems):
+        return RenderedText(html="", text="")
     md = _parser()
     tokens = md.parse(source)
     _prepare(tokens, ctx, problems)
@@ -62,26 +69,77 @@ def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedTex
     return RenderedText(html=html, text=_to_text(tokens))
 
 
+def _too_long(source: str, ctx: MarkdownContext, problems: Problems) -> bool:
+    """A paragraph over the limit is refused before parsing: some text (thousands of '[' or
+    '*a') takes the parser time that grows with the square of the paragraph's length."""
+    from .confine import MAX_PARAGRAPH_CHARS
+
+    found = False
+    line = 0
+    for block in re.split(r"(\n[ \t]*\n)", source):
+        if len(block) > MAX_PARAGRAPH_CHARS:
+            problems.add(
+                ctx.path,
+                ctx.first_line + line,
+                f"this paragraph is {len(block):,} characters long; split it with blank lines "
+                f"(the limit is {MAX_PARAGRAPH_CHARS:,} characters a paragraph)",
+            )
+            found = True
+        line += block.count("\n")
+    return found
+
+
 def render_inline(source: str) -> str:
     """A single line of Markdown (a disclaimer sentence, an intro) as inline-friendly HTML."""
     md = _parser()
-    return str(md.render(source)).strip()
+    tokens = md.parse(source)
+    _neutralise_html(tokens)
+    return str(md.renderer.render(tokens, md.options, {})).strip()
 
 
 def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> None:
     levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
     shift = ctx.heading_base - min(levels) if levels else 0
     line = ctx.first_line
+    reported: set[int] = set()
+
+    def report_html(token: Token) -> None:
+        if line in reported:
+            return
+        reported.add(line)
+        tag = token.content.strip().split("\n")[0][:40]
+        problems.add(
+            ctx.path,
+            line,
+            f"raw HTML ({tag}) is not allowed in articles; write it in Markdown (e.g. **bold**, "
+            "[text](https://...)) or remove it",
+        )
+
     for token in tokens:
         if token.map:
             line = ctx.first_line + token.map[0]
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+        if token.type == "html_block":
+            report_html(token)
         for child in [token, *(token.children or [])]:
             if child.type == "image":
                 _prepare_image(child, ctx, line, problems)
             elif child.type == "link_open":
                 _prepare_link(child, ctx, line, problems)
+            elif child.type == "html_inline":
+                report_html(child)
+    _neutralise_html(tokens)
+
+
+def _neutralise_html(tokens: list[Token]) -> None:
+    """Every raw HTML token becomes plain text, escaped by the renderer like any other text."""
+    for token in tokens:
+        if token.type == "html_block":
+            token.type = "text"  # the renderer's text rule escapes it
+        for child in token.children or []:
+            if child.type == "html_inline":
+                child.type = "text"
 
 
 def _attribute_quotations(tokens: list[Token], ctx: MarkdownContext) -> list[Token]:
@@ -128,29 +186,47 @@ def _prepare_image(token: Token, ctx: MarkdownContext, line: int, problems: Prob
         if src.startswith("http://"):
             problems.add(ctx.path, line, f"image '{src}' must use https://")
             return
-        if not ctx.image_exists(src):
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", src) or src.startswith("//"):
             problems.add(
-                ctx.path, line, f"image '{src}' not found in content/; check the file name"
+                ctx.path,
+                line,
+                f"image '{src[:60]}' must be an https:// address or a file in content/images/",
             )
+            return
+        problem = ctx.image_problem(unquote(src))
+        if problem:
+            problems.add(ctx.path, line, problem)
             return
     token.attrSet("src", ctx.image_url(src))
     token.attrSet("width", "552")
     token.attrSet("style", "display:block;width:100%;max-width:552px;height:auto;border:0;")
 
 
+# The link targets an email may carry: web pages, mail, phone, a place in the same email.
+_SAFE_LINK = re.compile(r"^(?:https://[^/\s]|mailto:|tel:|#)", re.I)
+
+
 def _prepare_link(token: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
     href = str(token.attrGet("href") or "")
     if href.startswith("/") and not href.startswith("//"):
         token.attrSet("href", urljoin(ctx.website, href))
-    elif href.startswith("http://"):
+    elif href[:7].lower() == "http://":
         problems.warn(
             ctx.path, line, f"link '{href}' is not secure; use https:// if the site has it"
         )
-    elif not re.match(r"^(https://|mailto:|tel:|#)", href) and "://" not in href:
+    elif not _SAFE_LINK.match(href):
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", href)
+        shown = href if len(href) <= 60 else href[:60] + "..."
+        if scheme and scheme.group(1).lower() in ("javascript", "vbscript", "data", "file"):
+            why = f"'{scheme.group(1).lower()}:' links are unsafe and blocked by mail programs"
+        elif scheme:
+            why = f"'{scheme.group(1).lower()}:' links do not open from an email"
+        else:
+            why = "it cannot work in an email"
         problems.add(
             ctx.path,
             line,
-            f"link '{href}' cannot work in an email; write a full https:// address",
+            f"link '{shown}': {why}; write a full https:// address (or mailto:/tel:)",
         )
 
 

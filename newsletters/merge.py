@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
+import string
+import sys
 from collections.abc import Mapping
 
 TAGS = ("unsubscribe_url", "web_version_url", "preferences_url", "first_name")
 
-_PATTERN = re.compile(r"__NL_MERGE_([A-Z_]+?)__")
+# Placeholders carry a secret drawn when the program starts, so text typed into content (an
+# article quoting `__NL_MERGE_UNSUBSCRIBE_URL__`) can never pass for one: it stays plain text.
+# Letters only, so the placeholder is still made of characters every stage leaves alone.
+# One per process, even when this module is imported a second time (tests reload packages):
+# kept in the sys module's namespace, which lives as long as the process.
+NONCE: str = vars(sys).setdefault(
+    "_newsletters_merge_nonce",
+    "".join(secrets.choice(string.ascii_uppercase) for _ in range(16)),
+)
+PREFIX = f"__NL_MERGE_{NONCE}_"
+
+_PATTERN = re.compile(rf"{PREFIX}([A-Z_]+?)__")
 
 
 def placeholder(name: str) -> str:
-    return f"__NL_MERGE_{name.upper()}__"
+    return f"{PREFIX}{name.upper()}__"
+
+
+def portable(document: str) -> str:
+    """The document with this run's placeholders in their fixed spelling, `__NL_MERGE_NAME__`,
+    for files kept on disk (email.mjml): the same bytes from every run."""
+    return _PATTERN.sub(lambda m: f"__NL_MERGE_{m.group(1)}__", document)
 
 
 PLACEHOLDERS = {name: placeholder(name) for name in TAGS}

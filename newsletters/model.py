@@ -16,15 +16,20 @@ from typing import Literal
 from .paths import ProjectPaths
 from .schema import (
     content_file,
+    domain_name,
     email_address,
     font_stack,
     hex_colour,
     https_url,
     image_ref,
+    language_tag,
     link_url,
     plain_words,
     slug,
     spec,
+    stylesheet_url,
+    text_direction,
+    url_value,
 )
 
 
@@ -145,7 +150,7 @@ class Theme:
     web_font_url: str | None = spec(
         "Optional https:// stylesheet of a web font (clients that cannot load it use the "
         "fallbacks).",
-        https_url,
+        stylesheet_url,
         default=None,
     )
     font_size: int = spec("Body text size in pixels (16 or more for readability).", default=17)
@@ -166,15 +171,19 @@ class ExportSettings:
         "sent messages alike.",
         default=True,
     )
-    utm_source: str = spec("The utm_source added to your links.", default="newsletter")
-    utm_medium: str = spec("The utm_medium added to your links.", default="email")
+    utm_source: str = spec(
+        "The utm_source added to your links.", url_value, default="newsletter"
+    )
+    utm_medium: str = spec("The utm_medium added to your links.", url_value, default="email")
     utm_campaign: str = spec(
         "The utm_campaign added to your links; `{issue}` becomes the issue's name, e.g. 2026-11.",
+        url_value,
         default="{issue}",
     )
     utm_domains: tuple[str, ...] = spec(
         "More domains of yours whose links get UTM parameters, besides the one in `website`, "
         "e.g. book.example.com.",
+        domain_name,
         default=(),
     )
     archive_base_url: str | None = spec(
@@ -276,6 +285,7 @@ class SendSettings:
     list_id: str | None = spec(
         "The list's identifier for mail programs, like newsletter.example.com; by default "
         "newsletter. and the sender's domain.",
+        domain_name,
         default=None,
     )
     suppression_file: str = spec(
@@ -348,7 +358,8 @@ class Clinic:
     website: str = spec("The clinic's home page.", https_url)
     phone: str = spec("Phone number as readers should see it, e.g. (806) 555-0100.")
     address: str = spec(
-        "Postal address (required by CAN-SPAM); one line, or several as a YAML block."
+        "Postal address (required by CAN-SPAM); one line, or several as a YAML block.",
+        multiline=True,
     )
     sender: Sender = spec("From name and address.")
     images_base_url: str = spec(
@@ -356,7 +367,9 @@ class Clinic:
         "Local images become absolute links under this address.",
         https_url,
     )
-    disclaimer: str = spec("The medical disclaimer printed in every footer (Markdown).")
+    disclaimer: str = spec(
+        "The medical disclaimer printed in every footer (Markdown).", multiline=True
+    )
     unsubscribe_url: str = spec(
         "The page where readers unsubscribe. Email platforms replace it with their own link "
         "on export.",
@@ -390,13 +403,16 @@ class Clinic:
     why_received: str = spec(
         "Why the reader gets this email, shown in the footer.",
         default="You are receiving this email because you subscribed to our newsletter.",
+        multiline=True,
     )
     social: tuple[SocialLink, ...] = spec("Links to social profiles.", default=())
     conditions: tuple[Condition, ...] = spec(
         "Conditions the clinic treats. Articles must name one of these keys.", default=()
     )
-    language: str = spec("Language of the emails (BCP 47 code, e.g. en or es).", default="en")
-    direction: str = spec("Text direction: ltr or rtl.", default="ltr")
+    language: str = spec(
+        "Language of the emails (BCP 47 code, e.g. en or es).", language_tag, default="en"
+    )
+    direction: str = spec("Text direction: ltr or rtl.", text_direction, default="ltr")
     export: ExportSettings = spec(
         "Settings of `newsletter export` and `newsletter archive`: UTM parameters, archive "
         "address, subscription page.",
@@ -435,7 +451,9 @@ class Testimonial:
     """A quotation from a patient or other person, printed in an article, and the written
     authorization that allows it (HIPAA 45 CFR 164.508(c); FTC 16 CFR 255 and 465)."""
 
-    quote: str = spec("The words quoted, exactly as in the article (or their first sentence).")
+    quote: str = spec(
+        "The words quoted, exactly as in the article (or their first sentence).", multiline=True
+    )
     name: str = spec("Who said it, as printed under the quotation, e.g. 'Maria G., patient'.")
     signed_on: dt.date | None = spec(
         "When the person signed the authorization to be quoted (YYYY-MM-DD).", default=None
@@ -476,7 +494,7 @@ class LintAllow:
     """A visible, reasoned exception to one check in one file."""
 
     rule: str = spec("The rule id, e.g. health/absolute-claim.")
-    reason: str = spec("Why the finding is wrong here; shown to reviewers.")
+    reason: str = spec("Why the finding is wrong here; shown to reviewers.", multiline=True)
     text: str | None = spec(
         "Only findings whose sentence contains this text are allowed; without it, the whole file.",
         default=None,
@@ -489,7 +507,9 @@ class ArticleMeta:
 
     title: str = spec("The article's headline.")
     condition: str = spec("The condition it is about: a key from clinic.yaml `conditions`.")
-    summary: str = spec("Two or three sentences: the teaser in digests and previews.")
+    summary: str = spec(
+        "Two or three sentences: the teaser in digests and previews.", multiline=True
+    )
     sources: tuple[Source, ...] = spec(
         "The citations behind the article's facts (title and url each).", default=()
     )
@@ -556,7 +576,7 @@ class IssueMeta:
     preheader: str = spec("The inbox preview text after the subject (40-130 characters).")
     date: dt.date = spec("The issue's date (YYYY-MM-DD); it appears in the email.")
     featured: str = spec("The slug of the article that leads the issue.")
-    intro: str = spec("A short welcome in Markdown.", default="")
+    intro: str = spec("A short welcome in Markdown.", default="", multiline=True)
     articles: tuple[str, ...] = spec(
         "Slugs of the other articles, in order. The featured one may be listed too: it is shown "
         "once, first.",

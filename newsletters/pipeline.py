@@ -74,12 +74,19 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
 
 def _local_images(project: Project, html: str) -> tuple[tuple[Path, str], ...]:
     """Files from content/ that the email links to under the images base URL."""
+    from urllib.parse import unquote
+
+    from .confine import Refused, content_file
+
     base = re.escape(project.clinic.images_base_url.rstrip("/") + "/")
     found = []
-    for ref in sorted(set(re.findall(base + r'([^"\'\s)<>]+)', html))):
-        path = project.paths.in_content(ref)
-        if path.is_file():
-            found.append((path, ref))
+    for ref in sorted(set(re.findall(base + r'([^"\'\s)<>?#]+)', html))):
+        name = unquote(ref)
+        try:
+            path = content_file(project.content_dir, name)
+        except Refused:
+            continue  # not a file inside content/ (e.g. '../'): the URL stays as it is
+        found.append((path, name))
     return tuple(found)
 
 
@@ -232,14 +239,26 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
 
 def write_issue(built: BuiltIssue, paths: ProjectPaths) -> Path:
     """Stage 8 for one issue: <out>/<issue>/ with the email, its text, MJML, meta and images."""
-    from .write import copy_file, dumps_json, write_atomic
+    from .confine import issue_name_problem
+    from .delivery.journal import is_locked
+    from .write import dumps_json, replace_folder
 
     issue_id = built.issue.id
+    problem = issue_name_problem(issue_id)
+    if problem:  # the loader refuses these; a folder name is never taken on trust
+        raise NewsletterError(problem)
     target = paths.issue_out(issue_id)
-    write_atomic(paths.built_file(issue_id, "email.html"), built.html)
-    write_atomic(paths.built_file(issue_id, "email.txt"), built.text)
-    write_atomic(paths.built_file(issue_id, "email.mjml"), built.mjml)
-    write_atomic(paths.meta(issue_id), dumps_json(built.meta))
+    if target.is_dir() and is_locked(target):
+        raise NewsletterError(
+            f"a list send of {issue_id} is running; build it again when the send is done"
+        )
+    files: dict[str, bytes | Path] = {
+        "email.html": built.html.encode("utf-8"),
+        "email.txt": built.text.encode("utf-8"),
+        "email.mjml": merge.portable(built.mjml).encode("utf-8"),
+        "meta.json": dumps_json(built.meta).encode("utf-8"),
+    }
     for source, ref in built.images:
-        copy_file(source, target / ref)
+        files.setdefault(ref, source)  # an image never replaces the email itself
+    replace_folder(target, files, carry_over=True, base=paths.out)
     return target

@@ -25,6 +25,7 @@ from . import markdown
 from .compliance import attribution_finder, sponsor_label
 from .dates import date_label, month_label
 from .errors import Problem, Problems
+from .load import image_problem
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source, Testimonial
 from .readability import reading_minutes
@@ -130,7 +131,9 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
 
 
 _MarkdownKey = tuple[str, str, int, str, str, str, tuple[Testimonial, ...]]
-_MarkdownEntry = tuple[markdown.RenderedText, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
+_MarkdownEntry = tuple[
+    markdown.RenderedText, tuple[Problem, ...], tuple[tuple[str, str | None], ...]
+]
 _markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
 _markdown_lock = threading.Lock()
 MARKDOWN_CACHE_SIZE = 512
@@ -162,22 +165,22 @@ def _markdown(
         hit = _markdown_cache.get(key)
     if hit is not None:
         rendered, found, checked = hit
-        if all((content / ref).is_file() == exists for ref, exists in checked):
+        if all(image_problem(content, ref) == was for ref, was in checked):
             problems.extend(found)
             return rendered
-    seen: list[tuple[str, bool]] = []
+    seen: list[tuple[str, str | None]] = []
 
-    def image_exists(ref: str) -> bool:
-        exists = (content / ref).is_file()
-        seen.append((ref, exists))
-        return exists
+    def check_image(ref: str) -> str | None:
+        problem = image_problem(content, ref)
+        seen.append((ref, problem))
+        return problem
 
     ctx = markdown.MarkdownContext(
         path=path,
         first_line=line,
         website=clinic.website,
         image_url=lambda ref: image_url(clinic, ref),
-        image_exists=image_exists,
+        image_problem=check_image,
         attribution=attribution_finder(testimonials),
     )
     own = Problems()

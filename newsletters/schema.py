@@ -26,18 +26,86 @@ T = TypeVar("T")
 Check = Callable[[Any], str | None]
 
 
-def spec(doc: str, check: Check | None = None, **kwargs: Any) -> Any:
-    """A dataclass field with a user-facing description and an optional check."""
-    return dataclasses.field(metadata={"doc": doc, "check": check}, **kwargs)
+def spec(doc: str, check: Check | None = None, *, multiline: bool = False, **kwargs: Any) -> Any:
+    """A dataclass field with a user-facing description and an optional check.
+
+    Text is one line unless `multiline`: values end up in headers, attributes and subjects,
+    where a line break is an injection (a second header), not formatting."""
+    return dataclasses.field(
+        metadata={"doc": doc, "check": check, "multiline": multiline}, **kwargs
+    )
+
+
+# Control characters (a YAML "\r\n" or "\e" escape writes them) and RFC 2047 encoded-words,
+# which mail programs decode: a subject must say in plain text what readers will see.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def text_problem(value: str, multiline: bool) -> str | None:
+    """Why a text value cannot be used as written, or None."""
+    body = value if multiline else value.rstrip("\n")
+    if not multiline and "\n" in body:
+        return "must be on one line; remove the line break"
+    bad = _CONTROL.search(body)
+    if bad:
+        char = bad.group(0)
+        if char == "\r":
+            return "must be on one line; remove the line break (a carriage return)"
+        return f"holds an invisible control character (U+{ord(char):04X}); remove it"
+    if _ENCODED_WORD.search(body):
+        return (
+            "holds an encoded-word like =?utf-8?q?...?=; write the text itself, as readers "
+            "should see it (the program encodes it for mail)"
+        )
+    return None
+
+
+def _clean_text(value: Any, multiline: bool) -> tuple[Any, str | None]:
+    """The value with a one-line field's trailing newline (YAML `>`) removed, or a problem."""
+    if isinstance(value, str):
+        problem = text_problem(value, multiline)
+        if problem:
+            return value, problem
+        return (value if multiline else value.rstrip("\n")), None
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        cleaned = []
+        for item in value:
+            item, problem = _clean_text(item, multiline)
+            if problem:
+                return value, problem
+            cleaned.append(item)
+        return tuple(cleaned), None
+    return value, None
 
 
 # ---------------------------------------------------------------- checks
 
 
+# https://host[:port][/path][?query][#fragment]: no user info (https://bank.com@evil.example),
+# no characters that end an attribute, a CSS url() or a header.
+_HOST = r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,63}\.?(?::\d{1,5})?"
+_HTTPS_URL = re.compile(rf"https://{_HOST}(?:[/?#][^\s\"<>\\^`|\x00-\x1f\x7f]*)?")
+
+
 def https_url(value: str) -> str | None:
-    if not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+    if not _HTTPS_URL.fullmatch(value) or len(value) > 2000:
         return (
             f"'{value}' is not a full https:// address; write it like https://www.example.com/page"
+        )
+    return None
+
+
+def stylesheet_url(value: str) -> str | None:
+    """An https address that goes into CSS (`@import url(...)`): none of the characters that
+    would end the url() and start rules of their own."""
+    problem = https_url(value)
+    if problem:
+        return problem
+    if re.search(r"[\s'\"(){}\\]", value):
+        return (
+            f"'{value}' cannot be used as a stylesheet address: it holds quotes, brackets "
+            "or spaces; copy the font's https:// address exactly"
         )
     return None
 
@@ -95,13 +163,47 @@ def font_stack(value: str) -> str | None:
     """A CSS font list ending in a generic family; it goes into style sheets, so no characters
     that could end one."""
     example = "'Helvetica Neue', Helvetica, Arial, sans-serif"
-    if re.search(r"[<>{};\\\"]", value) or not value.strip():
+    if re.search(r"[<>{};\\\"|*%\[\]]", value) or not value.strip():
         return f"'{value}' is not a list of fonts; write it like {example}"
     last = value.split(",")[-1].strip().strip("'").lower()
     if last not in GENERIC_FONTS:
         return (
             f"'{value}' must end with a font every device has (serif or sans-serif), like {example}"
         )
+    return None
+
+
+def language_tag(value: str) -> str | None:
+    """A BCP 47 language tag (en, es, pt-BR): it goes into the email's lang attribute."""
+    if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}", value):
+        return f"'{value}' is not a language code; write it like en, es or pt-BR"
+    return None
+
+
+def text_direction(value: str) -> str | None:
+    """A word for the dir attribute. Only its characters are checked here: a word other than
+    ltr or rtl is the a11y/lang check's finding, with its explanation."""
+    if not re.fullmatch(r"[A-Za-z]{1,12}", value):
+        return f"'{value}' is not a text direction; write ltr or rtl"
+    return None
+
+
+def url_value(value: str) -> str | None:
+    """A UTM value: it goes into every link to the clinic's site, so plain characters only."""
+    if not re.fullmatch(r"(?:[A-Za-z0-9._~-]|\{issue\})+", value):
+        return (
+            f"'{value}' may hold only letters, digits, '-', '_', '.', '~' (and {{issue}}); "
+            "write it like spring-newsletter"
+        )
+    return None
+
+
+def domain_name(value: str) -> str | None:
+    """A host name like newsletter.example.com (List-Id, extra UTM domains)."""
+    if len(value) > 253 or not re.fullmatch(
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}", value
+    ):
+        return f"'{value}' is not a domain name; write it like newsletter.example.com"
     return None
 
 
@@ -125,6 +227,8 @@ def _no_such_day(text: str) -> str:
 
 def image_ref(value: str) -> str | None:
     """An https URL, or a path relative to content/ such as images/migraine.jpg."""
+    from .confine import relative_ref_problem
+
     if value.startswith(("http://", "https://")):
         return https_url(value)
     if re.match(r"^[A-Za-z]:[\\/]|^\\\\", value) or "\\" in value:
@@ -133,10 +237,11 @@ def image_ref(value: str) -> str | None:
             f"'{value}' is a path on your computer, which readers cannot see; copy the file "
             f"into content/images/ and write: images/{name}"
         )
-    if value.startswith("/") or ".." in Path(value).parts:
-        return (
-            f"'{value}' must be an https:// address or a path inside content/, like images/logo.png"
-        )
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        return f"'{value}' must be an https:// address or a path inside content/"
+    problem = relative_ref_problem(value)
+    if problem:
+        return f"'{value}' {problem}"
     return None
 
 
@@ -172,7 +277,16 @@ def describe(tp: Any) -> str:
         return "a set of fields (name: value lines)"
     if origin in (Union, types.UnionType):
         return " or ".join(describe(a) for a in typing.get_args(tp) if a is not type(None))
-    return str(tp)
+    if isinstance(tp, type):
+        if issubclass(tp, dict):
+            return "a set of fields (name: value lines)"
+        if issubclass(tp, list | tuple):
+            return "a list"
+        if issubclass(tp, dt.datetime | dt.date):
+            return "a date"
+        if issubclass(tp, bytes):
+            return "binary data"
+    return "something else"
 
 
 class _Invalid(Exception):
@@ -302,6 +416,10 @@ def load_into(cls: type[T], data: Any, path: Path, problems: Problems, line: int
             converted = _convert(value, hints[key], path, key_line, problems)
         except _Invalid as exc:
             problems.add(path, key_line, exc.about(f"'{key}'"))
+            continue
+        converted, text_issue = _clean_text(converted, bool(f.metadata.get("multiline")))
+        if text_issue:
+            problems.add(path, key_line, f"'{key}' {text_issue}")
             continue
         check: Check | None = f.metadata.get("check")
         if check is not None and converted is not None:

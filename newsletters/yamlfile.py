@@ -6,6 +6,7 @@ problems rather than silently dropped values, and front matter is split from Mar
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,9 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
         data = fast.get_single_data()
     except yaml.YAMLError:
         pass  # the pure-Python parser below words the problem
+    except RecursionError:
+        problems.add(path, None, "invalid YAML: it is nested too deeply; flatten the structure")
+        return None
     else:
         for key, key_line in fast.duplicate_keys:
             problems.add(path, key_line, f"'{key}' is set twice; keep one of them")
@@ -116,7 +120,10 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
         problems.add(path, found.line, found.message)
         return None
     except yaml.YAMLError as exc:
-        problems.add(path, None, f"invalid YAML: {exc}")
+        problems.add(path, None, f"invalid YAML: {' '.join(str(exc).split())}")
+        return None
+    except RecursionError:
+        problems.add(path, None, "invalid YAML: it is nested too deeply; flatten the structure")
         return None
     finally:
         loader.dispose()
@@ -125,15 +132,22 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
     return check_values(data, text, path, problems, line_offset)
 
 
+# Characters no editor writes on purpose; a NUL also stops the YAML parser with a Python error.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def read_text(path: Path, problems: Problems) -> str | None:
-    """Read a UTF-8 file; on failure add a problem a person can act on and return None."""
+    """Read a UTF-8 text file (a regular file within the size limit); on failure add a problem
+    a person can act on and return None."""
+    from .confine import MAX_TEXT_BYTES, Refused, read_bytes
+
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        problems.add(path, None, "file not found")
-        return None
-    except OSError as exc:
-        problems.add(path, None, f"cannot read this file ({exc.strerror}); check its permissions")
+        data = read_bytes(path, MAX_TEXT_BYTES)
+    except Refused as exc:
+        if exc.reason == "not found":
+            problems.add(path, None, "file not found")
+        else:
+            problems.add(path, None, f"cannot use this file: it {exc.reason}")
         return None
     try:
         text = data.decode("utf-8")
@@ -141,7 +155,19 @@ def read_text(path: Path, problems: Problems) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         problems.add(path, line, "this file is not UTF-8 text; save it with UTF-8 encoding")
         return None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        code = f"U+{ord(bad.group(0)):04X}"
+        problems.add(
+            path,
+            line,
+            f"this line holds an invisible control character ({code}); delete it and retype "
+            "the text around it",
+        )
+        return None
+    return text
 
 
 @dataclass(frozen=True)

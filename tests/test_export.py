@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsletters import merge
 from newsletters.__main__ import cli
 from newsletters.errors import NewsletterError
 from newsletters.export import (
@@ -215,7 +216,7 @@ def test_check_fails_on_missing_encoded_or_foreign_tags(
         "missing": html_doc.replace("*|UNSUB|*", "https://example.com/"),
         "url-encoded": html_doc.replace("*|UNSUB|*", "%2A%7CUNSUB%7C%2A"),
         "foreign": html_doc.replace("</body>", "{% unsubscribe_link %}</body>"),
-        "placeholder": html_doc.replace("</body>", "__NL_MERGE_FIRST_NAME__</body>"),
+        "placeholder": html_doc.replace("</body>", merge.placeholder("first_name") + "</body>"),
     }
     for why, doc in broken.items():
         with pytest.raises(ExportCheckFailed) as caught:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import NewsletterError, Problem, display_path
 
@@ -69,6 +71,51 @@ def summary(path: Path) -> tuple[dict[str, int], str | None] | None:
     return {str(k): int(v) for k, v in counts.items()}, last
 
 
+def _unusable(path: Path, exc: Exception) -> NewsletterError:
+    """A journal that cannot be opened or read: stop, and say why nothing was sent."""
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        why = "it is damaged or is not a send journal"
+    else:
+        why = str(exc).lower() or type(exc).__name__
+    return NewsletterError(
+        [
+            Problem(
+                path,
+                None,
+                f"the send journal cannot be used ({why}); nothing was sent. It records who "
+                "already has this issue: restore it from a backup rather than deleting it",
+            )
+        ]
+    )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(method: F) -> F:
+    """A journal that stops working mid-send (disk full, file removed) stops the run with a
+    message: what was handed over stays recorded as 'sending', so a resume reports it."""
+
+    @functools.wraps(method)
+    def wrapper(self: Journal, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise NewsletterError(
+                [
+                    Problem(
+                        self.path,
+                        None,
+                        f"the send journal cannot be written ({str(exc).lower()}); the send "
+                        "stopped. Fix it, then run the same command again: a reader handed "
+                        "over just before is reported as unknown",
+                    )
+                ]
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -78,11 +125,22 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        if path.is_symlink() or path.parent.is_symlink():
+            raise _unusable(path, OSError("it is a symbolic link; the journal must be a file here"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _unusable(path, exc) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("SELECT key, address, line, state, attempts, reply, updated "
+                             "FROM recipients LIMIT 1").fetchall()  # fmt: skip
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise _unusable(path, exc) from None
 
     def close(self) -> None:
         self._db.close()
@@ -93,6 +151,7 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_guarded
     def add(self, entries: Iterable[tuple[str, int]]) -> None:
         """Add readers as pending; readers already in the journal keep their state."""
         now = _now()
@@ -103,9 +162,11 @@ class Journal:
                 ((address.lower(), address, line, now) for address, line in entries),
             )
 
+    @_guarded
     def states(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, state FROM recipients").fetchall())
 
+    @_guarded
     def rows(self, state: str | None = None) -> list[Row]:
         sql = "SELECT key, address, line, state, attempts, reply, updated FROM recipients"
         args: tuple[str, ...] = ()
@@ -114,10 +175,12 @@ class Journal:
             args = (state,)
         return [Row(*r) for r in self._db.execute(sql + " ORDER BY line, key", args)]
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         found = dict(self._db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state"))
         return {state: found.get(state, 0) for state in (SENT, PENDING, SENDING, FAILED)}
 
+    @_guarded
     def mark_sending(self, key: str) -> None:
         """Committed before the message is handed over: a kill from here on leaves 'unknown'."""
         self._db.execute(
@@ -125,12 +188,14 @@ class Journal:
             (_now(), key),
         )
 
+    @_guarded
     def mark(self, key: str, state: str, reply: str) -> None:
         self._db.execute(
             "UPDATE recipients SET state=?, reply=?, updated=? WHERE key=?",
             (state, reply, _now(), key),
         )
 
+    @_guarded
     def release_unknown(self, keys: Iterable[str]) -> None:
         """The user asked to send the unknown ones again: make them pending."""
         with self._transaction():
@@ -153,9 +218,16 @@ class Journal:
 @contextmanager
 def issue_lock(folder: Path, issue_id: str) -> Iterator[None]:
     """Hold the issue's send lock, or fail at once with a message saying what to do."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        from ..confine import describe_os_error
+
+        raise NewsletterError(
+            [Problem(path, None, f"cannot take the send lock: {describe_os_error(exc)}")]
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -25,11 +25,13 @@ from ..model import Clinic, Issue
 from .signing import DkimKey
 
 # Syntactically valid stand-ins, so the header parser accepts them; replaced byte for byte.
-_TO = "nl-marker-to@nl-marker.invalid"
-_MESSAGE_ID = "nl-marker-message-id@nl-marker.invalid"
-_UNSUBSCRIBE = "https://nl-marker-unsubscribe.invalid/"
-_TEXT = "NL-MARKER-TEXT-BODY"
-_HTML = "NL-MARKER-HTML-BODY"
+# They carry the run's secret (merge.NONCE) so a subject or name cannot spell one.
+_N = merge.NONCE.lower()
+_TO = f"nl-marker-to-{_N}@nl-marker.invalid"
+_MESSAGE_ID = f"nl-marker-message-id-{_N}@nl-marker.invalid"
+_UNSUBSCRIBE = f"https://nl-marker-unsubscribe-{_N}.invalid/"
+_TEXT = f"NL-MARKER-TEXT-BODY-{merge.NONCE}"
+_HTML = f"NL-MARKER-HTML-BODY-{merge.NONCE}"
 _MARKERS = {"to": _TO, "message_id": _MESSAGE_ID, "unsubscribe": _UNSUBSCRIBE,
             "text": _TEXT, "html": _HTML}  # fmt: skip
 
@@ -61,7 +63,8 @@ def unsubscribe_url(clinic: Clinic, token: str) -> str:
 
 def list_id(clinic: Clinic) -> str:
     label = clinic.send.list_id or f"newsletter.{sender_domain(clinic)}"
-    return f"{clinic.name} <{label}>"
+    phrase = re.sub(r'[<>"\\]', "", clinic.name).strip()  # one phrase, then the one <id>
+    return f"{phrase} <{label}>"
 
 
 @dataclass(frozen=True)

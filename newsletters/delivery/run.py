@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +38,14 @@ from .message import (
     unsubscribe_token,
     unsubscribe_url,
 )
-from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+from .recipients import (
+    Recipient,
+    RecipientList,
+    Suppression,
+    address_problem,
+    read_list,
+    read_suppression,
+)
 from .signing import DkimKey, key_for
 from .transport import provider
 
@@ -111,6 +117,11 @@ def prepare(
     problems = open_problems(project, built, checked.findings[0])
     if problems and not proof:
         raise refuse(built, problems, "a list send")
+    folder = Prepared(project, built).folder
+    for linked in (folder.parent, folder):
+        if linked.is_symlink():
+            why = "is a symbolic link; remove it (the send journal is kept here)"
+            raise NewsletterError([Problem(linked, None, why)])
     _check_send_settings(project)
     dkim = key_for(project.clinic)
     if problems:
@@ -325,6 +336,7 @@ class ListPlan:
     prepared: Prepared
     recipients: RecipientList
     suppression_file: Path
+    suppression: Suppression
     to_send: tuple[Recipient, ...]  # new or pending in the journal
     already_sent: tuple[Recipient, ...]
     failed_before: tuple[Recipient, ...]
@@ -347,11 +359,9 @@ def plan_list(
         line = prepared.project.clinic.lines.get("compliance")
         raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)
-    clinic = prepared.project.clinic
-    paths = prepared.project.paths
-    suppression_file = paths.in_content(clinic.send.suppression_file)
-    recipients = read_list(list_path, read_suppression(suppression_file))
-    journal_path = paths.journal(prepared.built.issue.id)
+    suppression = read_suppression(suppression_path(prepared.project))
+    recipients = read_list(list_path, suppression.addresses)
+    journal_path = prepared.project.paths.journal(prepared.built.issue.id)
     states: dict[str, str] = {}
     if journal_path.exists():
         with Journal(journal_path) as journal:
@@ -362,13 +372,33 @@ def plan_list(
     return ListPlan(
         prepared=prepared,
         recipients=recipients,
-        suppression_file=suppression_file,
+        suppression_file=suppression.path,
+        suppression=suppression,
         to_send=tuple(by_state[PENDING]),
         already_sent=tuple(by_state[SENT]),
         failed_before=tuple(by_state[FAILED]),
         unknown=tuple(by_state[SENDING]),
         secret=secret,
     )
+
+
+def suppression_path(project: Project) -> Path:
+    """The suppression file clinic.yaml names: a path inside content/, or NewsletterError."""
+    from ..confine import Refused, inside
+
+    try:
+        return inside(project.content_dir, project.clinic.send.suppression_file)
+    except Refused as exc:
+        where = project.paths.clinic_file
+        raise NewsletterError(
+            [
+                Problem(
+                    where,
+                    project.clinic.lines.get("send"),
+                    f"send: suppression_file {exc.reason}; nothing was sent",
+                )
+            ]
+        ) from None
 
 
 def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
@@ -385,8 +415,10 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
         verb = "will be sent again (--retry-unknown)" if retry_unknown else "skipped"
         lines.append(f"  unknown (handed over when a send stopped): {len(plan.unknown)}, {verb}")
     suppression = display_path(plan.suppression_file)
-    if plan.suppression_file.is_file():
+    if plan.suppression.exists:
         lines.append(f"  suppressed ({suppression}): {len(r.suppressed)}")
+        for s in plan.suppression.unusable:
+            lines.append(f"    {suppression}:{s.line}: {s.reason}: {s.address}")
     else:
         lines.append(f"  suppressed: 0 (no suppression file at {suppression})")
     lines.append(f"  invalid: {len(r.invalid)}")
@@ -412,20 +444,17 @@ def write_outbox(plan: ListPlan, retry_unknown: bool = False) -> tuple[Path, int
 
     Written to a new folder first, so a failed run leaves the previous outbox as it was.
     """
+    from ..write import replace_folder
+
     template = plan.prepared.template()
     target = plan.prepared.project.paths.outbox(plan.prepared.built.issue.id)
-    fresh = target.with_name(f".{target.name}.new")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    count = 0
+    files: dict[str, bytes | Path] = {}
     for r in _sending(plan, retry_unknown):
         token = unsubscribe_token(plan.secret, r.address)
         message = template.render(plan.prepared.personal(r.address, r.first_name, token))
-        (fresh / f"{r.line:06d}-{_safe_name(r.address)}.eml").write_bytes(message)
-        count += 1
-    shutil.rmtree(target, ignore_errors=True)
-    fresh.rename(target)
-    return target, count
+        files[f"{r.line:06d}-{_safe_name(r.address)}.eml"] = message
+    replace_folder(target, files)  # a failed run leaves the previous outbox as it was
+    return target, len(files)
 
 
 def _sending(plan: ListPlan, retry_unknown: bool) -> list[Recipient]:
@@ -471,6 +500,8 @@ def send_list(
         summary.unknown = [(r, "unknown since an earlier send stopped")
                            for r in recipients if states[r.key] == SENDING]  # fmt: skip
         template = prepared.template()
+        streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
+        last_refusal: str | None = None
         for r in todo:
             token = unsubscribe_token(plan.secret, r.address)
             message = template.render(prepared.personal(r.address, r.first_name, token))
@@ -488,6 +519,21 @@ def send_list(
             except provider.PermanentError as exc:
                 j.mark(r.key, FAILED, exc.reply)
                 summary.failed.append((r, exc.reply))
+                streak = [*streak, r] if _same_refusal(last_refusal, exc.reply, r) else [r]
+                last_refusal = _refusal_key(exc.reply, r)
+                if last_refusal is not None and len(streak) >= SAME_REFUSAL_LIMIT:
+                    for held in streak:  # not these readers' fault: they stay pending
+                        j.mark(held.key, PENDING, exc.reply)
+                    summary.failed = summary.failed[: -len(streak)]
+                    summary.stopped = (
+                        f"the provider refused {len(streak)} readers in a row with the same "
+                        f"reply ({exc.reply}); that points at the sender or the account, not "
+                        "the readers, so they are left pending: fix it, then run the same "
+                        "command again"
+                    )
+                    break
+                progress(1)
+                continue
             except provider.UnknownOutcome as exc:
                 j.mark(r.key, SENDING, exc.reply)  # stays 'sending': reported as unknown
                 summary.unknown.append((r, exc.reply))
@@ -503,10 +549,36 @@ def send_list(
             else:
                 j.mark(r.key, SENT, reply)
                 summary.sent += 1
+            streak, last_refusal = [], None
             progress(1)
     transport.close()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+SAME_REFUSAL_LIMIT = 3
+# Refusals about one mailbox or its domain (RFC 3463 enhanced codes 5.1.x address and 5.2.x
+# mailbox, or the usual wording without them): each such reader is at fault. Anything else
+# repeated word for word (relay denied, sender not allowed, account suspended) is not.
+_PERSONAL = re.compile(
+    r"\b5\.[12]\.\d{1,3}\b|no such (user|mailbox|recipient)|(user|mailbox|recipient|address)"
+    r" (unknown|not found|unavailable|disabled|does not exist|rejected)|unknown (user|recipient)"
+    r"|does not exist|mailbox (full|is full)|over quota|invalid (recipient|mailbox|address)",
+    re.I,
+)
+
+
+def _refusal_key(reply: str, reader: Recipient) -> str | None:
+    """A refusal with the reader's address taken out, or None when it is about the reader."""
+    if _PERSONAL.search(reply):
+        return None
+    text = re.sub(re.escape(reader.address), "<reader>", reply, flags=re.I)
+    return re.sub(r"[^\s<>]+@[^\s<>]+", "<address>", text)
+
+
+def _same_refusal(previous: str | None, reply: str, reader: Recipient) -> bool:
+    key = _refusal_key(reply, reader)
+    return previous is not None and key == previous
 
 
 def _skipped_rows(recipients: RecipientList) -> int:
@@ -551,8 +623,11 @@ def status_lines(root: Path, issue_name: str | None, out: Path | None = None) ->
         if newest is None:
             raise NewsletterError(problems.errors or "no issues yet; name one, e.g. 2026-11")
         issue_name = newest.id
-    if not re.fullmatch(r"[A-Za-z0-9._-]+", issue_name):
-        raise NewsletterError(f"'{issue_name}' is not an issue name; write it like 2026-11")
+    from ..confine import issue_name_problem
+
+    problem = issue_name_problem(issue_name)
+    if problem:
+        raise NewsletterError(problem)
     folder, path = paths.issue_out(issue_name), paths.journal(issue_name)
     if not path.exists():
         return [f"No list send of {issue_name} has started (no {display_path(path)})."]

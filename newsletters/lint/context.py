@@ -8,7 +8,7 @@ can name the exact line of the source.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -30,6 +30,23 @@ class Segment:
 
     def line_at(self, offset: int) -> int:
         return self.line + self.text.count("\n", 0, offset) if self.exact else self.line
+
+
+_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+                        r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f"
+                        r"\ufeff\uffa0]")  # fmt: skip
+_REFERENCE = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def readers_see(text: str) -> str:
+    """Text as readers see it, for the checks: character references (`c&#117;re`) decoded,
+    invisible characters (zero-width spaces, soft hyphens, joiners) dropped, compatibility
+    forms (full-width letters) folded. Line breaks stay where they are, so lines still match."""
+    import html
+    import unicodedata
+
+    decoded = _REFERENCE.sub(lambda m: html.unescape(m.group(0)).replace("\n", " "), text)
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", decoded))
 
 
 @dataclass
@@ -94,7 +111,7 @@ class Context:
         ):
             if text:
                 out.append(Segment(self.clinic_path, self.clinic_line(key), text, key))
-        return out
+        return [replace(segment, text=readers_see(segment.text)) for segment in out]
 
     def _is_literal_block(self, path: Path, line: int) -> bool:
         lines = self.lines_of(path)

@@ -100,11 +100,22 @@ def index_page(overview: Overview, root: Path) -> str:
     )
 
 
+def script_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no '<' (so no `</script>`, no `<!--` that would
+    swallow the rest of the page), no '>', '&' or line separators that JavaScript reads as
+    line ends."""
+    text = json.dumps(data)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(char, escaped)
+    return text
+
+
 def email_page(view: View, workspace: Workspace) -> str:
     data = state(view, workspace)
     return _render(
         "page.html.j2",
-        state_json=json.dumps(data).replace("</", "<\\/"),
+        state_json=script_json(data),
         title=data["subject"] or view.target.name,
         kind=view.target.kind,
         clinic=data["sender"],

@@ -114,7 +114,7 @@ class PreviewServer:
         self.stopping = threading.Event()
         self.not_live: str | None = None  # why saved files no longer reach the pages
         self._threads: list[threading.Thread] = []
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self))
+        self.httpd = _Server((host, port), _handler(self))
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
@@ -204,6 +204,19 @@ class PreviewServer:
         self._threads.append(thread)
 
 
+_HOST_HEADER = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?")
+
+
+class _Server(ThreadingHTTPServer):
+    """One thread per connection, a deep listen queue: a page opening many images at once,
+    or a burst of 200 connections, waits in the queue instead of being refused (the default
+    backlog is 5)."""
+
+    request_queue_size = 1024
+    daemon_threads = True
+    allow_reuse_address = True
+
+
 def _handler(preview: PreviewServer) -> type[BaseHTTPRequestHandler]:
     class Handler(PreviewHandler):
         server_preview = preview
@@ -217,6 +230,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_preview: PreviewServer
     server_version = "newsletter-preview"
     sys_version = ""
+    timeout = 60  # a connection that sends nothing for a minute frees its thread
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the console shows rebuilds, not every request."""
@@ -236,7 +250,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.FORBIDDEN, "text/plain", b"Forbidden host\n")
                 return
             route()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             pass
         except Exception as exc:
             self.server_preview.log(f"preview: {type(exc).__name__}: {exc} ({self.path})")
@@ -244,13 +258,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"Preview error\n")
 
     def _host_allowed(self) -> bool:
-        """Pages on loopback answer only to loopback names (no DNS-rebinding reads)."""
+        """Pages on loopback answer only to loopback names (no DNS-rebinding reads): the Host
+        header must be exactly a loopback name, with this server's port or none. Anything else
+        (user info `127.0.0.1:8000@evil.example`, two Host headers, odd characters) is refused."""
         preview = self.server_preview
         if preview.host not in LOOPBACK_HOSTS:
             return True
-        host = (self.headers.get("Host") or "").strip()
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return name in LOOPBACK_HOSTS
+        values = self.headers.get_all("Host") or []
+        if len(values) != 1:
+            return False
+        match = _HOST_HEADER.fullmatch(values[0].strip().lower())
+        if match is None:
+            return False
+        name, port = match.group(1), match.group(2)
+        return name in LOOPBACK_HOSTS and (port is None or int(port) == preview.port)
 
     def _get(self) -> None:
         preview = self.server_preview
@@ -260,7 +281,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == "/":
             self._html(pages.index_page(workspace.overview(), workspace.root))
         elif path == "/events":
-            self._events(query.get("target", ["index"])[0])
+            wanted = query.get("target", ["index"])[0]
+            page = PAGE.match("/" + wanted)
+            if wanted != "index" and (
+                page is None or not workspace.exists(Target(page.group(1), page.group(2)))
+            ):
+                self._not_found()  # only pages that exist are rebuilt for a listener
+                return
+            self._events(wanted)
         elif path == "/api/stats":
             self._json(preview.latency.summary())
         elif path.startswith("/_/"):
@@ -296,7 +324,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path != "/api/reloaded":
             self._not_found()
             return
-        length = min(int(self.headers.get("Content-Length") or 0), 1000)
+        try:
+            length = max(0, min(int(self.headers.get("Content-Length") or 0), 1000))
+        except ValueError:
+            length = 0
         received = time.time()
         try:
             version = int(json.loads(self.rfile.read(length) or b"{}").get("version", -1))
@@ -348,12 +379,21 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, kind, body)
 
     def _image(self, ref: str) -> None:
-        source = self.server_preview.workspace.images().get(ref)
-        if source is None or not source.is_file():
+        from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
+        from ..paths import ProjectPaths
+
+        workspace = self.server_preview.workspace
+        if ref not in workspace.images():
+            self._not_found()
+            return
+        try:  # checked again: the file may have changed since the build
+            source = content_file(ProjectPaths.of(workspace.root).content, ref)
+            body = read_bytes(source, MAX_IMAGE_BYTES)
+        except Refused:
             self._not_found()
             return
         kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-        self._send(HTTPStatus.OK, kind, source.read_bytes())
+        self._send(HTTPStatus.OK, kind, body)
 
     def _html(self, body: str) -> None:
         self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode())
@@ -385,7 +425,10 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _log(message: str) -> None:
-    print(message, file=sys.stderr if message.startswith("Traceback") else sys.stdout, flush=True)
+    from ..terminal import clean
+
+    stream = sys.stderr if message.startswith("Traceback") else sys.stdout
+    print(clean(message), file=stream, flush=True)
 
 
 __all__ = ["LOCAL_IMAGES", "PreviewServer"]
