@@ -19,7 +19,7 @@ from .test_preview_browser import browser  # noqa: E402, F401  (the same Chromiu
 
 pytestmark = pytest.mark.browser
 
-WAIT_MS = 15_000
+WAIT_MS = 30_000  # a loaded machine: expect() would wait only 5 s by default
 SUBJECT = "When does pain become chronic?"
 
 
@@ -64,9 +64,11 @@ def test_the_issue_list_counts_check_errors_as_errors(project: Path, page: Page)
     try:
         page.goto(preview.url)
         row = page.locator("#issues tr[data-issue='2026-11']")
-        expect(row.locator(".badge.error")).to_have_text("1 error")
-        expect(row.locator(".badge.warning")).to_have_text("1 warning")
-        expect(page.locator("#issues tr[data-issue='2026-10'] .badge.ok")).to_have_text("None")
+        expect(row.locator(".badge.error")).to_have_text("1 error", timeout=WAIT_MS)
+        expect(row.locator(".badge.warning")).to_have_text("1 warning", timeout=WAIT_MS)
+        expect(page.locator("#issues tr[data-issue='2026-10'] .badge.ok")).to_have_text(
+            "None", timeout=WAIT_MS
+        )
     finally:
         preview.close()
 
@@ -76,7 +78,7 @@ def test_live_reload_survives_content_being_replaced(
 ) -> None:
     page.goto(server.url + "issue/2026-11")
     expect(page.locator("#subject")).to_have_text(SUBJECT)
-    expect(page.locator("#live-text")).to_have_text("Live")
+    expect(page.locator("#live-text")).to_have_text("Live", timeout=WAIT_MS)
     # What a sync client or Finder's "Replace" does: a new content/ folder takes the old one's
     # place.
     content = project / "content"
@@ -85,17 +87,21 @@ def test_live_reload_survives_content_being_replaced(
     edit(fresh / "issues" / "2026-11.yaml", f"subject: {SUBJECT}", "subject: Replaced folder")
     shutil.rmtree(content)
     fresh.rename(content)
-    expect(page.locator("#subject")).to_have_text("Replaced folder")
+    expect(page.locator("#subject")).to_have_text("Replaced folder", timeout=WAIT_MS)
     # ... and saves inside the new folder are still seen.
     edit(content / "issues" / "2026-11.yaml", "subject: Replaced folder", "subject: Saved again")
-    expect(page.locator("#subject")).to_have_text("Saved again")
-    expect(page.locator("#live-text")).to_have_text("Live")
+    expect(page.locator("#subject")).to_have_text("Saved again", timeout=WAIT_MS)
+    expect(page.locator("#live-text")).to_have_text("Live", timeout=WAIT_MS)
 
 
 def test_the_page_says_when_it_is_not_live(server: PreviewServer, page: Page) -> None:
     page.goto(server.url + "issue/2026-11")
-    expect(page.locator("#live-text")).to_have_text("Live")
+    expect(page.locator("#live-text")).to_have_text("Live", timeout=WAIT_MS)
     server.watching_stopped("watching files stopped (test); restart the preview")
-    expect(page.locator("#live-text")).to_have_text("Not live: restart the preview")
+    expect(page.locator("#live-text")).to_have_text(
+        "Not live: restart the preview", timeout=WAIT_MS
+    )
     page.goto(server.url)  # a page opened afterwards knows it too
-    expect(page.locator("#live-text")).to_have_text("Not live: restart the preview")
+    expect(page.locator("#live-text")).to_have_text(
+        "Not live: restart the preview", timeout=WAIT_MS
+    )
