@@ -28,6 +28,7 @@ def project(tmp_path: Path) -> Path:
     """The sample with its placeholders replaced: export and list sends refuse placeholders."""
     return claim_sample(copy_sample(tmp_path / "project"))
 
+
 ISSUE = "2026-11"
 FEATURED = "content/articles/chronic-pain.md"
 
@@ -196,7 +197,10 @@ def test_fifo_article_does_not_hang(project: Path) -> None:
     os.mkfifo(project / "content/articles/pipe.md")
     result = run(project, "build", ISSUE)
     assert result.exit_code == 0  # a file the issue does not use: a warning naming it
-    assert "content/articles/pipe.md: warning: cannot be used: it is not a regular file" in result.output
+    assert (
+        "content/articles/pipe.md: warning: cannot be used: it is not a regular file"
+        in result.output
+    )
 
 
 def test_article_linked_to_dev_zero_is_refused(project: Path) -> None:
@@ -260,8 +264,9 @@ def test_yml_issue_is_not_silently_ignored(project: Path) -> None:
     (issues / "2026-11.yaml").rename(issues / "2026-11.yml")
     result = run(project, "build", "--all")
     assert result.exit_code == 0  # a file the issue does not use: a warning naming it
-    assert "content/issues/2026-11.yml: warning: this file is ignored: rename it to end in '.yaml'" in (
-        result.output
+    assert (
+        "content/issues/2026-11.yml: warning: this file is ignored: rename it to end in '.yaml'"
+        in (result.output)
     )
 
 
