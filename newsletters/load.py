@@ -144,7 +144,7 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             seen.add(slug)
             if slug in project.articles:
                 continue
-            if _SLUG.fullmatch(slug) and project.paths.article(slug).is_file():
+            if _SLUG.fullmatch(slug) and project.paths.article(slug).exists():
                 continue  # the article exists but has mistakes, reported where they are
             if slug.upper().startswith("TODO"):
                 problems.add(
