@@ -106,7 +106,7 @@ def test_remembered_markdown_still_reports_and_sees_new_images(tmp_path: Path) -
     article.write_text(
         article.read_text(encoding="utf-8") + "\n![A chart](images/chart.png)\n", encoding="utf-8"
     )
-    missing = "image 'images/chart.png' not found in content/; check the file name"
+    missing = "image 'images/chart.png' not found in content/; did you mean 'images/crps.png'?"
 
     def messages() -> list[str]:
         problems = Problems()

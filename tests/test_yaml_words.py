@@ -118,7 +118,8 @@ def test_quote_marks_readers_would_see_are_a_warning(project: Path, case: str) -
     assert lines[0].startswith(f"{ISSUE}:2: warning: 'subject' {words}")
 
 
-def test_raw_html_pasted_into_markdown_is_a_warning(project: Path) -> None:
+def test_raw_html_pasted_into_markdown_is_an_error_at_its_line(project: Path) -> None:
+    """Raw HTML would reach readers as text: an error (issue 13), at the line it was pasted."""
     change(
         project,
         MIGRAINE,
@@ -126,10 +127,10 @@ def test_raw_html_pasted_into_markdown_is_a_warning(project: Path) -> None:
         '<span style="x">Migraine</span> affects over a billion',
     )
     code, lines = build(project, "2026-11")
-    assert code == 0
+    assert code == 1
     assert lines[0] == (
-        f"{MIGRAINE}:23: warning: raw HTML (<span>) is shown to readers as text, not as "
-        "formatting; use Markdown instead (**bold**, *italic*, [link](https://...))"
+        f'{MIGRAINE}:23: raw HTML (<span style="x">) is not allowed in articles; write it in '
+        "Markdown (e.g. **bold**, [text](https://...)) or remove it"
     )
 
 
