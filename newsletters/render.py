@@ -262,7 +262,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["wrap"] = lambda text, indent="": markdown.wrap(str(text), indent=indent)
-    env.filters["underline"] = lambda text, char="=": f"{text}\n{char * len(str(text))}"
+    env.filters["underline"] = lambda text, char="=": markdown.underline(str(text), char)
     return env
 
 
@@ -343,7 +343,8 @@ def extract_inline_css(mjml: str) -> tuple[str, str]:
 
 
 def tidy_text(text: str) -> str:
-    """No trailing spaces, at most one blank line in a row, one final newline."""
+    """No trailing spaces, at most one blank line in a row, lines within 72 columns (URLs
+    excepted), one final newline."""
     lines = [line.rstrip() for line in text.splitlines()]
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return out + "\n"
+    return markdown.rewrap(out) + "\n"
