@@ -129,7 +129,7 @@ def inline_css(html: str, css: str) -> str:
             css_text=css,
             allow_network=False,
             strip_important=False,
-            keep_style_tags=True,
+            keep_style_tags=False,  # True appends a second copy of `css` to the head
             remove_classes=False,
             disable_validation=True,
             disable_basic_attributes=["width", "height", "align", "bgcolor", "valign"],

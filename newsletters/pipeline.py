@@ -90,6 +90,8 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     if compiled is None:
         return None
     html_template = inline_css(compiled, rendered.inline_css)
+    images = _local_images(project, html_template)
+    html_template = _finish_images(project, rendered.context, html_template, images)
     values = clinic_values(project, issue)
     # Article markers (for export's per-article UTM tags) stay in html_template only.
     html = strip_article_markers(merge.substitute(html_template, values, escape=True))
@@ -101,16 +103,30 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
         text_template=rendered.text,
         html=html,
         text=text,
-        images=_local_images(project, html),
+        images=images,
     )
+
+
+def _finish_images(
+    project: Project, context: dict[str, Any], html: str, images: tuple[tuple[Path, str], ...]
+) -> str:
+    from .images import finish_images
+    from .render import image_url
+
+    files = {image_url(project.clinic, ref): path for path, ref in images}
+    logos = frozenset(u for u in (context["logo_url"], context["logo_dark_url"]) if u)
+    return finish_images(html, project, files, logos)
 
 
 def _local_images(project: Project, html: str) -> tuple[tuple[Path, str], ...]:
     """Files from content/ that the email links to under the images base URL."""
+    from .logo import project_plate
+
     base = re.escape(project.clinic.images_base_url.rstrip("/") + "/")
+    plate = project_plate(project)
     found = []
     for ref in sorted(set(re.findall(base + r'([^"\'\s)<>]+)', html))):
-        path = project.content_dir / ref
+        path = plate.path if plate and ref == plate.ref else project.content_dir / ref
         if path.is_file():
             found.append((path, ref))
     return tuple(found)

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from . import markdown
 from .errors import Problem, Problems
+from .logo import project_plate
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source
 from .readability import reading_minutes
@@ -91,6 +92,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         problems,
     )
     title = issue.meta.title or issue.meta.date.strftime("%B %Y")
+    plate = project_plate(project)
     return {
         "clinic": clinic,
         "theme": clinic.theme,
@@ -110,7 +112,11 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         "featured": articles[0],
         "others": articles[1:],
         "conditions": clinic.conditions,
-        "logo_url": image_url(clinic, clinic.logo.src) if clinic.logo else None,
+        # The plated logo when the clinic's would vanish under forced dark (logo.py).
+        "logo_url": image_url(clinic, plate.ref if plate else clinic.logo.src)
+        if clinic.logo
+        else None,
+        "logo_width": plate.width if plate else clinic.logo.width if clinic.logo else None,
         "logo_dark_url": (
             image_url(clinic, clinic.logo.dark_src)
             if clinic.logo and clinic.logo.dark_src
