@@ -67,7 +67,8 @@ def measure(data: bytes, canvases: tuple[str, ...] = DARK_CANVASES) -> Measure |
         return None
     image.thumbnail((240, 240))  # enough pixels for a median, quick for any file
     width, height = image.size
-    pixels = list(image.getdata())
+    raw = image.tobytes()
+    pixels = [(raw[i], raw[i + 1], raw[i + 2], raw[i + 3]) for i in range(0, len(raw), 4)]
     transparent = any(a < 250 for _, _, _, a in pixels)
     if transparent:
         ink = [p for p in pixels if p[3] >= _INK_ALPHA]

@@ -300,8 +300,10 @@ def test_spotlight_has_checklist_callout_and_numbered_citations(
         "Is it chronic?",
         "Sources",
     ]
-    checklist = doc.xpath("//ul[li/span[@aria-hidden='true']]")[0]
-    assert [li.xpath("span")[0].tail.strip() for li in checklist.xpath("li")][:2] == [
+    checklist = doc.xpath("//ul[li//td[@aria-hidden='true']]")[0]
+    items = checklist.xpath("li")
+    assert all(li.xpath(".//td[@aria-hidden='true']")[0].text == "\u2713" for li in items)
+    assert [li.xpath(".//td")[1].text_content().strip() for li in items][:2] == [
         "Intense, often throbbing head pain",
         "Nausea or vomiting",
     ]

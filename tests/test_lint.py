@@ -136,7 +136,7 @@ def hidden_unsubscribe_html(root: Path) -> None:
 
 
 def no_unsubscribe_text(root: Path) -> None:
-    edit(root, FOOTER_TXT, "Unsubscribe: {{ merge.unsubscribe_url }}\n", "")
+    edit(root, FOOTER_TXT, "Unsubscribe:\n{{ merge.unsubscribe_url }}\n", "")
 
 
 def no_clinic_name(root: Path) -> None:

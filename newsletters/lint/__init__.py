@@ -6,7 +6,7 @@ claims and content hygiene.
                                     (export and send call it before they proceed)
     format_text / to_json           the two output formats of `newsletter lint`
 
-Rules live in law.py, deliverability.py, a11y.py, health.py and hygiene.py; each registers
+Rules live in law.py, deliverability.py, a11y.py, inbox.py, health.py and hygiene.py; each registers
 itself with a stable id (`RULES`). Content findings point at the source file and line; output
 findings at the layout's template plus a description of the element.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import NewsletterError, Problem, display_path
 from ..model import LintAllow, LintSettings, Project
 from ..pipeline import BuiltIssue
-from . import a11y, deliverability, health, hygiene, law  # noqa: F401  (they register rules)
+from . import a11y, deliverability, health, hygiene, inbox, law  # noqa: F401  (register rules)
 from .context import Context
 from .registry import RULES, Finding, Rule
 
@@ -38,7 +38,7 @@ __all__ = [
     "to_json",
 ]
 
-CATEGORIES = ("law", "deliverability", "a11y", "health", "hygiene")
+CATEGORIES = ("law", "deliverability", "a11y", "inbox", "health", "hygiene")
 # Rules run and are documented in this order: the law first.
 _ordered = sorted(RULES.items(), key=lambda item: CATEGORIES.index(item[0].split("/")[0]))
 RULES.clear()
