@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import pages
 from .emailcopy import LOCAL_IMAGES, preview_copy
+from .simulate import MODES, simulate
 from .watch import watch_project
 from .workspace import Checker, Target, Workspace
 
@@ -277,7 +278,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 project, _ = workspace.project()
                 base = project.clinic.images_base_url if project else ""
                 scheme = query.get("scheme", ["light"])[0]
-                body = preview_copy(view.built.html, base, scheme)
+                mode = query.get("simulate", [""])[0]
+                html = simulate(view.built.html, mode) if mode in MODES else view.built.html
+                body = preview_copy(html, base, "light" if mode in MODES else scheme)
                 self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode(), EMAIL_CSP)
         elif match := IMAGE.match(path):
             self._image(unquote(match.group(1)))
