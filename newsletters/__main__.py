@@ -205,17 +205,22 @@ def lint_command(
     if all_issues and issues:
         raise click.UsageError("name issues or use --all, not both")
     try:
-        project, results = lint.lint_project(project_root(ctx), issues, all_issues)
+        project, results, reports = lint.check_project(project_root(ctx), issues, all_issues)
     except NewsletterError as exc:
         raise fail(exc, "Lint") from None
     findings = [f for _, found in results for f in found]
     if output_format == "json":
-        click.echo(dumps_json(lint.to_json(results, project.root)), nl=False)
+        document = lint.add_compatibility(lint.to_json(results, project.root), reports)
+        click.echo(dumps_json(document), nl=False)
     else:
+        from .compat import summary
+
         for finding in findings:
             click.echo(lint.format_text(finding))
         checked = ", ".join(issue_id for issue_id, _ in results)
         click.echo(f"Checked {checked}: {_count(findings) if findings else 'no findings'}.")
+        for issue_id, _ in results:
+            click.echo(f"{issue_id}: {summary(reports[issue_id])}")
     if lint.has_failures(findings, strict):
         ctx.exit(1)
 

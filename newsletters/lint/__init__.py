@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import compat
 from ..errors import NewsletterError, Problem, display_path
 from ..model import LintAllow, LintSettings, Project
 from ..pipeline import BuiltIssue
@@ -231,7 +232,25 @@ def lint_project(
 
     Raises NewsletterError when an issue cannot be built at all (the build's own problems).
     """
+    project, results, _ = check_project(root, names, all_issues)
+    return project, results
+
+
+def check_project(
+    root: Path, names: Sequence[str] = (), all_issues: bool = False
+) -> tuple[Project, list[tuple[str, list[Finding]]], dict[str, list[compat.Issue]]]:
+    """`lint_project`, plus each issue's compatibility report (features some clients lack)."""
     from ..pipeline import build
 
     project, built, _ = build(root, names, all_issues)
-    return project, [(item.issue.id, run_checks(project, item)) for item in built]
+    results = [(item.issue.id, run_checks(project, item)) for item in built]
+    return project, results, {item.issue.id: compat.report(item.html) for item in built}
+
+
+def add_compatibility(
+    document: dict[str, Any], reports: dict[str, list[compat.Issue]]
+) -> dict[str, Any]:
+    """The JSON output with each issue's `compatibility` section (see docs/inboxes.md)."""
+    for issue in document["issues"]:
+        issue["compatibility"] = compat.to_json(reports.get(issue["issue"], []))
+    return document

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from .. import compat
 from ..pipeline import GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES
 from .workspace import Overview, View, Workspace
 
@@ -137,6 +138,7 @@ def state(view: View, workspace: Workspace) -> dict[str, Any]:
         "mjml": built.mjml if built else "",
         "errors": [e.as_json() for e in view.errors],
         "findings": [f.as_json() for f in view.findings],
+        "compatibility": compat.to_json(compat.report(built.html)) if built else None,
         "build_ms": round(view.build_ms, 1),
     }
 

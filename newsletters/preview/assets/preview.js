@@ -156,6 +156,26 @@
       ? all.length + " thing" + (all.length === 1 ? "" : "s") + " to look at."
       : "✓ No problems found.";
 
+    // caniemail's view of the features this email uses (offline data shipped with the tool).
+    const compat = document.getElementById("compat");
+    compat.replaceChildren();
+    const report = state.compatibility;
+    const features = report ? report.features : [];
+    features.forEach((f) => {
+      const item = el("li");
+      item.appendChild(el("strong", null, f.title));
+      const clients = el("ul");
+      f.clients.forEach((c) => {
+        const notes = c.notes.length ? ": " + c.notes.join(" ") : "";
+        clients.appendChild(el("li", null, c.client + " (" + c.support + ")" + notes));
+      });
+      item.appendChild(clients);
+      compat.appendChild(item);
+    });
+    text("compat-summary", report
+      ? features.length + " feature" + (features.length === 1 ? "" : "s") + " of this email work only partly in some inboxes. Data: caniemail.com (" + report.date + "), " + report.licence + "."
+      : "");
+
     const errors = document.getElementById("overlay-errors");
     errors.replaceChildren();
     state.errors.forEach((e) => {
