@@ -38,4 +38,4 @@ def compile_mjml(mjml: str, templates_dir: Path, layout: str, problems: Problems
             "you changed last",
         )
         return None
-    return merge_outlook_conditionals(html)
+    return html

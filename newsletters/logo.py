@@ -146,7 +146,7 @@ def _plate(
     size = (logo.width + 2 * margin, logo.height + 2 * margin)
     plate = Image.new("RGBA", size, (0, 0, 0, 0))
     ImageDraw.Draw(plate).rounded_rectangle(
-        (0, 0, size[0] - 1, size[1] - 1), radius=margin, fill=hex_to_rgb(colour) + (255,)
+        (0, 0, size[0] - 1, size[1] - 1), radius=margin, fill=(*hex_to_rgb(colour), 255)
     )
     plate.alpha_composite(logo, (margin, margin))
     out = io.BytesIO()

@@ -75,7 +75,7 @@ def clinic_values(project: Project, issue: Issue) -> dict[str, str]:
 
 def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssue | None:
     """Stages 2-6 for one issue. Problems are added; None when any is an error."""
-    from .compile import compile_mjml
+    from .compile import compile_mjml, merge_outlook_conditionals
     from .inline import inline_css
     from .render import render_issue
 
@@ -89,12 +89,14 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     compiled = compile_mjml(rendered.mjml, project.templates_dir, issue.meta.layout, problems)
     if compiled is None:
         return None
-    html_template = inline_css(compiled, rendered.inline_css)
+    # Merged after inlining: premailer's serialisation leaves more of them side by side.
+    html_template = merge_outlook_conditionals(inline_css(compiled, rendered.inline_css))
     images = _local_images(project, html_template)
     html_template = _finish_images(project, rendered.context, html_template, images)
     values = clinic_values(project, issue)
     # Article markers (for export's per-article UTM tags) stay in html_template only.
     html = strip_article_markers(merge.substitute(html_template, values, escape=True))
+    html = merge_outlook_conditionals(html)  # the markers sat between some of them
     text = merge.substitute(rendered.text, values, escape=False)
     return BuiltIssue(
         issue=issue,

@@ -43,7 +43,7 @@ def _object(front: str, key: str) -> dict[str, object]:
             if depth == 0:
                 break
     text = front[start.end() - 1 : i + 1]
-    text = re.sub(r'(?m)^(\s*)([A-Za-z0-9_.-]+)\s*:', r'\1"\2":', text)
+    text = re.sub(r"(?m)^(\s*)([A-Za-z0-9_.-]+)\s*:", r'\1"\2":', text)
     text = re.sub(r",(\s*[}\]])", r"\1", text)
     return dict(json.loads(text))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
@@ -77,7 +78,7 @@ def dropped_css(ctx: Context) -> Iterator[Hit]:
                 "place things side by side with a two-cell table instead",
                 path,
                 line,
-                f"<{tag} style=\"{style[:60]}\">",
+                f'<{tag} style="{style[:60]}">',
             )
 
 
@@ -115,6 +116,18 @@ def ghost_tables(html: str) -> list[tuple[int, int]]:
     return out
 
 
+_BARE_ZERO = re.compile(r'<mj-divider\b[^>]*\bpadding="(?:[^"]*\s)?0(?:\s[^"]*)?"')
+
+
+def _bare_zero_divider(ctx: Context) -> tuple[Path, int] | None:
+    """The template line of a divider whose padding holds a unitless 0, the usual cause."""
+    for path in sorted(ctx.project.templates_dir.rglob("*.j2")):
+        for number, text in enumerate(ctx.lines_of(path), start=1):
+            if _BARE_ZERO.search(text):
+                return path, number
+    return None
+
+
 @rule("inbox/ghost-width", "warning", "Outlook's ghost tables fit inside their cells.")
 def ghost_width(ctx: Context) -> Iterator[Hit]:
     """Example: `<mj-divider padding="0 24px 24px">`: MRML 1.4 reads the unitless 0 as an
@@ -122,7 +135,7 @@ def ghost_width(ctx: Context) -> Iterator[Hit]:
     section sticks out in Outlook for Windows. Fix: write `0px` (or padding-left/-right)."""
     for width, room in ghost_tables(ctx.built.html_template):
         if width > room:
-            path, line = ctx.where("<mj-divider")
+            path, line = _bare_zero_divider(ctx) or ctx.where("<mj-divider")
             yield Hit(
                 f"Outlook draws this divider {width} px wide in a {room} px cell; it sticks out "
                 'of the email: write its padding with units ("0px 24px"), never a bare 0',

@@ -30,9 +30,7 @@ RULES: dict[str, tuple[SimRule, ...]] = {
             "Gmail's CSS documentation; caniemail html-style",
         ),
         SimRule("drops negative margins from styles", "caniemail css-margin (Gmail notes)"),
-        SimRule(
-            "drops position other than static/relative, and cursor", "caniemail css-position"
-        ),
+        SimRule("drops position other than static/relative, and cursor", "caniemail css-position"),
         SimRule(
             "ignores @media (prefers-color-scheme) and the color-scheme meta",
             "caniemail css-at-media-prefers-color-scheme, html-meta-color-scheme",
@@ -44,9 +42,7 @@ RULES: dict[str, tuple[SimRule, ...]] = {
             "caniemail html-style (Gmail iOS/Android, non-Google accounts)",
         ),
         SimRule("drops negative margins from styles", "caniemail css-margin (Gmail notes)"),
-        SimRule(
-            "drops position other than static/relative, and cursor", "caniemail css-position"
-        ),
+        SimRule("drops position other than static/relative, and cursor", "caniemail css-position"),
     ),
     "forced-dark": (
         SimRule(
@@ -67,9 +63,7 @@ RULES: dict[str, tuple[SimRule, ...]] = {
             "Microsoft's conditional comments (Word rendering engine)",
         ),
         SimRule("drops negative margins", "caniemail css-margin (Outlook Windows)"),
-        SimRule(
-            "ignores padding outside table cells", "caniemail css-padding (Outlook Windows)"
-        ),
+        SimRule("ignores padding outside table cells", "caniemail css-padding (Outlook Windows)"),
         SimRule("ignores max-width", "caniemail css-max-width (Outlook Windows)"),
         SimRule("ignores border-radius", "caniemail css-border-radius (Outlook Windows)"),
         SimRule(
@@ -166,9 +160,7 @@ def _outlook_inline(tag: str, prop: str, value: str) -> bool:
         return False
     if prop.startswith("padding") and tag not in _CELLS:
         return False
-    if prop == "background-image" or (prop == "background" and "url(" in value):
-        return False
-    return True
+    return not (prop == "background-image" or (prop == "background" and "url(" in value))
 
 
 def outlook(html: str) -> str:
