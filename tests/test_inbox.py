@@ -432,7 +432,7 @@ def test_the_report_names_clients_that_lack_a_feature_the_email_uses() -> None:
     html = '<div style="margin:-10px;border-radius:8px">x</div>'
     issues = {i.feature: i for i in compat.report(html)}
     assert set(issues) == {"css-margin", "css-border-radius"}
-    gmail = [g for g in issues["css-margin"].gaps if g.client == "Gmail (web)"][0]
+    gmail = next(g for g in issues["css-margin"].gaps if g.client == "Gmail (web)")
     assert gmail.support == "partial"
     assert any("Negative values" in note for note in gmail.notes)
     outlook = [g.client for g in issues["css-border-radius"].gaps]
