@@ -57,6 +57,7 @@ def show(browser: Any, built: BuiltIssue, width: int, dark: bool = False) -> Any
         ROOT / "content",
         width,
         dark,
+        built.images,
     )
 
 
@@ -189,7 +190,8 @@ def test_dark_mode_swaps_in_the_light_on_dark_logo(
     light = show(browser, built["digest"], 600)
     dark = show(browser, built["digest"], 600, dark=True)
     try:
-        assert visible_logos(light) == ["logo.png"]
+        # the plated logo: the sample's would vanish under forced dark (logo.py)
+        assert visible_logos(light) == ["logo.plate.png"]
         assert visible_logos(dark) == ["logo-dark.png"]
     finally:
         light.close()
@@ -218,7 +220,7 @@ def test_a_logo_without_dark_version_gets_a_light_backing_in_dark_mode(
     clinic.write_text(clinic.read_text().replace("  dark_src: images/logo-dark.png\n", ""))
     _, (issue,), _ = build(project, [SAMPLES["digest"]])
     page = show(browser, issue, 600, dark=True)
-    logo = page.query_selector("img[src$='/logo.png']")
+    logo = page.query_selector("img[src$='/logo.plate.png']")
     assert logo is not None and logo.bounding_box()["height"] > 0
     backing = logo.evaluate("i => getComputedStyle(i.closest('table')).backgroundColor")
     page.close()

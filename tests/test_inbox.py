@@ -103,7 +103,7 @@ def test_built_tables_get_borders_and_padding_inline(built: dict[str, BuiltIssue
     assert cells
     for cell in cells:
         style = cell.get("style", "")
-        assert "border:1px solid" in style and "padding:8px 10px" in style
+        assert "border:1px solid" in style and "padding:8px 6px" in style
         assert "word-break:normal" in style  # MRML's break-word on the cell splits words
 
 
