@@ -285,3 +285,30 @@ def status(server: PreviewServer, raw_path: str) -> int:
 def test_paths_outside_the_preview_are_not_found(server: PreviewServer, raw_path: str) -> None:
     assert status(server, "/images/images/logo.png") == 200  # the route itself works
     assert status(server, raw_path) == 404
+
+
+def test_simulation_toggles_reload_the_frame_with_the_mode(
+    page: Page, server: PreviewServer
+) -> None:
+    open_issue(page, server)
+    frame = page.locator("#email-frame")
+    note = page.locator("#simulate-note")
+    expect(note).to_be_hidden()
+    page.click("[data-simulate=images-off]")
+    expect(frame).to_have_attribute("data-simulate", "images-off")
+    expect(note).to_be_visible()
+    logo = page.frame_locator("#email-frame").locator("img[alt='Ketamine Clinic of West Texas']")
+    assert logo.first.evaluate("i => i.naturalWidth") == 0
+    page.click("[data-simulate=forced-dark]")
+    expect(frame).to_have_attribute("data-simulate", "forced-dark")
+    html = page.frame_locator("#email-frame").locator("html")
+    expect(html).to_have_css("filter", "invert(1) hue-rotate(180deg)")
+    page.click("[data-simulate='']")
+    expect(frame).to_have_attribute("data-simulate", "")
+    expect(note).to_be_hidden()
+
+
+def test_checks_panel_lists_the_compatibility_report(page: Page, server: PreviewServer) -> None:
+    open_issue(page, server)
+    expect(page.locator("#compat-summary")).to_contain_text("caniemail.com")
+    expect(page.locator("#compat")).to_contain_text("Outlook for Windows (classic)")
