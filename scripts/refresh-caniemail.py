@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from newsletters.compat import CLIENTS, FEATURES  # noqa: E402
 
 OUT = ROOT / "newsletters" / "data" / "caniemail.json"
+LICENCE = ROOT / "newsletters" / "data" / "caniemail-LICENSE.txt"
 REPO = "https://github.com/hteumeuleu/caniemail"
 
 
@@ -91,7 +92,8 @@ def main(argv: list[str]) -> int:
             capture_output=True,
             text=True,
         ).stdout.split()
-        licence = (checkout / "LICENSE").read_text(encoding="utf-8").splitlines()[0].strip()
+        licence_text = (checkout / "LICENSE").read_text(encoding="utf-8")
+        licence = licence_text.splitlines()[0].strip()
         data = {
             "source": REPO,
             "commit": commit[0],
@@ -102,6 +104,12 @@ def main(argv: list[str]) -> int:
         }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    LICENCE.write_text(
+        f"caniemail data ({OUT.relative_to(ROOT)}) comes from {REPO}\n"
+        f"at commit {data['commit']} ({data['date']}), under the licence below.\n"
+        f"{data['attribution']}\n\n{licence_text}",
+        encoding="utf-8",
+    )
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes) from {data['commit']} ({data['date']})")
     return 0
 

@@ -452,3 +452,16 @@ def test_lint_shows_a_compatibility_summary_and_a_json_section(tmp_path: Path) -
     assert "css-at-media-prefers-color-scheme" in features
     clients = [c["client"] for c in features["css-at-media-prefers-color-scheme"]["clients"]]
     assert "Gmail (web)" in clients
+
+
+def test_docs_list_every_simulation_rule_and_inbox_rule() -> None:
+    page = (ROOT / "docs/inboxes.md").read_text(encoding="utf-8")
+    for mode, rules in RULES.items():
+        assert f"?simulate={mode}" in page
+        for one in rules:
+            assert one.source in page, one
+    from newsletters.lint import RULES as LINT_RULES
+
+    for rule_id in LINT_RULES:
+        if rule_id.startswith("inbox/"):
+            assert f"| `{rule_id}` |" in page

@@ -48,7 +48,8 @@ RULES: dict[str, tuple[SimRule, ...]] = {
         SimRule(
             "inverts every colour except images (full inversion, as Gmail's apps and Outlook "
             "for Windows approximately do); ignores prefers-color-scheme",
-            "caniemail css-at-media-prefers-color-scheme; Litmus and Parcel dark-mode guides",
+            "caniemail css-at-media-prefers-color-scheme (Gmail apps, Outlook for Windows "
+            "ignore it and recolour the email themselves)",
         ),
     ),
     "images-off": (
