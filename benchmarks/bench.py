@@ -153,7 +153,7 @@ def call_lint(check: Callable[..., Any], project: Any, built: Any) -> Any:
 
 def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
     """Each stage of `pipeline.build` on its own, with the functions the pipeline calls."""
-    from newsletters import markdown, merge, pipeline, render
+    from newsletters import finish, markdown, merge, pipeline, render
     from newsletters.compile import compile_mjml
     from newsletters.errors import Problems
     from newsletters.inline import inline_css
@@ -174,7 +174,7 @@ def warm_stages(root: Path, out_dir: Path, report: Report) -> dict[str, Timing]:
     compiled = compile_mjml(mjml, project.templates_dir, layout, Problems())
     assert compiled is not None
     html_template = inline_css(compiled, css)
-    values = pipeline.clinic_values(project, issue)
+    values = finish.clinic_values(project, issue)
     _, [built], _ = pipeline.build(root, [ISSUE_ID])
 
     def markdown_only() -> None:
@@ -484,6 +484,7 @@ def delivery_send(
     from email.utils import formatdate
 
     try:
+        from newsletters import finish
         from newsletters.delivery import message as mime
         from newsletters.delivery import run
     except ImportError as exc:
@@ -497,8 +498,7 @@ def delivery_send(
             built.html_template,
             built.text_template,
             date=formatdate(localtime=False),
-            web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
-            preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
+            issue_values=finish.issue_values(project, issue),
         )
         transport = run.transport_from_env(
             {

@@ -18,6 +18,7 @@ from .schema import (
     https_url,
     image_ref,
     link_url,
+    plain_words,
     slug,
     spec,
 )
@@ -271,7 +272,11 @@ class SendSettings:
         default="suppressed.txt",
     )
     fallback_first_name: str = spec(
-        "Used where a reader's first name is unknown, as in 'Hello there'.", default="there"
+        "Used where a reader's first name is unknown, as in 'Hello there': in the built email, "
+        "web versions, every platform's first-name tag and every sent message. Letters, "
+        "digits, spaces, dots and hyphens.",
+        plain_words,
+        default="there",
     )
     sample_first_name: str = spec("The first name shown in test sends.", default="Sam")
     test_subject_prefix: str = spec(

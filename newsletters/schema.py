@@ -61,6 +61,17 @@ def email_address(value: str) -> str | None:
     return None
 
 
+def plain_words(value: str) -> str | None:
+    """Text that goes inside every platform's merge-tag syntax as it is: letters, digits,
+    spaces, dots and hyphens only (quotes, brackets or braces would end a platform's tag)."""
+    if not re.fullmatch(r"[^\W_]+(?:[ .-]+[^\W_]+)*\.?", value):
+        return (
+            f"'{value}' cannot go inside the email platforms' merge tags; use letters, digits, "
+            "spaces, dots and hyphens only, like: there"
+        )
+    return None
+
+
 def hex_colour(value: str) -> str | None:
     if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
         return f"'{value}' is not a colour; write it as # and six hex digits, like #1F5F8B"

@@ -209,7 +209,7 @@ def test_check_fails_on_missing_encoded_or_foreign_tags(
     project_dir: Path, exports: dict[str, dict[str, bytes]]
 ) -> None:
     built = _built(project_dir)
-    platform = PLATFORMS["mailchimp"]
+    platform = PLATFORMS["mailchimp"].greeting("there")
     html_doc, text = docs(exports["mailchimp"])
     verify(platform, built, html_doc, text)  # the real export passes
     broken = {
@@ -267,10 +267,11 @@ def test_zip_holds_what_meta_lists(exports: dict[str, dict[str, bytes]], platfor
         names = archive.namelist()
         assert names == sorted(names)
         assert set(names) == {*meta["files"], "meta.json"}
-        assert "images/logo.png" in names
+        assert "images/logo.plate.png" in names  # the logo as the email shows it (logo.py)
         assert archive.read("email.html") == files["email.html"]
         assert archive.read("meta.json") == files["meta.json"]
-        assert archive.read("images/logo.png") == (REPO / "content/images/logo.png").read_bytes()
+        dark = (REPO / "content/images/logo-dark.png").read_bytes()
+        assert archive.read("images/logo-dark.png") == dark
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 

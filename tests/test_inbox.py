@@ -445,6 +445,7 @@ def test_lint_shows_a_compatibility_summary_and_a_json_section(tmp_path: Path) -
     text = runner.invoke(cli, ["-C", str(root), "lint", "2026-11"])
     assert text.exit_code == 0, text.output
     assert re.search(r"^2026-11: Compatibility: \d+ features", text.output, re.M)
+    assert text.output.splitlines()[-1].startswith("Checked 2026-11:")
     raw = runner.invoke(cli, ["-C", str(root), "lint", "2026-11", "--format", "json"])
     section = json.loads(raw.output)["issues"][0]["compatibility"]
     assert section["date"] == compat.data()["date"]

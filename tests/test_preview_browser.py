@@ -122,7 +122,7 @@ def test_issue_page_shows_the_email_inbox_row_and_local_images(
     expect(page.locator("#subject")).to_have_text(SUBJECT)
     expect(page.locator("#preheader")).to_contain_text("How to tell when pain has lasted")
     expect(page.locator("#meter-text")).to_contain_text("of Gmail’s 102 KB limit")
-    logo = page.frame_locator("#email-frame").locator("img[src='/images/images/logo.png']")
+    logo = page.frame_locator("#email-frame").locator("img[src='/images/images/logo.plate.png']")
     expect(logo.first).to_be_attached()
     page.wait_for_function(
         "() => [...document.getElementById('email-frame').contentDocument.images]"

@@ -2,13 +2,15 @@
 claims and content hygiene.
 
     run_checks(project, built)      -> [Finding]   every finding of one built issue
-    require_clean(project, built)   raises NewsletterError when a finding is an error
-                                    (export and send call it before they proceed)
     format_text / to_json           the two output formats of `newsletter lint`
 
-Rules live in law.py, deliverability.py, a11y.py, inbox.py, health.py and hygiene.py; each registers
-itself with a stable id (`RULES`). Content findings point at the source file and line; output
-findings at the layout's template plus a description of the element.
+Nothing here builds or decides whether a run stops: the pipeline runs these checks as its
+stage 7 (`pipeline.build_and_check`) and its `Policy` decides. This package imports nothing
+from the pipeline module, only `BuiltIssue` (built.py).
+
+Rules live in law.py, deliverability.py, a11y.py, inbox.py, health.py and hygiene.py; each
+registers itself with a stable id (`RULES`). Content findings point at the source file and
+line; output findings at the layout's template plus a description of the element.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import compat
-from ..errors import NewsletterError, Problem, display_path
+from ..built import BuiltIssue
+from ..errors import display_path
 from ..model import LintAllow, LintSettings, Project
-from ..pipeline import BuiltIssue
 from . import a11y, deliverability, health, hygiene, inbox, law  # noqa: F401  (register rules)
 from .context import Context
 from .registry import RULES, Finding, Rule
@@ -33,8 +35,6 @@ __all__ = [
     "Finding",
     "Rule",
     "format_text",
-    "has_failures",
-    "require_clean",
     "run_checks",
     "to_json",
 ]
@@ -64,31 +64,6 @@ def run_checks(
     allowances = _allowances(project, built)
     kept = [f for f in findings if not _allowed(f, allowances)]
     return sorted(set(kept), key=_order)
-
-
-def has_failures(findings: Iterable[Finding], strict: bool = False) -> bool:
-    """True when the findings should stop a run: any error, or with `strict` any warning."""
-    return any(f.severity == "error" or strict for f in findings)
-
-
-def require_clean(
-    project: Project, built: BuiltIssue, settings: LintSettings | None = None
-) -> list[Finding]:
-    """Refuse (NewsletterError) when the issue has an error; return the warnings otherwise."""
-    findings = run_checks(project, built, settings)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        problems = [Problem(f.path, f.line, f"[{f.rule}] {_message(f)}") for f in errors]
-        problems.append(
-            Problem(
-                None,
-                None,
-                f"issue {built.issue.id} has {len(errors)} check error"
-                f"{'s' if len(errors) != 1 else ''}; fix them (see 'newsletter lint') first",
-            )
-        )
-        raise NewsletterError(problems)
-    return findings
 
 
 def format_text(finding: Finding, relative_to: Path | None = None) -> str:
@@ -225,32 +200,10 @@ def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
     return False
 
 
-def lint_project(
-    root: Path, names: Sequence[str] = (), all_issues: bool = False
-) -> tuple[Project, list[tuple[str, list[Finding]]]]:
-    """Build the named issues (or all, or the newest) in memory and check each one.
 
-    Raises NewsletterError when an issue cannot be built at all (the build's own problems).
-    """
-    project, results, _ = check_project(root, names, all_issues)
-    return project, results
-
-
-def check_project(
-    root: Path, names: Sequence[str] = (), all_issues: bool = False
-) -> tuple[Project, list[tuple[str, list[Finding]]], dict[str, list[compat.Issue]]]:
-    """`lint_project`, plus each issue's compatibility report (features some clients lack)."""
-    from ..pipeline import build
-
-    project, built, _ = build(root, names, all_issues)
-    results = [(item.issue.id, run_checks(project, item)) for item in built]
-    return project, results, {item.issue.id: compat.report(item.html) for item in built}
-
-
-def add_compatibility(
-    document: dict[str, Any], reports: dict[str, list[compat.Issue]]
-) -> dict[str, Any]:
+def add_compatibility(document: dict[str, Any], built: Sequence[BuiltIssue]) -> dict[str, Any]:
     """The JSON output with each issue's `compatibility` section (see docs/inboxes.md)."""
+    reports = {item.issue.id: compat.report(item.html) for item in built}
     for issue in document["issues"]:
         issue["compatibility"] = compat.to_json(reports.get(issue["issue"], []))
     return document
