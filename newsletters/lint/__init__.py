@@ -200,7 +200,6 @@ def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
     return False
 
 
-
 def add_compatibility(document: dict[str, Any], built: Sequence[BuiltIssue]) -> dict[str, Any]:
     """The JSON output with each issue's `compatibility` section (see docs/inboxes.md)."""
     reports = {item.issue.id: compat.report(item.html) for item in built}
