@@ -400,9 +400,16 @@ def test_outlook_reads_its_conditionals_and_ignores_what_word_ignores() -> None:
         '<div style="max-width:600px;padding:10px;border-radius:8px;color:red">a</div>'
         '<td style="padding:10px">b</td>'
     )
+    html += (
+        '<style media="screen and (min-width:480px)">.a{width:50%}</style>'
+        "<style>p{color:red} @media (min-width:480px) { .col { width:50% !important; } }</style>"
+        '<td style="mso-padding-alt:14px 26px"><a style="padding:14px 26px">Call</a></td>'
+    )
     out = simulate(html, "outlook")
     assert '<table width="600">' in out and "modern" not in out
     assert '<div style="color:red">' in out and '<td style="padding:10px">' in out
+    assert "@media" not in out and "width:50%" not in out and "p{color:red}" in out
+    assert '<td style="padding:14px 26px"><a style="">Call</a></td>' in out
 
 
 def test_forced_dark_inverts_everything_but_images() -> None:

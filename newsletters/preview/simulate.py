@@ -71,6 +71,14 @@ RULES: dict[str, tuple[SimRule, ...]] = {
             "ignores CSS background images", "caniemail css-background-image (Outlook Windows)"
         ),
         SimRule("hides what mso-hide:all hides", "Microsoft's Office HTML reference"),
+        SimRule(
+            "ignores @media queries (the email keeps its 600 px desktop layout)",
+            "caniemail css-at-media (Outlook Windows)",
+        ),
+        SimRule(
+            "uses mso-padding-alt as a cell's padding (how MJML pads Outlook's buttons)",
+            "Microsoft's Office HTML reference; MJML's mj-button output",
+        ),
     ),
 }
 
@@ -78,6 +86,8 @@ STYLE_LIMIT = 16 * 1024
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S | re.I)
 _STYLE_ATTR = re.compile(r'(<([a-zA-Z0-9]+)\b[^>]*?\sstyle=")([^"]*)(")', re.S)
 _DECLARATION = re.compile(r"\s*([a-zA-Z-]+)\s*:\s*([^;]*)")
+_MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.S | re.I)
+_MEDIA_STYLE = re.compile(r"<style\b[^>]*\bmedia=[^>]*>.*?</style>", re.S | re.I)
 _PREFERS_DARK = re.compile(
     r"@media[^{]*prefers-color-scheme[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.S | re.I
 )
@@ -169,8 +179,12 @@ def outlook(html: str) -> str:
     html = _MSO_ONLY.sub(lambda m: m.group(1), html)
     html = _edit_styles(html, _outlook_inline)
     html = re.sub(r"mso-hide\s*:\s*all", "display:none", html)
+    html = re.sub(r"mso-padding-alt\s*:", "padding:", html)
+    html = _MEDIA_STYLE.sub("", html)
     html = _STYLE_BLOCK.sub(
-        lambda m: re.sub(r"max-width\s*:[^;}]*;?|border-radius\s*:[^;}]*;?", "", m.group(0)),
+        lambda m: re.sub(
+            r"max-width\s*:[^;}]*;?|border-radius\s*:[^;}]*;?", "", _MEDIA.sub("", m.group(0))
+        ),
         html,
     )
     return html
