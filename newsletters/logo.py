@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .theme import luminance
+from .theme import contrast, luminance
 
 if TYPE_CHECKING:
     from .model import Project
@@ -81,18 +81,17 @@ def measure(data: bytes, canvases: tuple[str, ...] = DARK_CANVASES) -> Measure |
     worst: Measure | None = None
     for canvas in canvases:
         back = hex_to_rgb(canvas)
-        lum_back = relative_luminance(back)
-        ratios = sorted(_ratio(relative_luminance(_over(p, back)), lum_back) for p in ink)
+        ratios = sorted(_contrast(_over(p, back), canvas) for p in ink)
         ratio = ratios[len(ratios) // 2]
         if worst is None or ratio < worst.ratio:
             worst = Measure(round(ratio, 2), canvas, transparent)
     return worst
 
 
-@functools.lru_cache(maxsize=4096)
-def relative_luminance(rgb: tuple[int, int, int]) -> float:
-    """theme.luminance of a pixel (logos have few distinct colours: cached)."""
-    return luminance("#{:02X}{:02X}{:02X}".format(*rgb))
+@functools.lru_cache(maxsize=8192)
+def _contrast(rgb: tuple[int, int, int], canvas: str) -> float:
+    """theme.contrast of a pixel on a canvas (logos have few distinct colours: cached)."""
+    return contrast("#{:02X}{:02X}{:02X}".format(*rgb), canvas)
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
@@ -106,11 +105,6 @@ def _over(pixel: tuple[int, int, int, int], back: tuple[int, int, int]) -> tuple
         (g * a + back[1] * (255 - a)) // 255,
         (b * a + back[2] * (255 - a)) // 255,
     )
-
-
-def _ratio(one: float, two: float) -> float:
-    light, dark = max(one, two), min(one, two)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def plate_ref(ref: str) -> str:
@@ -141,7 +135,7 @@ def _plate(
 
     with Image.open(io.BytesIO(data)) as opened:
         logo = opened.convert("RGBA")
-    colour = surface if relative_luminance(hex_to_rgb(surface)) > 0.5 else "#FFFFFF"
+    colour = surface if luminance(surface) > 0.5 else "#FFFFFF"
     margin = max(4, round(logo.height * 0.12))
     size = (logo.width + 2 * margin, logo.height + 2 * margin)
     plate = Image.new("RGBA", size, (0, 0, 0, 0))

@@ -8,7 +8,6 @@ axe.min.js), so no npm step is needed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from newsletters.pipeline import BuiltIssue, build
-from newsletters.screenshots import BrowserMissing, launch, open_email
+from newsletters.screenshots import open_email
 
 from .conftest import copy_sample, sample_issues
 
@@ -27,21 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = sample_issues()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        with launch() as chromium:
-            yield chromium
-    except BrowserMissing as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def built() -> dict[str, BuiltIssue]:
-    _, issues, _ = build(ROOT, list(SAMPLES.values()))
-    return {issue.issue.meta.layout: issue for issue in issues}
 
 
 @pytest.fixture(scope="module")

@@ -26,12 +26,6 @@ LINK_SCHEMES = ("https://", "tel:", "mailto:")
 UTM = "utm_source=newsletter&utm_medium=email&utm_campaign="
 
 
-@pytest.fixture(scope="module")
-def built() -> dict[str, BuiltIssue]:
-    _, issues, _ = build(ROOT, list(SAMPLES.values()))
-    return {issue.issue.meta.layout: issue for issue in issues}
-
-
 @pytest.fixture(scope="module", params=sorted(SAMPLES))
 def layout(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import lxml.html
-import pytest
 from click.testing import CliRunner
 from PIL import Image
 
@@ -28,12 +27,6 @@ from newsletters.preview.simulate import MODES, RULES, simulate
 from .conftest import GOLDEN, ROOT, copy_sample, sample_issues
 
 SAMPLES = sample_issues()
-
-
-@pytest.fixture(scope="module")
-def built() -> dict[str, BuiltIssue]:
-    _, issues, _ = build(ROOT, list(SAMPLES.values()))
-    return {issue.issue.meta.layout: issue for issue in issues}
 
 
 def render(source: str) -> markdown.Rendered:

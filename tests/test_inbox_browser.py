@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,9 @@ import pytest
 from PIL import Image
 
 from newsletters.logo import MINIMUM, hex_to_rgb
-from newsletters.pipeline import BuiltIssue, build
+from newsletters.pipeline import BuiltIssue
 from newsletters.preview.simulate import MODES, simulate
-from newsletters.screenshots import BrowserMissing, launch, open_email
+from newsletters.screenshots import open_email
 from newsletters.theme import contrast
 
 from .conftest import sample_issues
@@ -33,21 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sample_issues()
 BASE = "https://www.ketamineclinicwtx.example/newsletter/"
 WIDTHS = (320, 375, 600, 800)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        with launch() as chromium:
-            yield chromium
-    except BrowserMissing as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def built() -> dict[str, BuiltIssue]:
-    _, issues, _ = build(ROOT, list(SAMPLES.values()))
-    return {issue.issue.meta.layout: issue for issue in issues}
 
 
 def show(browser: Any, item: BuiltIssue, mode: str, width: int) -> Any:
