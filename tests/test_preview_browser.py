@@ -283,7 +283,7 @@ def status(server: PreviewServer, raw_path: str) -> int:
     ],
 )
 def test_paths_outside_the_preview_are_not_found(server: PreviewServer, raw_path: str) -> None:
-    assert status(server, "/images/images/logo.png") == 200  # the route itself works
+    assert status(server, "/images/images/logo.plate.png") == 200  # the route itself works
     assert status(server, raw_path) == 404
 
 
