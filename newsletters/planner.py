@@ -323,7 +323,7 @@ def plan(project: Project, today: dt.date, months: int = 12) -> Plan:
 
 
 def plan_json(result: Plan) -> dict[str, Any]:
-    """The plan for other tools; the README documents every key."""
+    """The plan for other tools; docs/guide/planning.md documents every key."""
     return {
         "today": result.today.isoformat(),
         "months": [month_id(m) for m in result.months],
@@ -492,8 +492,9 @@ class ArticleStatus:
     grade: float  # Flesch-Kincaid, shown from 0 (below 0 means "very easy" too)
 
 
-def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
-    """Every issue, newest first, with what has been done with it so far."""
+def issue_statuses(project: Project) -> list[IssueStatus]:
+    """Every issue, newest first, with what has been done with it so far (read from
+    the project's output folder, `--out` or dist/)."""
     from .errors import Problems
     from .load import check_issue
 
@@ -501,8 +502,8 @@ def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
     for issue in reversed(issues_in_order(project)):
         problems = Problems()
         check_issue(project, issue, problems)
-        out = dist / issue.id
-        export = out / "export"
+        paths = project.paths
+        export = paths.export_root(issue.id)
         found.append(
             IssueStatus(
                 id=issue.id,
@@ -511,11 +512,11 @@ def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
                 layout=issue.meta.layout,
                 articles=issue.article_slugs,
                 problems=tuple(p.format(project.root) for p in problems.errors),
-                built=(out / "meta.json").is_file(),
+                built=paths.meta(issue.id).is_file(),
                 exported=tuple(sorted(p.name for p in export.iterdir() if p.is_dir()))
                 if export.is_dir()
                 else (),
-                sent=send_summary(out / "send-journal.sqlite"),
+                sent=send_summary(paths.journal(issue.id)),
             )
         )
     return found
@@ -542,7 +543,7 @@ def article_statuses(project: Project, today: dt.date) -> list[ArticleStatus]:
 
 
 def list_json(issues: list[IssueStatus], articles: list[ArticleStatus]) -> dict[str, Any]:
-    """The listing for other tools; the README documents every key."""
+    """The listing for other tools; docs/guide/planning.md documents every key."""
     return {
         "issues": [
             {

@@ -22,10 +22,11 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown
+from .compliance import attribution_finder, sponsor_label
 from .errors import Problem, Problems
 from .logo import project_plate
 from .merge import PLACEHOLDERS
-from .model import Article, Clinic, Condition, Issue, Link, Project, Source
+from .model import Article, Clinic, Condition, Issue, Link, Project, Source, Testimonial
 from .readability import reading_minutes
 
 
@@ -49,6 +50,7 @@ class ArticleView:
     body_text: str
     reading_minutes: int
     featured: bool
+    sponsor: str | None = None  # "Sponsored by ...", when a third party paid for it
 
     @property
     def full(self) -> bool:
@@ -87,7 +89,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
     disclaimer = _markdown(
         project,
         clinic.disclaimer,
-        project.root / "content/clinic.yaml",
+        project.paths.clinic_file,
         clinic.lines.get("disclaimer", 1),
         problems,
     )
@@ -107,6 +109,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
             "intro_html": Markup(intro.html),
             "intro_text": intro.text,
             "cta": fallback_cta,
+            "sponsor": sponsor_label(issue.meta.sponsored_by),
         },
         "articles": articles,
         "featured": articles[0],
@@ -136,7 +139,7 @@ def _date_label(day: dt.date) -> str:
     return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
-_MarkdownKey = tuple[str, str, int, str, str, str]
+_MarkdownKey = tuple[str, str, int, str, str, str, tuple[Testimonial, ...]]
 _MarkdownEntry = tuple[markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
 _markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
 _markdown_lock = threading.Lock()
@@ -144,14 +147,27 @@ MARKDOWN_CACHE_SIZE = 512
 
 
 def _markdown(
-    project: Project, source: str, path: Path, line: int, problems: Problems
+    project: Project,
+    source: str,
+    path: Path,
+    line: int,
+    problems: Problems,
+    testimonials: tuple[Testimonial, ...] = (),
 ) -> markdown.Rendered:
     """Markdown of one text, remembered for the next build in this process (preview, benchmark):
     parsing is a third of a warm rebuild. The key holds everything the result depends on; the
     images it checked must still exist or not as before, and its problems are reported again."""
     clinic = project.clinic
     content = project.content_dir
-    key = (source, str(path), line, clinic.website, clinic.images_base_url, str(content))
+    key = (
+        source,
+        str(path),
+        line,
+        clinic.website,
+        clinic.images_base_url,
+        str(content),
+        testimonials,
+    )
     with _markdown_lock:
         hit = _markdown_cache.get(key)
     if hit is not None:
@@ -172,6 +188,7 @@ def _markdown(
         website=clinic.website,
         image_url=lambda ref: image_url(clinic, ref),
         image_exists=image_exists,
+        attribution=attribution_finder(testimonials),
     )
     own = Problems()
     rendered = markdown.render(source, ctx, own)
@@ -187,7 +204,9 @@ def _article_view(
     project: Project, article: Article, fallback_cta: Link, featured: bool, problems: Problems
 ) -> ArticleView:
     meta = article.meta
-    body = _markdown(project, article.body, article.path, article.body_line, problems)
+    body = _markdown(
+        project, article.body, article.path, article.body_line, problems, meta.testimonials
+    )
     condition = project.clinic.condition(meta.condition) or Condition(
         meta.condition, meta.condition.replace("-", " ").title()
     )
@@ -208,6 +227,7 @@ def _article_view(
         body_text=body.text,
         reading_minutes=reading_minutes(article.body),
         featured=featured,
+        sponsor=sponsor_label(meta.sponsored_by),
     )
 
 
@@ -320,9 +340,8 @@ def _render(
         problems.add(path, line, f"template '{exc.name}' not found in templates/")
     except jinja2.UndefinedError as exc:
         path, line = _template_frame(exc, templates, name)
-        problems.add(
-            path, line, f"template error: {exc.message}; check the name against the README"
-        )
+        hint = "check the name in docs/reference/templates.md"
+        problems.add(path, line, f"template error: {exc.message}; {hint}")
     except (TypeError, ValueError, AttributeError) as exc:
         path, line = _template_frame(exc, templates, name)
         problems.add(path, line, f"template error: {exc}")

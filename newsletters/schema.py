@@ -1,6 +1,6 @@
 """Typed schemas for the YAML a clinic writes, with a docstring per field.
 
-A schema is a frozen dataclass whose fields carry `doc` (shown in the README) and optionally a
+A schema is a frozen dataclass whose fields carry `doc` (shown in the docs) and optionally a
 `check` that returns an error message. `load_into` builds the dataclass from line-aware YAML,
 adding one problem per mistake: unknown field (with the closest known name), missing field,
 wrong type, or a value its check refuses.
@@ -119,6 +119,14 @@ def image_ref(value: str) -> str | None:
         return (
             f"'{value}' must be an https:// address or a path inside content/, like images/logo.png"
         )
+    return None
+
+
+def content_file(value: str) -> str | None:
+    """A file inside content/, written relative to it, such as subscribers.csv."""
+    parts = Path(value).parts
+    if not value.strip() or value.startswith(("/", "\\")) or ".." in parts or ":" in value:
+        return f"'{value}' must be a file inside content/, written like subscribers.csv"
     return None
 
 

@@ -28,9 +28,9 @@ def _plain_parser() -> MarkdownIt:
 
 @rule("inbox/pipe-table", "warning", "No paragraph that looks like a table but is not one.")
 def pipe_table(ctx: Context) -> Iterator[Hit]:
-    """Example: `| Stage | When |` rows without the `| --- | --- |` line under the header:
-    the email shows one paragraph of pipes. Fix: add the separator line (one `---` per column)
-    under the header row, with the same number of columns in every row."""
+    """Example: rows of cells between pipes with no separator line under the header row: the
+    email shows one paragraph of pipes. Fix: add the separator line (one `---` per column,
+    between pipes) under the header row, with the same number of columns in every row."""
     for segment in ctx.segments:
         if segment.field not in ("body", "intro"):
             continue
