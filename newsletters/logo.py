@@ -11,6 +11,7 @@ Pillow is imported here only: a build without a local logo never loads it.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import io
@@ -78,11 +79,19 @@ def measure(data: bytes, canvases: tuple[str, ...] = DARK_CANVASES) -> Measure |
         ink = [pixels[y * width + x] for x, y in sorted(ring)]
     if not ink:
         return Measure(1.0, canvases[0], transparent)
+    colours = collections.Counter(ink)  # a logo has few distinct colours: measure each once
+    middle = len(ink) // 2
     worst: Measure | None = None
     for canvas in canvases:
         back = hex_to_rgb(canvas)
-        ratios = sorted(_contrast(_over(p, back), canvas) for p in ink)
-        ratio = ratios[len(ratios) // 2]
+        seen = 0
+        ratio = 1.0
+        for ratio, count in sorted(
+            (_contrast(_over(p, back), canvas), n) for p, n in colours.items()
+        ):
+            seen += count
+            if seen > middle:  # the median pixel
+                break
         if worst is None or ratio < worst.ratio:
             worst = Measure(round(ratio, 2), canvas, transparent)
     return worst
