@@ -84,13 +84,12 @@ def measure(data: bytes, canvases: tuple[str, ...] = DARK_CANVASES) -> Measure |
     worst: Measure | None = None
     for canvas in canvases:
         back = hex_to_rgb(canvas)
-        seen = 0
-        ratio = 1.0
-        for ratio, count in sorted(
-            (_contrast(_over(p, back), canvas), n) for p, n in colours.items()
-        ):
+        ranked = sorted((_contrast(_over(p, back), canvas), n) for p, n in colours.items())
+        ratio, seen = ranked[-1][0], 0
+        for value, count in ranked:
             seen += count
             if seen > middle:  # the median pixel
+                ratio = value
                 break
         if worst is None or ratio < worst.ratio:
             worst = Measure(round(ratio, 2), canvas, transparent)
