@@ -335,8 +335,8 @@ def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
     compliance = project.clinic.compliance
     if not compliance.subscriber_list:
         return []
-    path = project.content_dir / compliance.subscriber_list
-    where = project.content_dir / "clinic.yaml"
+    path = project.paths.in_content(compliance.subscriber_list)
+    where = project.paths.clinic_file
     line = compliance.lines.get("subscriber_list", project.clinic.lines.get("compliance"))
     found = []
     for name in platforms:

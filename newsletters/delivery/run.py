@@ -335,7 +335,7 @@ def plan_list(
 
     refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
     if refusal:
-        where = prepared.project.content_dir / "clinic.yaml"
+        where = prepared.project.paths.clinic_file
         line = prepared.project.clinic.lines.get("compliance")
         raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)
