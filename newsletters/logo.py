@@ -184,5 +184,9 @@ def project_plate(project: Project) -> Plate | None:
         return None
     theme = clinic.theme
     return make_plate(
-        project.content_dir / logo.src, logo.src, theme.surface, logo.width, theme.dark_background
+        project.paths.in_content(logo.src),
+        logo.src,
+        theme.surface,
+        logo.width,
+        theme.dark_background,
     )
