@@ -30,14 +30,20 @@ LAUNCH_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-INSTALL_HINT = (
-    "screenshots need Playwright and Chromium: run `pip install playwright` and "
-    "`apt-get install chromium` (or `playwright install chromium`), then try again"
-)
+
+
+def install_hint() -> str:
+    """How to get Playwright and a browser into the environment newsletter runs in."""
+    from .install import add_package, run_module
+
+    return (
+        f"screenshots need Playwright and Chromium: run `{add_package('playwright')}`, then "
+        f"`{run_module('playwright install chromium')}`, then try again"
+    )
 
 
 @dataclass(frozen=True)
-class View:
+class Viewport:
     """One way a reader sees the email: a window width and a colour scheme."""
 
     name: str
@@ -45,14 +51,14 @@ class View:
     dark: bool = False
 
 
-VIEWS = (View("desktop", 800), View("phone", 375), View("dark", 375, dark=True))
+VIEWS = (Viewport("desktop", 800), Viewport("phone", 375), Viewport("dark", 375, dark=True))
 
 
 class BrowserMissing(Exception):
     """Playwright or Chromium is not installed; the message says how to install them."""
 
     def __init__(self) -> None:
-        super().__init__(INSTALL_HINT)
+        super().__init__(install_hint())
 
 
 @contextmanager

@@ -7,7 +7,9 @@ colour hears about it when it builds, not from a reader.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 from .errors import Problem
 from .model import Theme
@@ -42,15 +44,33 @@ PAIRS: tuple[tuple[str, str, float], ...] = (
 )
 
 
-def luminance(colour: str) -> float:
-    """WCAG relative luminance of #RRGGBB."""
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+Colour = tuple[int, int, int]  # red, green, blue: 0-255
 
 
-def contrast(foreground: str, background: str) -> float:
-    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+def rgb(colour: str | Colour) -> Colour:
+    """#RRGGBB (as clinic.yaml's theme writes it) as (red, green, blue)."""
+    if isinstance(colour, tuple):
+        return colour
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return (r, g, b)
+
+
+def luminance(colour: str | Colour) -> float:
+    """WCAG 2 relative luminance, with the sRGB threshold 0.04045 (WCAG 2.0 printed 0.03928;
+    the two differ for no 8-bit channel value but the definition is sRGB's)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb(colour)
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str | Colour, b: str | Colour) -> float:
+    """WCAG 2 contrast ratio, 1 to 21: the one formula of the theme's check and lint's
+    a11y/contrast."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 
@@ -72,3 +92,49 @@ def contrast_warnings(theme: Theme, path: Path, line: int | None) -> list[Proble
                 )
             )
     return warnings
+
+
+# A re-brand names `primary` and `accent`; these follow them unless clinic.yaml sets them too.
+DERIVED = {
+    "primary": ("link", "heading", "dark_link"),
+    "accent": ("dark_accent",),
+}
+
+
+def derive_theme(theme: Theme, explicit: set[str]) -> Theme:
+    """The theme with the colours that depend on a changed `primary`/`accent` derived from
+    them (links and headlines in the brand colour, darkened or lightened until they read
+    well), unless set in clinic.yaml. Unchanged brand colours keep every default."""
+    defaults = Theme()
+    changes: dict[str, Any] = {}
+    for brand, dependents in DERIVED.items():
+        colour = getattr(theme, brand)
+        if brand not in explicit or colour.upper() == getattr(defaults, brand).upper():
+            continue
+        for name in dependents:
+            if name in explicit:
+                continue
+            if name.startswith("dark_"):
+                backs = [theme.dark_surface, theme.dark_panel, theme.dark_background]
+                changes[name] = _readable(colour, backs, "#FFFFFF", BODY)
+            elif name == "heading":
+                dark = _mix(colour, "#000000", 0.35)
+                changes[name] = _readable(dark, [theme.surface, theme.panel], "#000000", BODY)
+            else:
+                changes[name] = _readable(colour, [theme.surface, theme.panel], "#000000", BODY)
+    return dataclasses.replace(theme, **changes) if changes else theme
+
+
+def _readable(colour: str, backgrounds: list[str], toward: str, minimum: float) -> str:
+    """`colour` mixed toward `toward` in small steps until it reads on every background."""
+    for step in range(21):
+        candidate = _mix(colour, toward, step / 20)
+        if all(contrast(candidate, back) >= minimum for back in backgrounds):
+            return candidate
+    return toward
+
+
+def _mix(colour: str, other: str, amount: float) -> str:
+    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b, strict=True))
