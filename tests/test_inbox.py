@@ -29,8 +29,8 @@ from .conftest import GOLDEN, ROOT, copy_sample, sample_issues
 SAMPLES = sample_issues()
 
 
-def render(source: str) -> markdown.Rendered:
-    ctx = markdown.Context(
+def render(source: str) -> markdown.RenderedText:
+    ctx = markdown.MarkdownContext(
         path=Path("article.md"),
         first_line=1,
         website="https://clinic.example/",
