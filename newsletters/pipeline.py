@@ -41,7 +41,7 @@ from .scope import describe as scope_describe
 
 def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssue | None:
     """Stages 2-6 for one issue. Problems are added; None when any is an error."""
-    from .compile import compile_mjml, merge_outlook_conditionals
+    from .compile import compile_mjml
     from .inline import inline_css
     from .markdown import rewrap
     from .render import render_issue
@@ -60,11 +60,8 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     html_template, text_template = tag_links(
         project, issue, inline_css(compiled, rendered.inline_css), rendered.text
     )
-    # Merged once the article markers are out: MRML leaves them side by side (70 against 41).
-    html_template = merge_outlook_conditionals(html_template)
+    html_template, images = finish_markup(project, rendered.context, html_template)
     text_template = rewrap(text_template)  # UTM made some links longer: 72 columns again
-    images = _local_images(project, html_template)
-    html_template = _finish_images(project, rendered.context, html_template, images)
     values = clinic_values(project, issue)
     html = merge.substitute(html_template, values, escape=True)
     text = merge.substitute(text_template, values, escape=False)
@@ -77,6 +74,19 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
         text=text,
         images=images,
     )
+
+
+def finish_markup(
+    project: Project, context: dict[str, Any], html: str
+) -> tuple[str, tuple[tuple[Path, str], ...]]:
+    """After link tagging: Outlook conditionals merged (the article markers that sat between
+    them are gone; MRML leaves 70 where node MJML writes 41), then the images' real heights and
+    alt styles. Returns the HTML and the image files it shows."""
+    from .compile import merge_outlook_conditionals
+
+    html = merge_outlook_conditionals(html)
+    images = _local_images(project, html)
+    return _finish_images(project, context, html, images), images
 
 
 def _finish_images(
