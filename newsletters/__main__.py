@@ -395,23 +395,42 @@ _PLATFORMS = (
 )
 
 
+def _platform(value: str) -> str:
+    """A platform name in any case; a known unsupported platform is pointed to `html`."""
+    from .packaging import normalise, unsupported_message
+
+    name = normalise(value)
+    if name in (*_PLATFORMS, "all"):
+        return name
+    hint = unsupported_message(value) or (
+        f"'{value}' is not a platform this program knows; choose one of "
+        f"{', '.join(_PLATFORMS)} or all (for any other platform, use html)"
+    )
+    raise click.BadParameter(hint, param_hint="--platform")
+
+
 @cli.command(name="export")
 @click.argument("issue", required=False)
 @click.option(
     "--platform",
     "platform",
-    type=click.Choice([*_PLATFORMS, "all"]),
     required=True,
-    help="The email platform to prepare the issue for, or all of them.",
+    callback=lambda ctx, param, value: _platform(value),
+    help="The email platform to prepare the issue for (any case), or all of them: "
+    + ", ".join(_PLATFORMS)
+    + ".",
 )
 @out_option
 @click.pass_context
 def export_command(ctx: click.Context, issue: str | None, platform: str, out: Path | None) -> None:
     """Prepare an issue for an email platform: dist/<issue>/export/<platform>/.
 
-    Writes email.html and email.txt with the platform's own merge tags, meta.json (subject,
-    preheader, sender) and a zip with them and the images, ready to upload. `--platform eml`
-    writes a complete email file to open in any mail client. Without ISSUE, the newest.
+    Writes the package the platform's importer takes (Mailchimp: a zip with the HTML and its
+    images side by side; Campaign Monitor: the HTML and a zip of its images; the others: the
+    HTML with image addresses under images_base_url, and the images to publish there), the
+    plain text, meta.json and README.txt with the next steps, which are also printed.
+    `--platform eml` writes a complete email file to open in any mail client. Without ISSUE,
+    the newest.
     """
     from .export import export, platform_names, write_exports
 
@@ -427,6 +446,8 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
         click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
         for note in item.notes:
             click.echo(f"  note: {note}")
+        for line in item.next_steps:
+            click.echo(line)
 
 
 @cli.command(name="archive")

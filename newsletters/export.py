@@ -204,8 +204,9 @@ class Export:
     issue_id: str
     platform: str
     title: str
-    files: dict[str, bytes]  # name inside export/<platform>/ -> content
+    files: dict[str, bytes]  # path inside export/<platform>/ -> content
     notes: tuple[str, ...]
+    next_steps: tuple[str, ...] = ()  # printed after the export; README.txt holds the same
 
 
 def platform_names(choice: str) -> list[str]:
@@ -236,20 +237,58 @@ def _require_clean(project: Project, built: Sequence[BuiltIssue]) -> None:
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
-    """One platform's files for one issue, checked."""
+    """One platform's package for one issue, checked: the files its importer takes."""
+    from . import packaging as pk
+
     if platform_name == EML:
         return _export_eml(project, built)
     platform = PLATFORMS[platform_name]
+    package = pk.PACKAGING[platform.name]
     html_doc, text_doc, values, notes = render_for(project, built, platform)
-    meta = _meta(project, built, platform.name, platform.title, values, notes)
+    issue_id = built.issue.id
+    base_url = project.clinic.images_base_url
+    images = {ref: source.read_bytes() for source, ref in built.images}
+    zip_name = f"{issue_id}-{platform.name}.zip"
+    images_zip = f"{issue_id}-{platform.name}-images.zip"
     files = {"email.html": html_doc.encode("utf-8"), "email.txt": text_doc.encode("utf-8")}
-    for source, ref in built.images:
-        files[ref] = source.read_bytes()
-    meta["files"] = sorted(files)
+    zipped: dict[str, bytes] = {}
+    publish = "to-publish"
+    if package.kind == pk.FLAT_ZIP:
+        flat = pk.flat_names(list(images))
+        zipped = {"email.html": pk.point_images(html_doc, base_url, flat).encode("utf-8")}
+        zipped |= {flat[ref]: data for ref, data in images.items()}
+        where = pk.Images(len(images), zip_name, None, base_url, None)
+    elif package.kind == pk.IMAGES_ZIP:
+        relative = {ref: ref for ref in images}
+        files["email.html"] = pk.point_images(html_doc, base_url, relative).encode("utf-8")
+        if images:
+            files[images_zip] = deterministic_zip(images)
+        where = pk.Images(len(images), images_zip, None, base_url, None)
+    else:
+        files |= {f"{publish}/{ref}": data for ref, data in images.items()}
+        example = base_url.rstrip("/") + "/" + min(images) if images else None
+        where = pk.Images(len(images), None, publish, base_url, example)
+    steps = pk.next_steps(
+        platform.title,
+        issue_id,
+        built.issue.meta.subject,
+        built.issue.meta.preheader,
+        where,
+        package.steps,
+        {"zip": zip_name, "images_zip": images_zip},
+    )
+    files["README.txt"] = ("\n".join(steps) + "\n").encode("utf-8")
+    if package.kind == pk.PUBLISHED:  # a bundle to keep or pass on: the importer ignores extras
+        zipped = {n: files[n] for n in ("email.html", "email.txt", "README.txt")}
+    if zipped:
+        files[zip_name] = deterministic_zip(zipped)
+    meta = _meta(project, built, platform.name, platform.title, values, notes)
+    meta["package"] = package.kind
+    meta["images"] = sorted(images)
+    meta["files"] = sorted([*files, "meta.json"])
+    meta["zip_files"] = sorted(zipped)
     files["meta.json"] = _json(meta)
-    zip_name = f"{built.issue.id}-{platform.name}.zip"
-    files[zip_name] = deterministic_zip(files)
-    return Export(built.issue.id, platform.name, platform.title, files, tuple(notes))
+    return Export(issue_id, platform.name, platform.title, files, tuple(notes), tuple(steps))
 
 
 def render_for(
@@ -535,14 +574,30 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
 
 
 def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
-    """Write each export to <out>/<issue>/export/<platform>/; returns the folders."""
+    """Write each export to <out>/<issue>/export/<platform>/; returns the folders.
+
+    Each folder is written beside the old one and swapped in whole, so files of an earlier
+    package (an image no longer used) never linger, and a failed write leaves the old one.
+    """
+    import shutil
+
     from .write import write_atomic
 
     folders = []
     for item in exports:
         folder = out_dir / item.issue_id / "export" / item.platform
+        fresh = folder.with_name(f".{item.platform}.new")
+        shutil.rmtree(fresh, ignore_errors=True)
         for name, data in item.files.items():
-            if "/" not in name:  # images travel only inside the zip
-                write_atomic(folder / name, data)
+            target = fresh / name
+            if ".." in Path(name).parts or not target.resolve().is_relative_to(fresh.resolve()):
+                raise NewsletterError(f"refusing to write {name!r} outside {folder}")
+            write_atomic(target, data)
+        old = folder.with_name(f".{item.platform}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        fresh.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
         folders.append(folder)
     return folders
