@@ -585,7 +585,7 @@ def send_command(
         prepared = run.prepare(root, issue)
         if to:
             run.check_test_addresses(to)
-            transport = run.transport_from_env()
+            transport = run.transport_from_env(project=prepared.project)
             try:
                 results = run.test_send(prepared, to, transport)
             finally:
@@ -597,6 +597,12 @@ def send_command(
                 ctx.exit(1)
             return
         assert list_file is not None
+        from .optouts.collect import require_a_way, staleness_warnings
+
+        if confirm:
+            require_a_way(prepared.project)
+        for warning in staleness_warnings(prepared.project):
+            click.echo(f"warning: {warning}", err=True)
         plan = run.plan_list(prepared, list_file)
         for line in run.plan_lines(plan, retry_unknown):
             click.echo(line)
@@ -615,7 +621,7 @@ def send_command(
             )
             if typed.strip() != str(count):
                 raise click.ClickException("not confirmed; nothing was sent")
-        transport = run.transport_from_env()
+        transport = run.transport_from_env(project=prepared.project)
         if sys.stdout.isatty():
             with click.progressbar(length=count, label="Sending") as bar:
                 summary = run.send_list(
@@ -634,6 +640,114 @@ def send_command(
         raise click.ClickException(f"the send stopped: {summary.stopped}")
     if summary.failed or summary.deferred:
         ctx.exit(1)
+
+
+# ---------------------------------------------------------------- opt-outs (issue 16)
+
+
+@cli.group()
+def unsubscribes() -> None:
+    """Collect and show the readers who opted out (see docs/opt-outs.md)."""
+
+
+@unsubscribes.command(name="fetch")
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    default=None,
+    help="The one-click service's address (default: send.one_click_url in clinic.yaml).",
+)
+@click.pass_context
+def unsubscribes_fetch(ctx: click.Context, from_url: str | None) -> None:
+    """Collect opt-outs from the opt-out mailbox and the one-click service, and record them.
+
+    Mails are marked handled in the mailbox, so each is counted once; a list send never
+    reaches anyone recorded. Run it before every list send (Gmail and Yahoo ask that opt-outs
+    are honoured within 2 days).
+    """
+    from .optouts.collect import fetch_all
+
+    try:
+        results = fetch_all(project_root(ctx), from_url)
+    except NewsletterError as exc:
+        raise fail(exc, "Collecting opt-outs") from None
+    for item in results:
+        left = f"; {item.left} other mails left for you to read" if item.left else ""
+        click.echo(f"{item.source}: {item.found} opt-outs, {item.new} new{left}")
+
+
+@unsubscribes.command(name="list")
+@format_option("text for people, json for other tools.")
+@click.pass_context
+def unsubscribes_list(ctx: click.Context, output_format: str) -> None:
+    """Show everyone who opted out: when, how (one-click, mail, by hand, bounce), which issue."""
+    from dataclasses import asdict
+
+    from .optouts.collect import list_all
+    from .write import dumps_json
+
+    try:
+        found = list_all(project_root(ctx))
+    except NewsletterError as exc:
+        raise fail(exc, "Listing opt-outs") from None
+    if output_format == "json":
+        click.echo(dumps_json({"opt_outs": [asdict(o) for o in found]}), nl=False)
+        return
+    for o in found:
+        issue = f" from {o.issue}" if o.issue else ""
+        click.echo(f"{o.at}  {o.how:<9}  {_printable(o.address)}{issue}")
+    click.echo(f"{len(found)} opted out.")
+
+
+@cli.command(name="unsubscribe-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="0: any free."
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to keep what arrives (default: opt-out-service.sqlite in the project).",
+)
+@click.pass_context
+def unsubscribe_server(ctx: click.Context, host: str, port: int, db: Path | None) -> None:
+    """Run the one-click unsubscribe service (RFC 8058) for send.one_click_url.
+
+    Put it behind your HTTPS address (a reverse proxy or your host's TLS); readers' links and
+    mail programs' one-click requests arrive at /u/<token>. Stop it with Ctrl+C.
+    """
+    from .load import load_checked
+    from .optouts.collect import unsubscribe_secret
+    from .optouts.webapp import SERVICE_DB_NAME, OptOutApp, ServiceDatabase, serve
+
+    try:
+        project = load_checked(project_root(ctx))
+        secret = unsubscribe_secret(project)
+    except NewsletterError as exc:
+        raise fail(exc, "The opt-out service") from None
+    database = ServiceDatabase(db or project.root / SERVICE_DB_NAME)
+    app = OptOutApp(secret, database, project.clinic.name)
+
+    def ready(url: str) -> None:
+        click.echo(f"Opt-out service listening at {url}  (press Ctrl+C to stop)")
+        sys.stdout.flush()
+
+    try:
+        serve(app, host, port, ready)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
+        ) from None
+    except KeyboardInterrupt:
+        click.echo("Opt-out service stopped.")
+    finally:
+        database.close()
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _show(path: Path) -> str:

@@ -61,6 +61,12 @@ def email_address(value: str) -> str | None:
     return None
 
 
+def security_mode(value: str) -> str | None:
+    if value not in ("starttls", "tls", "none"):
+        return f"'{value}' is not a kind of security; write starttls, tls or none"
+    return None
+
+
 def hex_colour(value: str) -> str | None:
     if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
         return f"'{value}' is not a colour; write it as # and six hex digits, like #1F5F8B"

@@ -87,9 +87,7 @@ def test_campaign_monitor_images_zip_matches_the_relative_paths(
     assert images["images/logo.png"] == (REPO / "content/images/logo.png").read_bytes()
 
 
-@pytest.mark.parametrize(
-    "platform", sorted(n for n, p in PACKAGING.items() if p.kind == PUBLISHED)
-)
+@pytest.mark.parametrize("platform", sorted(n for n, p in PACKAGING.items() if p.kind == PUBLISHED))
 def test_other_platforms_use_absolute_addresses_and_say_publish_first(
     packages: dict[str, dict[str, bytes]], platform: str
 ) -> None:

@@ -109,6 +109,8 @@ def project(tmp_path: Path) -> Path:
     (root / "content" / "suppressed.txt").write_text(
         "# unsubscribed and bounced\nGone@Example.com\n", encoding="utf-8"
     )
+    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
+        clinic.write("\nsend:\n  website_handles_opt_outs: true\n")
     return root
 
 
@@ -202,7 +204,7 @@ def test_list_send_delivers_one_complete_message_per_reader(
         )
         url = (
             "https://www.ketamineclinicwtx.example/newsletter/unsubscribe?token="
-            + unsubscribe_token(SECRET, address)
+            + unsubscribe_token(SECRET, address, "2026-11")
         )
         assert msg["List-Unsubscribe"] == f"<{url}>"
         assert b"List-Unsubscribe: <https://" in got.data  # not RFC-2047 encoded
@@ -497,7 +499,8 @@ def test_smtp_settings_errors_name_the_variable(
 def test_a_list_send_needs_the_unsubscribe_secret(project: Path, subscribers: Path) -> None:
     result = invoke(project, {}, "--list", str(subscribers))
     assert result.exit_code == 1
-    assert "NEWSLETTER_UNSUBSCRIBE_SECRET is not set" in result.output
+    assert "no unsubscribe secret" in result.output
+    assert "NEWSLETTER_UNSUBSCRIBE_SECRET" in result.output
 
 
 def test_the_password_never_appears_in_output_journal_or_outbox(

@@ -42,9 +42,8 @@ from .message import (
     unsubscribe_token,
     unsubscribe_url,
 )
-from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+from .recipients import Recipient, RecipientList, address_problem, read_list
 
-SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
 OUTBOX_NAME = "outbox"
@@ -124,22 +123,14 @@ def _check_send_settings(project: Project) -> None:
         )
 
 
-def secret_from_env(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    secret = env.get(SECRET_VARIABLE, "")
-    if not secret:
-        raise NewsletterError(
-            f"{SECRET_VARIABLE} is not set: set it to a long random text (keep it the same "
-            "for every send; your unsubscribe page checks tokens with it)"
-        )
-    if len(secret) < 16:
-        raise NewsletterError(f"{SECRET_VARIABLE} is too short: use at least 16 random characters")
-    return secret
+def transport_from_env(
+    env: Mapping[str, str] | None = None, project: Project | None = None
+) -> provider.Transport:
+    """The SMTP transport from clinic.yaml's send: block and the keychain, env vars winning."""
+    from ..smtpsettings import smtp_environment
 
-
-def transport_from_env(env: Mapping[str, str] | None = None) -> provider.Transport:
     try:
-        return provider.transport_from_env(env)
+        return provider.transport_from_env(smtp_environment(project, env))
     except provider.SettingsError as exc:
         raise NewsletterError(str(exc)) from None
 
@@ -248,7 +239,7 @@ def personalised(
     """(address, message) for each (address, first name), rendered one at a time."""
     template = prepared.template()
     for address, first_name in readers:
-        token = unsubscribe_token(secret, address)
+        token = unsubscribe_token(secret, address, prepared.built.issue.id)
         yield address, template.render(prepared.personal(address, first_name, token))
 
 
@@ -282,11 +273,15 @@ def test_send(
     env = os.environ if env is None else env
     settings = prepared.project.clinic.send
     template = prepared.template(settings.test_subject_prefix)
-    secret = env.get(SECRET_VARIABLE, "")
+    from ..optouts.collect import scope
+    from ..secrets import UNSUBSCRIBE_SECRET, get_secret
+
+    secret = get_secret(UNSUBSCRIBE_SECRET, scope(prepared.project), env) or ""
     salt = f"test {time.time_ns()}"
     results = []
     for address in addresses:
-        token = unsubscribe_token(secret, address) if secret else "sample-token"
+        issue_id = prepared.built.issue.id
+        token = unsubscribe_token(secret, address, issue_id) if secret else "sample-token"
         message = template.render(
             prepared.personal(address, settings.sample_first_name, token, salt)
         )
@@ -324,10 +319,12 @@ class ListPlan:
 def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
-    secret = secret_from_env(env)
+    from ..optouts.collect import suppressed, unsubscribe_secret
+
+    secret = unsubscribe_secret(prepared.project, env)
     clinic = prepared.project.clinic
     suppression_file = prepared.project.content_dir / clinic.send.suppression_file
-    recipients = read_list(list_path, read_suppression(suppression_file))
+    recipients = read_list(list_path, suppressed(prepared.project))
     journal_path = prepared.folder / JOURNAL_NAME
     states: dict[str, str] = {}
     if journal_path.exists():
@@ -362,10 +359,9 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
         verb = "will be sent again (--retry-unknown)" if retry_unknown else "skipped"
         lines.append(f"  unknown (handed over when a send stopped): {len(plan.unknown)}, {verb}")
     suppression = display_path(plan.suppression_file)
-    if plan.suppression_file.is_file():
-        lines.append(f"  suppressed ({suppression}): {len(r.suppressed)}")
-    else:
-        lines.append(f"  suppressed: 0 (no suppression file at {suppression})")
+    lines.append(
+        f"  opted out (newsletter unsubscribes list, with {suppression}): {len(r.suppressed)}"
+    )
     lines.append(f"  invalid: {len(r.invalid)}")
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
@@ -389,7 +385,7 @@ def write_outbox(plan: ListPlan, retry_unknown: bool = False) -> tuple[Path, int
     fresh.mkdir(parents=True)
     count = 0
     for r in _sending(plan, retry_unknown):
-        token = unsubscribe_token(plan.secret, r.address)
+        token = unsubscribe_token(plan.secret, r.address, plan.prepared.built.issue.id)
         message = template.render(plan.prepared.personal(r.address, r.first_name, token))
         (fresh / f"{r.line:06d}-{_safe_name(r.address)}.eml").write_bytes(message)
         count += 1
@@ -442,7 +438,7 @@ def send_list(
                            for r in recipients if states[r.key] == SENDING]  # fmt: skip
         template = prepared.template()
         for r in todo:
-            token = unsubscribe_token(plan.secret, r.address)
+            token = unsubscribe_token(plan.secret, r.address, prepared.built.issue.id)
             message = template.render(prepared.personal(r.address, r.first_name, token))
             pacer.wait()
             try:
