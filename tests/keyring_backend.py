@@ -1,4 +1,4 @@
-"""A keyring backend for tests: a JSON file named by NEWSLETTER_TEST_KEYRING, never the real one.
+"""A keyring backend for tests: a JSON file named by TEST_NEWSLETTERS_KEYRING, never the real one.
 
 conftest.py selects it for every test (and, through PYTHON_KEYRING_BACKEND, for the processes
 tests start), so no test can read or write the developer's keychain.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from keyring.backend import KeyringBackend
 
-VARIABLE = "NEWSLETTER_TEST_KEYRING"
+VARIABLE = "TEST_NEWSLETTERS_KEYRING"
 
 
 class FileKeyring(KeyringBackend):
