@@ -622,13 +622,22 @@ def send_command(
             if typed.strip() != str(count):
                 raise click.ClickException("not confirmed; nothing was sent")
         transport = run.transport_from_env(project=prepared.project)
+        run.preflight(transport)
+        retry = run.Retry(sleep=lambda seconds: run.countdown(seconds, _status_line))
         if sys.stdout.isatty():
             with click.progressbar(length=count, label="Sending") as bar:
                 summary = run.send_list(
-                    plan, transport, rate=rate, retry_unknown=retry_unknown, progress=bar.update
+                    plan,
+                    transport,
+                    rate=rate,
+                    retry_unknown=retry_unknown,
+                    retry=retry,
+                    progress=bar.update,
                 )
         else:
-            summary = run.send_list(plan, transport, rate=rate, retry_unknown=retry_unknown)
+            summary = run.send_list(
+                plan, transport, rate=rate, retry_unknown=retry_unknown, retry=retry
+            )
     except NewsletterError as exc:
         raise fail(exc, "Send") from None
     except KeyboardInterrupt:
@@ -640,6 +649,47 @@ def send_command(
         raise click.ClickException(f"the send stopped: {summary.stopped}")
     if summary.failed or summary.deferred:
         ctx.exit(1)
+
+
+# ---------------------------------------------------------------- setup (issue 16)
+
+
+class _ClickPrompts:
+    """setup.Prompts on the terminal: click's prompts, passwords hidden."""
+
+    def ask(self, text: str, default: str | None = None) -> str:
+        return str(click.prompt(text, default=default, show_default=bool(default)))
+
+    def secret(self, text: str) -> str:
+        value = click.prompt(text, default="", hide_input=True, show_default=False)
+        return str(value)
+
+    def confirm(self, text: str, default: bool = True) -> bool:
+        return bool(click.confirm(text, default=default))
+
+    def say(self, text: str) -> None:
+        click.echo(text)
+
+
+@cli.command(name="setup")
+@click.pass_context
+def setup_command(ctx: click.Context) -> None:
+    """Keep the sending settings: email service, login, opt-out mailbox (asks in plain words).
+
+    Passwords and the unsubscribe secret go to this computer's keychain (Windows Credential
+    Locker, macOS Keychain, Secret Service on Linux); the rest to clinic.yaml's send: block.
+    The connection is checked before anything is saved; no message is sent.
+    """
+    from .setup import run_setup
+
+    try:
+        lines = run_setup(project_root(ctx), _ClickPrompts())
+    except NewsletterError as exc:
+        raise fail(exc, "Setup") from None
+    except click.Abort:
+        raise click.ClickException("setup stopped; nothing was saved") from None
+    for line in lines:
+        click.echo(line)
 
 
 # ---------------------------------------------------------------- opt-outs (issue 16)
@@ -744,6 +794,14 @@ def unsubscribe_server(ctx: click.Context, host: str, port: int, db: Path | None
         click.echo("Opt-out service stopped.")
     finally:
         database.close()
+
+
+def _status_line(text: str) -> None:
+    """One line that rewrites itself on a terminal (the retry countdown); plain lines elsewhere."""
+    if sys.stderr.isatty():
+        click.echo(f"\r\033[K{text}", err=True, nl=not text)
+    elif text:
+        click.echo(text, err=True)
 
 
 def _printable(text: str) -> str:

@@ -19,9 +19,10 @@ def connection_problem(exc: BaseException, host: str, port: int) -> str:
             "a firewall blocks it"
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
+        why = exc.verify_message or "not valid"
         return (
-            f"{host} did not prove who it is (its certificate is not valid for that name); "
-            "check the server name"
+            f"the secure connection to {where} failed: the server's certificate could not be "
+            f"trusted ({why}); check the server name"
         )
     if isinstance(exc, ssl.SSLError):
         return (

@@ -38,7 +38,9 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    # A name of its own: two test certificates trusted together must not share a subject.
+    unique = f"newsletters test {x509.random_serial_number():x}"
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, unique)])
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()

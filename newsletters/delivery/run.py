@@ -406,6 +406,7 @@ class SendSummary:
     deferred: list[tuple[Recipient, str]] = field(default_factory=list)
     unknown: list[tuple[Recipient, str]] = field(default_factory=list)
     skipped: int = 0
+    left: int = 0  # still pending in the journal when the run ended: the next run sends them
     seconds: float = 0.0
     stopped: str | None = None  # why the run stopped early, if it did
 
@@ -470,6 +471,8 @@ def send_list(
                 j.mark(r.key, SENT, reply)
                 summary.sent += 1
             progress(1)
+        states = j.states()
+        summary.left = sum(states[r.key] == PENDING for r in recipients)
     transport.close()
     summary.seconds = time.perf_counter() - start
     return summary
@@ -481,8 +484,8 @@ def _skipped_rows(recipients: RecipientList) -> int:
 
 def summary_lines(summary: SendSummary) -> list[str]:
     lines = [
-        f"Sent {summary.sent}, failed {len(summary.failed)}, skipped {summary.skipped}, "
-        f"in {summary.seconds:.1f} s"
+        f"Sent {summary.sent}, failed {len(summary.failed)}, still to send {summary.left}, "
+        f"skipped {summary.skipped}, in {summary.seconds:.1f} s"
     ]
     lines += [f"  failed: {r.address} (line {r.line}): {reply}" for r, reply in summary.failed]
     if summary.deferred:
@@ -497,7 +500,42 @@ def summary_lines(summary: SendSummary) -> list[str]:
             "arrived; add --retry-unknown to send them again (they may get it twice)"
         )
         lines += [f"    {r.address} (line {r.line})" for r, _ in summary.unknown]
+    if summary.left:
+        lines.append(
+            f"Next: run the same command again to send the {summary.left} still to send "
+            "(nobody gets it twice)."
+        )
     return lines
+
+
+def preflight(transport: provider.Transport) -> None:
+    """Before the first message of a list send: connect, secure, log in, send nothing.
+
+    A wrong password or server stops the run here, with nothing sent.
+    """
+    check = getattr(transport, "check", None)
+    if check is None:
+        return
+    try:
+        check()
+    except provider.DeliveryError as exc:
+        transport.close()
+        raise NewsletterError(f"{exc.reply}. Nothing was sent.") from None
+
+
+def countdown(
+    seconds: float,
+    show: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Wait before a retry, saying each second how long is left (a Retry's sleep)."""
+    remaining = seconds
+    while remaining > 0:
+        show(f"waiting {int(remaining + 0.999)} s before trying again...")
+        step = min(1.0, remaining)
+        sleep(step)
+        remaining -= step
+    show("")
 
 
 # ---------------------------------------------------------------- status
