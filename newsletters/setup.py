@@ -61,15 +61,34 @@ PROVIDERS = (
         "",
         "Change us-east-1 to your SES region.",
     ),
-    Provider("SendGrid", "smtp.sendgrid.net", 587, "starttls", "the word apikey", "",
-             "The password is an API key with Mail Send permission."),  # fmt: skip
-    Provider("Mailgun", "smtp.mailgun.org", 587, "starttls",
-             "the SMTP login from Mailgun, e.g. postmaster@mg.yourclinic.com"),  # fmt: skip
-    Provider("Postmark (Broadcast stream)", "smtp-broadcasts.postmarkapp.com", 587, "starttls",
-             "the Broadcast stream's access key", "",
-             "The password is the stream's secret key."),  # fmt: skip
-    Provider("Brevo", "smtp-relay.brevo.com", 587, "starttls",
-             "the SMTP login shown under SMTP & API"),  # fmt: skip
+    Provider(
+        "SendGrid",
+        "smtp.sendgrid.net",
+        587,
+        "starttls",
+        "the word apikey",
+        "",
+        "The password is an API key with Mail Send permission.",
+    ),
+    Provider(
+        "Mailgun",
+        "smtp.mailgun.org",
+        587,
+        "starttls",
+        "the SMTP login from Mailgun, e.g. postmaster@mg.yourclinic.com",
+    ),
+    Provider(
+        "Postmark (Broadcast stream)",
+        "smtp-broadcasts.postmarkapp.com",
+        587,
+        "starttls",
+        "the Broadcast stream's access key",
+        "",
+        "The password is the stream's secret key.",
+    ),
+    Provider(
+        "Brevo", "smtp-relay.brevo.com", 587, "starttls", "the SMTP login shown under SMTP & API"
+    ),
     Provider("Another service", "", 587, "starttls", "the login your service gives you"),
 )
 
