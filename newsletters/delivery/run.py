@@ -262,6 +262,7 @@ def test_send(
     transport: provider.Transport,
     env: Mapping[str, str] | None = None,
     retry: Retry | None = None,
+    subject_prefix: str | None = None,
 ) -> list[tuple[str, str, bool]]:
     """The issue to a few people, marked as a test, with sample personal values.
 
@@ -272,7 +273,8 @@ def test_send(
     check_test_addresses(addresses)
     env = os.environ if env is None else env
     settings = prepared.project.clinic.send
-    template = prepared.template(settings.test_subject_prefix)
+    prefix = settings.test_subject_prefix if subject_prefix is None else subject_prefix
+    template = prepared.template(prefix)
     from ..optouts.collect import scope
     from ..secrets import UNSUBSCRIBE_SECRET, get_secret
 

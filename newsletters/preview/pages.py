@@ -13,7 +13,7 @@ import jinja2
 from ..pipeline import GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES
 from .workspace import Overview, View, Workspace
 
-PUBLIC_ASSETS = frozenset({"preview.css", "preview.js", "blocked-image.svg"})
+PUBLIC_ASSETS = frozenset({"preview.css", "preview.js", "sendtest.js", "blocked-image.svg"})
 
 
 def asset(name: str) -> bytes | None:
@@ -95,7 +95,8 @@ def index_page(overview: Overview, root: Path) -> str:
     )
 
 
-def email_page(view: View, workspace: Workspace) -> str:
+def email_page(view: View, workspace: Workspace, send_form: dict[str, str] | None = None) -> str:
+    """The issue or article page; `send_form` adds the "Send a test" form to issue pages."""
     data = state(view, workspace)
     return _render(
         "page.html.j2",
@@ -103,6 +104,11 @@ def email_page(view: View, workspace: Workspace) -> str:
         title=data["subject"] or view.target.name,
         kind=view.target.kind,
         clinic=data["sender"],
+        send_form=(
+            {**send_form, "url": f"/issue/{view.target.name}/send-test"}
+            if send_form is not None and view.target.kind == "issue"
+            else None
+        ),
     )
 
 
