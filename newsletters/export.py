@@ -257,6 +257,12 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
         flat = pk.flat_names(list(images))
         zipped = {"email.html": pk.point_images(html_doc, base_url, flat).encode("utf-8")}
         zipped |= {flat[ref]: data for ref, data in images.items()}
+        notes += [
+            f"{ref}: Mailchimp hosts JPG, PNG and GIF images only; save it in one of those "
+            "formats, or publish it and link it by its full address"
+            for ref in sorted(images)
+            if not ref.lower().endswith(pk.MAILCHIMP_IMAGE_TYPES)
+        ]
         where = pk.Images(len(images), zip_name, None, base_url, None)
     elif package.kind == pk.IMAGES_ZIP:
         relative = {ref: ref for ref in images}

@@ -157,7 +157,7 @@ def unsupported_message(name: str) -> str | None:
 def flat_names(refs: Sequence[str]) -> dict[str, str]:
     """Each image path (images/a/logo.png) -> a unique bare file name for a flat zip."""
     names: dict[str, str] = {}
-    taken: set[str] = set()
+    taken: set[str] = {"email.html"}  # the HTML's own name in the zip
     for ref in sorted(refs):
         base = posixpath.basename(ref)
         name = base
@@ -171,6 +171,10 @@ def flat_names(refs: Sequence[str]) -> dict[str, str]:
         taken.add(name.lower())
         names[ref] = name
     return names
+
+
+# Mailchimp's content manager takes JPG, PNG and GIF images (its file-hosting article).
+MAILCHIMP_IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".gif")
 
 
 def point_images(html: str, base_url: str, targets: Mapping[str, str]) -> str:

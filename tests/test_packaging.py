@@ -112,6 +112,7 @@ def test_flat_names_never_collide() -> None:
     names = flat_names(["images/a/logo.png", "images/b/logo.png", "images/logo.png"])
     assert len(set(names.values())) == 3
     assert all("/" not in n for n in names.values())
+    assert flat_names(["images/email.html"])["images/email.html"] != "email.html"
 
 
 def test_point_images_replaces_whole_addresses_only() -> None:
@@ -155,3 +156,12 @@ def test_a_second_export_leaves_no_stale_files(tmp_path: Path) -> None:
     stale.write_bytes(b"x")
     assert runner.invoke(cli, ["-C", str(root), "export", "--platform", "brevo"]).exit_code == 0
     assert not stale.exists()
+
+
+def test_mailchimp_is_told_about_images_it_does_not_host(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "p")
+    clinic = root / "content" / "clinic.yaml"
+    (root / "content/images/logo.webp").write_bytes((root / "content/images/logo.png").read_bytes())
+    clinic.write_text(clinic.read_text().replace("src: images/logo.png", "src: images/logo.webp"))
+    result, _ = export(root, ["2026-11"], ["mailchimp"])
+    assert any("images/logo.webp: Mailchimp hosts JPG, PNG and GIF" in n for n in result[0].notes)

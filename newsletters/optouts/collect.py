@@ -209,6 +209,8 @@ def fetch_service(url: str, secret: str, store: Store, context: Any = None) -> F
         batch = _parse(body, base)
         if not batch:
             break
+        if batch[-1][0] <= int(cursor or 0):
+            break  # a service that does not move forward: stop rather than loop
         entries = [OptOut(a, at, ONE_CLICK, issue, source) for _, a, issue, at in batch]
         found += len(entries)
         new += store.add(entries)
