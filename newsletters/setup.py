@@ -172,6 +172,17 @@ def _security(prompts: Prompts, default: str) -> str:
         prompts.say("Type starttls (port 587), tls (port 465) or none (only on this computer).")
 
 
+def _accepted(prompts: Prompts, problem: str | None, who: str, what: str) -> bool:
+    """Say how a connection check went; False to ask again, NewsletterError to stop."""
+    if problem is None:
+        prompts.say(f"{who} accepted the login.")
+        return True
+    prompts.say(f"That did not work: {problem}")
+    if not prompts.confirm(f"Change {what} and try again?", True):
+        raise NewsletterError("setup stopped; nothing was saved")
+    return False
+
+
 def run_setup(
     root: Path,
     prompts: Prompts,
@@ -206,12 +217,8 @@ def run_setup(
         password = prompts.secret(f"Password{hint}") or stored or ""
         prompts.say(f"Checking {host}:{port} (no message is sent)...")
         problem = check_smtp(host, port, security, user, password, context)
-        if problem is None:
-            prompts.say("The server accepted the login.")
+        if _accepted(prompts, problem, "The server", "the settings"):
             break
-        prompts.say(f"That did not work: {problem}")
-        if not prompts.confirm("Change the settings and try again?", True):
-            raise NewsletterError("setup stopped; nothing was saved")
     values |= {"smtp_host": host, "smtp_port": port, "smtp_security": security, "smtp_user": user}
     if password:
         kept[secrets.SMTP_PASSWORD] = password
@@ -242,12 +249,8 @@ def run_setup(
             )
             prompts.say(f"Checking {imap_host}:{imap_port}...")
             problem = check_imap(imap_host, imap_port, "tls", imap_user, imap_password, context)
-            if problem is None:
-                prompts.say("The mailbox accepted the login.")
+            if _accepted(prompts, problem, "The mailbox", "the mailbox settings"):
                 break
-            prompts.say(f"That did not work: {problem}")
-            if not prompts.confirm("Change the mailbox settings and try again?", True):
-                raise NewsletterError("setup stopped; nothing was saved")
         values |= {
             "unsubscribe_mailto": mailbox,
             "imap_host": imap_host,

@@ -28,10 +28,12 @@ from newsletters.optouts.imap import recognise
 from newsletters.optouts.token import make_token, read_token
 from newsletters.optouts.webapp import OptOutApp, ServiceDatabase, collect_key
 
+from . import test_send
 from .conftest import ROOT, copy_sample
-from .servers import Dovecot, dovecot, free_port
+from .servers import Dovecot, dovecot
 from .test_send import Recorder
 
+server = test_send.server  # aiosmtpd on a free port, shared with the send tests
 SECRET = "opt-out-secret-0123456789abcdef"
 MAILBOX = "optout@ketamineclinicwtx.example"
 READERS = ["ana@example.com", "ben@example.com", "cy@example.com", "dee@example.com"]
@@ -182,15 +184,6 @@ def test_mails_are_recognised_by_token_by_words_and_as_bounces() -> None:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Recorder]]:
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    controller.stop()
-
-
-@pytest.fixture
 def mailbox() -> Iterator[Dovecot]:
     with dovecot(user=MAILBOX) as server:
         yield server
@@ -243,9 +236,9 @@ def list_unsubscribe(message: email.message.EmailMessage) -> tuple[str, str]:
 
 
 def test_opt_outs_by_one_click_and_by_mail_are_skipped_by_the_next_send(
-    tmp_path: Path, smtp: tuple[Controller, Recorder], mailbox: Dovecot, service: str
+    tmp_path: Path, server: tuple[Controller, Recorder], mailbox: Dovecot, service: str
 ) -> None:
-    controller, recorder = smtp
+    controller, recorder = server
     root = clinic_with(
         tmp_path / "clinic",
         f"  unsubscribe_mailto: {MAILBOX}\n"
@@ -320,9 +313,9 @@ def test_opt_outs_by_one_click_and_by_mail_are_skipped_by_the_next_send(
 
 
 def test_a_list_send_refuses_to_start_without_a_way_back(
-    tmp_path: Path, smtp: tuple[Controller, Recorder]
+    tmp_path: Path, server: tuple[Controller, Recorder]
 ) -> None:
-    controller, recorder = smtp
+    controller, recorder = server
     root = copy_sample(tmp_path / "clinic")
     readers = tmp_path / "readers.csv"
     readers.write_text("email\nana@example.com\n", encoding="utf-8")
@@ -395,3 +388,12 @@ def test_a_wrong_mailbox_password_is_said_plainly(tmp_path: Path, mailbox: Dovec
     assert result.exit_code == 1
     assert "the password was refused" in result.output
     assert "not-the-Pa55word" not in result.output
+
+
+def test_collecting_with_another_secret_is_refused_plainly(tmp_path: Path, service: str) -> None:
+    root = copy_sample(tmp_path / "clinic")
+    env = {"NEWSLETTER_UNSUBSCRIBE_SECRET": "a-different-secret-0123456789"}
+    result = cli_run(root, env, "unsubscribes", "fetch", "--from", service)
+    assert result.exit_code == 1
+    assert "the clinic's secret does not match the service's" in result.output
+    assert "Traceback" not in result.output

@@ -12,18 +12,17 @@ import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 from aiosmtpd.controller import Controller  # noqa: E402
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect  # noqa: E402
 
 from newsletters.preview import PreviewServer  # noqa: E402
 
+from . import test_preview_browser  # noqa: E402
 from .conftest import copy_sample  # noqa: E402
 from .servers import free_port  # noqa: E402
 from .test_send import Recorder  # noqa: E402
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
+browser = test_preview_browser.browser  # the shared Chromium fixture
 
 
 @pytest.fixture
@@ -46,16 +45,6 @@ def preview(tmp_path: Path) -> Iterator[PreviewServer]:
     server.start()
     yield server
     server.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("needs Chromium at /usr/bin/chromium")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_send_a_test_from_the_issue_page(

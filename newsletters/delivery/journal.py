@@ -16,10 +16,11 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dbtx import immediate
 from ..errors import NewsletterError, Problem, display_path
 
 JOURNAL_NAME = "send-journal.sqlite"
@@ -140,15 +141,8 @@ class Journal:
                 ((_now(), key) for key in keys),
             )
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return immediate(self._db)
 
 
 @contextmanager

@@ -428,54 +428,56 @@ def send_list(
     pacer = Pacer(rate if rate is not None else prepared.project.clinic.send.rate)
     summary = SendSummary()
     start = time.perf_counter()
-    with issue_lock(prepared.folder, prepared.built.issue.id), Journal(plan.journal_path) as j:
-        recipients = plan.recipients.recipients
-        j.add((r.address, r.line) for r in recipients)
-        states = j.states()  # again, under the lock: another run may have moved on
-        if retry_unknown:
-            j.release_unknown(r.key for r in recipients if states[r.key] == SENDING)
-            states = j.states()
-        todo = [r for r in recipients if states[r.key] == PENDING]
-        summary.skipped = len(recipients) - len(todo) + _skipped_rows(plan.recipients)
-        summary.unknown = [(r, "unknown since an earlier send stopped")
-                           for r in recipients if states[r.key] == SENDING]  # fmt: skip
-        template = prepared.template()
-        for r in todo:
-            token = unsubscribe_token(plan.secret, r.address, prepared.built.issue.id)
-            message = template.render(prepared.personal(r.address, r.first_name, token))
-            pacer.wait()
-            try:
-                reply = send_one(
-                    transport,
-                    prepared.sender,
-                    r.address,
-                    message,
-                    retry,
-                    before_attempt=lambda key=r.key: j.mark_sending(key),  # type: ignore[misc]
-                    after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
-                )
-            except provider.PermanentError as exc:
-                j.mark(r.key, FAILED, exc.reply)
-                summary.failed.append((r, exc.reply))
-            except provider.UnknownOutcome as exc:
-                j.mark(r.key, SENDING, exc.reply)  # stays 'sending': reported as unknown
-                summary.unknown.append((r, exc.reply))
-            except provider.TransportUnavailable as exc:
-                j.mark(r.key, PENDING, exc.reply)
-                summary.stopped = exc.reply
-                break
-            except provider.TransientError as exc:
-                summary.deferred.append((r, exc.reply))  # left pending by after_refusal
-                if isinstance(exc, provider.ConnectionFailed):
+    try:
+        with issue_lock(prepared.folder, prepared.built.issue.id), Journal(plan.journal_path) as j:
+            recipients = plan.recipients.recipients
+            j.add((r.address, r.line) for r in recipients)
+            states = j.states()  # again, under the lock: another run may have moved on
+            if retry_unknown:
+                j.release_unknown(r.key for r in recipients if states[r.key] == SENDING)
+                states = j.states()
+            todo = [r for r in recipients if states[r.key] == PENDING]
+            summary.skipped = len(recipients) - len(todo) + _skipped_rows(plan.recipients)
+            summary.unknown = [(r, "unknown since an earlier send stopped")
+                               for r in recipients if states[r.key] == SENDING]  # fmt: skip
+            template = prepared.template()
+            for r in todo:
+                token = unsubscribe_token(plan.secret, r.address, prepared.built.issue.id)
+                message = template.render(prepared.personal(r.address, r.first_name, token))
+                pacer.wait()
+                try:
+                    reply = send_one(
+                        transport,
+                        prepared.sender,
+                        r.address,
+                        message,
+                        retry,
+                        before_attempt=lambda key=r.key: j.mark_sending(key),  # type: ignore[misc]
+                        after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
+                    )
+                except provider.PermanentError as exc:
+                    j.mark(r.key, FAILED, exc.reply)
+                    summary.failed.append((r, exc.reply))
+                except provider.UnknownOutcome as exc:
+                    j.mark(r.key, SENDING, exc.reply)  # stays 'sending': reported as unknown
+                    summary.unknown.append((r, exc.reply))
+                except provider.TransportUnavailable as exc:
+                    j.mark(r.key, PENDING, exc.reply)
                     summary.stopped = exc.reply
                     break
-            else:
-                j.mark(r.key, SENT, reply)
-                summary.sent += 1
-            progress(1)
-        states = j.states()
-        summary.left = sum(states[r.key] == PENDING for r in recipients)
-    transport.close()
+                except provider.TransientError as exc:
+                    summary.deferred.append((r, exc.reply))  # left pending by after_refusal
+                    if isinstance(exc, provider.ConnectionFailed):
+                        summary.stopped = exc.reply
+                        break
+                else:
+                    j.mark(r.key, SENT, reply)
+                    summary.sent += 1
+                progress(1)
+            states = j.states()
+            summary.left = sum(states[r.key] == PENDING for r in recipients)
+    finally:
+        transport.close()  # the pre-flight may have connected before the lock was refused
     summary.seconds = time.perf_counter() - start
     return summary
 

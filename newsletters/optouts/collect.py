@@ -47,6 +47,14 @@ def scope(project: Project) -> str:
     return project.clinic.sender.email
 
 
+def _send_problem(project: Project, message: str) -> NewsletterError:
+    """A mistake in clinic.yaml's send: block, at its line."""
+    clinic = project.clinic
+    return NewsletterError(
+        [Problem(project.root / "content" / "clinic.yaml", clinic.lines.get("send"), message)]
+    )
+
+
 def unsubscribe_secret(project: Project, env: Mapping[str, str] | None = None) -> str:
     secret = secrets.get_secret(secrets.UNSUBSCRIBE_SECRET, scope(project), env)
     name = secrets.env_name(secrets.UNSUBSCRIBE_SECRET)
@@ -79,15 +87,10 @@ def mailbox_settings(project: Project, env: Mapping[str, str] | None = None) -> 
     send = project.clinic.send
     user = send.imap_user or send.unsubscribe_mailto
     if not send.imap_host or not user:
-        raise NewsletterError(
-            [
-                Problem(
-                    project.root / "content" / "clinic.yaml",
-                    project.clinic.lines.get("send"),
-                    "send: set imap_host (and unsubscribe_mailto) to read opt-outs by mail, "
-                    "or collect from the one-click service with --from URL",
-                )
-            ]
+        raise _send_problem(
+            project,
+            "send: set imap_host (and unsubscribe_mailto) to read opt-outs by mail, "
+            "or collect from the one-click service with --from URL",
         )
     password = secrets.get_secret(secrets.IMAP_PASSWORD, scope(project), env)
     if not password:
@@ -115,15 +118,10 @@ def fetch_all(
     send = project.clinic.send
     url = from_url or send.one_click_url
     if url is None and not send.imap_host:
-        raise NewsletterError(
-            [
-                Problem(
-                    project.root / "content" / "clinic.yaml",
-                    project.clinic.lines.get("send"),
-                    "send: nothing to collect from; set imap_host (the opt-out mailbox) or "
-                    "one_click_url, or give --from URL",
-                )
-            ]
+        raise _send_problem(
+            project,
+            "send: nothing to collect from; set imap_host (the opt-out mailbox) or "
+            "one_click_url, or give --from URL",
         )
     results = []
     with Store(store_path(project.root)) as store:
@@ -191,6 +189,7 @@ def fetch_service(url: str, secret: str, store: Store, context: Any = None) -> F
             with opener.open(request, timeout=30) as response:
                 body = response.read(MAX_RESPONSE + 1)
         except urllib.error.HTTPError as exc:
+            exc.close()
             reason = (
                 "the clinic's secret does not match the service's"
                 if exc.code == 401
@@ -275,17 +274,12 @@ def require_a_way(project: Project) -> None:
     """A list send needs clinic.yaml to say how opt-outs come back."""
     if ways(project):
         return
-    raise NewsletterError(
-        [
-            Problem(
-                project.root / "content" / "clinic.yaml",
-                project.clinic.lines.get("send"),
-                "send: say how opt-outs come back before a list send: imap_host (with "
-                "unsubscribe_mailto) for opt-outs by mail, one_click_url for the one-click "
-                "service, or website_handles_opt_outs: true if your website records them "
-                "(run `newsletter setup`, or see docs/opt-outs.md)",
-            )
-        ]
+    raise _send_problem(
+        project,
+        "send: say how opt-outs come back before a list send: imap_host (with "
+        "unsubscribe_mailto) for opt-outs by mail, one_click_url for the one-click "
+        "service, or website_handles_opt_outs: true if your website records them "
+        "(run `newsletter setup`, or see docs/opt-outs.md)",
     )
 
 

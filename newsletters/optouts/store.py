@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dbtx import immediate
 from ..errors import NewsletterError, Problem
 
 STORE_NAME = "opt-outs.sqlite"
@@ -112,12 +113,5 @@ class Store:
     def last_collected(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT source, at FROM collected"))
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return immediate(self._db)
