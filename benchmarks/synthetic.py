@@ -90,13 +90,13 @@ def article_markdown(index: int, count: int) -> str:
     return "\n".join([*lines, "---", "\n\n".join(body), ""])
 
 
-def issue_yaml(count: int) -> str:
-    slugs = [slug(i) for i in range(count)]
+def issue_yaml(count: int, first: int = 0, date: str = "2030-01-05") -> str:
+    slugs = [slug(i) for i in range(first, first + count)]
     listed = "".join(f"\n  - {s}" for s in slugs[1:])
     return (
         "subject: A synthetic issue for the benchmark\n"
         "preheader: Generated articles about long-lasting pain, to measure every stage.\n"
-        "date: 2030-01-05\n"
+        f"date: {date}\n"
         f"featured: {slugs[0]}\n"
         f"articles:{listed if listed else ' []'}\n"
         "intro: |\n"
@@ -107,6 +107,12 @@ def issue_yaml(count: int) -> str:
 
 def slug(index: int) -> str:
     return f"article-{index + 1:03d}"
+
+
+def issue_id(index: int) -> str:
+    """Monthly issues ending at ISSUE_ID: 2025-02 ... 2030-01 for 60 issues."""
+    year, month = divmod(2030 * 12 + 0 - index, 12)
+    return f"{year}-{month + 1:02d}"
 
 
 def make_project(dest: Path, count: int) -> Path:
@@ -128,3 +134,19 @@ def make_project(dest: Path, count: int) -> Path:
         issue_yaml(count), encoding="utf-8"
     )
     return dest
+
+
+def make_library(dest: Path, issues: int, per_issue: int) -> tuple[Path, list[str]]:
+    """A project with `issues` monthly issues of `per_issue` articles each, none shared (a
+    clinic's archive of several years): for `build --all` and `lint --all`."""
+    total = issues * per_issue
+    root = make_project(dest, total)
+    (root / "content" / "issues" / f"{ISSUE_ID}.yaml").unlink()
+    names = []
+    for index in range(issues):
+        name = issue_id(index)
+        (root / "content" / "issues" / f"{name}.yaml").write_text(
+            issue_yaml(per_issue, index * per_issue, f"{name}-05"), encoding="utf-8"
+        )
+        names.append(name)
+    return root, names

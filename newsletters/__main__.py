@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -125,26 +125,30 @@ def build(
     `newsletter lint` run too and their findings are printed after the build.
     """
     from . import lint
-    from .pipeline import build as run_build
-    from .pipeline import write_issue
+    from .pipeline import ChecksFailed, Policy, build_and_check, write_issue
 
     if all_issues and issues:
         raise click.UsageError("name issues or use --all, not both")
     root = project_root(ctx)
     try:
-        project, built, problems = run_build(root, issues, all_issues)
-    except NewsletterError as exc:
-        raise fail(exc, "Build") from None
-    out_dir = out or project.root / "dist"
-    for warning in problems.warnings:
-        click.echo(warning.format(), err=True)
-    findings = [f for item in built for f in lint.run_checks(project, item)]
-    if strict and lint.has_failures(findings, strict=True):
+        checked = build_and_check(
+            root, issues, all_issues, Policy.WARNINGS if strict else Policy.REPORT
+        )
+    except ChecksFailed as exc:
+        for warning in exc.checked.problems.warnings:
+            click.echo(warning.format(), err=True)
+        findings = exc.checked.all_findings
         for finding in findings:
             click.echo(lint.format_text(finding), err=True)
         raise click.ClickException(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
-        )
+        ) from None
+    except NewsletterError as exc:
+        raise fail(exc, "Build") from None
+    project, built, findings = checked.project, checked.issues, checked.all_findings
+    out_dir = out or project.root / "dist"
+    for warning in checked.problems.warnings:
+        click.echo(warning.format(), err=True)
     for item in built:
         target = write_issue(item, out_dir)
         size = item.meta["html_bytes"] / 1024
@@ -164,7 +168,7 @@ def build(
         _screenshots(project, built, out_dir)
 
 
-def _screenshots(project: Any, built: list[Any], out_dir: Path) -> None:
+def _screenshots(project: Any, built: Sequence[Any], out_dir: Path) -> None:
     """The --screenshots option of `build`: one line per issue, or how to install a browser."""
     from .screenshots import BrowserMissing, take_screenshots
 
@@ -200,23 +204,24 @@ def lint_command(
     is an error (with --strict, also a warning). Without ISSUE the newest issue is checked.
     """
     from . import lint
+    from .pipeline import Policy, build_and_check
     from .write import dumps_json
 
     if all_issues and issues:
         raise click.UsageError("name issues or use --all, not both")
     try:
-        project, results = lint.lint_project(project_root(ctx), issues, all_issues)
+        checked = build_and_check(project_root(ctx), issues, all_issues, Policy.REPORT)
     except NewsletterError as exc:
         raise fail(exc, "Lint") from None
-    findings = [f for _, found in results for f in found]
+    results, findings = checked.results, checked.all_findings
     if output_format == "json":
-        click.echo(dumps_json(lint.to_json(results, project.root)), nl=False)
+        click.echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
     else:
         for finding in findings:
             click.echo(lint.format_text(finding))
-        checked = ", ".join(issue_id for issue_id, _ in results)
-        click.echo(f"Checked {checked}: {_count(findings) if findings else 'no findings'}.")
-    if lint.has_failures(findings, strict):
+        checked_ids = ", ".join(issue_id for issue_id, _ in results)
+        click.echo(f"Checked {checked_ids}: {_count(findings) if findings else 'no findings'}.")
+    if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings):
         ctx.exit(1)
 
 
@@ -566,7 +571,7 @@ def send_command(
     """Send ISSUE (default: the newest): a test with --to, or to a list with --list.
 
     SMTP settings come from NEWSLETTER_SMTP_HOST, _PORT, _USER, _PASSWORD and _SECURITY;
-    unsubscribe tokens from NEWSLETTER_UNSUBSCRIBE_SECRET. See the README's Sending section.
+    unsubscribe tokens from NEWSLETTER_UNSUBSCRIBE_SECRET. See docs/guide/send.md.
     """
     import sys
 

@@ -5,7 +5,8 @@
     dist/archive/feed.xml              Atom feed with absolute links
     dist/archive/images/               the issues' local images, linked relatively
 
-A web version is read by anyone, so it carries nothing personal: the greeting is generic, the
+A web version is read by anyone, so it carries nothing personal: the greeting is the clinic's
+`send.fallback_first_name`, links carry the same UTM parameters as the email (finish.py), the
 unsubscribe link becomes a link to the subscription page, "view in browser" links lead back to
 the index. Links are relative inside the folder, absolute (from the archive base URL) in the
 feed and canonical links, so the folder works on any host and from disk.
@@ -23,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from . import merge
 from .errors import NewsletterError, Problem, Problems
-from .links import rewrite_links, strip_article_markers
+from .links import rewrite_links
 
 if TYPE_CHECKING:
+    from .built import BuiltIssue
     from .model import Project
-    from .pipeline import BuiltIssue
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -63,10 +64,12 @@ def base_url(project: Project) -> str:
 
 def build_archive(root: Path) -> tuple[Project, Archive, Problems]:
     """Build every issue and the archive in memory; raises NewsletterError on mistakes."""
-    from .pipeline import build
+    from .pipeline import Policy, build_and_check
 
-    project, built, problems = build(root, all_issues=True)
-    archive = make_archive(project, built)
+    # Issues already sent are archived as they went out: the checks report, never stop.
+    checked = build_and_check(root, all_issues=True, policy=Policy.REPORT)
+    project, problems = checked.project, checked.problems
+    archive = make_archive(project, checked.issues)
     for issue_id in archive.issues:
         expected = project.clinic.web_version_url.replace("{issue}", issue_id)
         page = archive.base_url + issue_id + "/"
@@ -100,11 +103,11 @@ def title(project: Project) -> str:
 
 def web_version(project: Project, built: BuiltIssue, base: str) -> str:
     """The issue as a public page: no personal merge tags, links that work on the web."""
-    from .pipeline import clinic_values
+    from .finish import clinic_values
 
     settings = project.clinic.export
     subscribe = settings.subscribe_url or project.clinic.website
-    doc = strip_article_markers(built.html_template)
+    doc = built.html_template
 
     def to_subscribe(attributes: str, inner: str) -> str:
         href = html.escape(subscribe, quote=True)

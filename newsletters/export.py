@@ -1,12 +1,12 @@
 """`newsletter export`: the built issue as each email platform expects it.
 
-The pipeline leaves opaque placeholders (merge.py) where per-reader values go. Here, after
-inlining, they become the platform's own merge tags; links to the clinic's site get UTM
-parameters first (so merge-tag URLs never do). Every export is then checked: each expected
-tag present byte for byte, no other platform's syntax, nothing URL- or HTML-encoded, no
-placeholder left. A failed check is a bug in this program and stops the export.
+The pipeline leaves opaque placeholders (merge.py) where per-reader values go. Here they
+become the platform's own merge tags; links to the clinic's site already carry their UTM
+parameters (finish.py decides them once for every destination). Every export is then checked:
+each expected tag present byte for byte, no other platform's syntax, nothing URL- or
+HTML-encoded, no placeholder left. A failed check is a bug in this program and stops the export.
 
-Tags were checked against each platform's documentation; see the README's "Export" section.
+Tags were checked against each platform's documentation; see docs/guide/export.md.
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import merge
 from .errors import NewsletterError, Problem
-from .links import Utm, add_utm_html, add_utm_text, own_hosts, rewrite_links
-from .links import strip_article_markers as strip_markers
+from .links import rewrite_links
 
 if TYPE_CHECKING:
+    from .built import BuiltIssue
     from .model import Project
-    from .pipeline import BuiltIssue
 
 UNSUB, WEB, PREFS, FIRST = merge.TAGS
 
@@ -49,6 +48,21 @@ class Platform:
     def text_tag(self, name: str) -> str | None:
         return self.text_tags.get(name, self.tags.get(name))
 
+    def greeting(self, fallback: str) -> Platform:
+        """This platform with `{fallback}` in its tags and notes filled in: the clinic's
+        `send.fallback_first_name` (finish.greeting_name), which the schema keeps to plain
+        words so it cannot end a tag."""
+
+        def fill(text: str) -> str:
+            return text.replace("{fallback}", fallback)
+
+        return replace(
+            self,
+            tags={n: fill(t) if t else t for n, t in self.tags.items()},
+            text_tags={n: fill(t) if t else t for n, t in self.text_tags.items()},
+            notes=tuple(fill(n) for n in self.notes),
+        )
+
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p
@@ -60,12 +74,12 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "*|UNSUB|*",
                 WEB: "*|ARCHIVE|*",
                 PREFS: "*|UPDATE_PROFILE|*",
-                FIRST: "*|IF:FNAME|**|FNAME|**|ELSE:|*there*|END:IF|*",
+                FIRST: "*|IF:FNAME|**|FNAME|**|ELSE:|*{fallback}*|END:IF|*",
             },
             markers=("*|",),
             notes=(
                 "The first name uses Mailchimp's conditional *|IF:FNAME|*: readers without "
-                "a first name read 'there'.",
+                "a first name read '{fallback}'.",
             ),
         ),
         Platform(
@@ -75,7 +89,7 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "{{{unsubscribe}}}",
                 WEB: "{{{weblink}}}",
                 PREFS: "{{{unsubscribe_preferences}}}",
-                FIRST: '{{insert first_name "default=there"}}',
+                FIRST: '{{insert first_name "default={fallback}"}}',
             },
             markers=("{{{unsubscribe", "{{{weblink}}}", "{{insert "),
         ),
@@ -96,7 +110,7 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "{{ unsubscribe }}",
                 WEB: "{{ mirror }}",
                 PREFS: "{{ update_profile }}",
-                FIRST: '{{ contact.FIRSTNAME | default : "there" }}',
+                FIRST: '{{ contact.FIRSTNAME | default : "{fallback}" }}',
             },
             markers=("{{ unsubscribe }}", "{{ mirror }}", "{{ update_profile }}", "{{ contact."),
         ),
@@ -107,7 +121,7 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "{% unsubscribe_link %}",
                 WEB: "{% web_view_link %}",
                 PREFS: "{% manage_preferences_link %}",
-                FIRST: "{{ first_name|default:'there' }}",
+                FIRST: "{{ first_name|default:'{fallback}' }}",
             },
             markers=("{%", "|default:'"),
         ),
@@ -118,7 +132,7 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "<unsubscribe>",
                 WEB: "<webversion>",
                 PREFS: "<preferences>",
-                FIRST: "[firstname,fallback=there]",
+                FIRST: "[firstname,fallback={fallback}]",
             },
             text_tags={UNSUB: "[unsubscribe]", WEB: "[webversion]", PREFS: "[preferences]"},
             elements={UNSUB: "unsubscribe", WEB: "webversion", PREFS: "preferences"},
@@ -143,7 +157,7 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "{{amazonSESUnsubscribeUrl}}",
                 WEB: None,
                 PREFS: None,
-                FIRST: "{{#if first_name}}{{first_name}}{{else}}there{{/if}}",
+                FIRST: "{{#if first_name}}{{first_name}}{{else}}{fallback}{{/if}}",
             },
             markers=("amazonSES", "{{#if first_name}}"),
             notes=(
@@ -159,7 +173,7 @@ PLATFORMS: dict[str, Platform] = {
                 WEB: None,
                 PREFS: None,
                 FIRST: "{{#first_name}}{{first_name}}{{/first_name}}"
-                "{{^first_name}}there{{/first_name}}",
+                "{{^first_name}}{fallback}{{/first_name}}",
             },
             markers=("pm:unsubscribe", "{{^first_name}}"),
             notes=("Send it as a Postmark template; pass first_name in the template model.",),
@@ -171,7 +185,7 @@ PLATFORMS: dict[str, Platform] = {
                 UNSUB: "{{ UnsubscribeURL }}",
                 WEB: "{{ MessageURL }}",
                 PREFS: "{{ UnsubscribeURL }}?manage=true",
-                FIRST: '{{ or .Subscriber.FirstName "there" }}',
+                FIRST: '{{ or .Subscriber.FirstName "{fallback}" }}',
             },
             markers=("UnsubscribeURL", "MessageURL", ".Subscriber."),
         ),
@@ -181,7 +195,7 @@ PLATFORMS: dict[str, Platform] = {
             {UNSUB: None, WEB: None, PREFS: None, FIRST: None},
             notes=(
                 "No merge tags: the links are your own pages from clinic.yaml and readers are "
-                "greeted as 'there'. Replace them with your platform's tags if it has them.",
+                "greeted as '{fallback}'. Replace them with your platform's tags if it has them.",
             ),
         ),
     )
@@ -220,20 +234,13 @@ def export(
 
     Raises NewsletterError when the project has mistakes or a check fails.
     """
-    from .pipeline import build
+    from .pipeline import Policy, build_and_check
 
-    project, built, problems = build(root, issue_names)
-    _require_clean(project, built)
-    exports = [export_issue(project, item, name) for item in built for name in platforms]
-    return exports, problems.warnings
-
-
-def _require_clean(project: Project, built: Sequence[BuiltIssue]) -> None:
-    """Refuse to export an issue with a lint error: what `newsletter lint` rejects never leaves."""
-    from .lint import require_clean
-
-    for item in built:
-        require_clean(project, item)
+    # What `newsletter lint` rejects never leaves: a check error stops the export.
+    checked = build_and_check(root, issue_names, policy=Policy.ERRORS)
+    project = checked.project
+    exports = [export_issue(project, item, name) for item in checked.issues for name in platforms]
+    return exports, checked.problems.warnings
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
@@ -300,19 +307,15 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
 def render_for(
     project: Project, built: BuiltIssue, platform: Platform
 ) -> tuple[str, str, dict[str, str], list[str]]:
-    """HTML, text, the value used for each merge tag, and notes for the user."""
-    from .pipeline import clinic_values
+    """HTML, text, the value used for each merge tag, and notes for the user.
 
-    issue = built.issue
-    utm = utm_for(project, built)
-    html_doc = strip_markers(built.html_template)
-    text_doc = built.text_template
-    if utm is not None:
-        html_doc = add_utm_html(html_doc, utm)
-        text_doc = add_utm_text(text_doc, utm)
+    Links already carry their UTM parameters (finish.py, for every destination alike).
+    """
+    from .finish import clinic_values, greeting_name
 
+    platform = platform.greeting(greeting_name(project.clinic))
     _require_unsubscribe(project, built)
-    own = clinic_values(project, issue)
+    own = clinic_values(project, built.issue)
     notes = list(platform.notes)
     used = merge.used(built.html_template + built.text_template)
     values: dict[str, str] = {}
@@ -325,9 +328,9 @@ def render_for(
         else:
             values[name] = tag
 
-    html_out = _substitute_html(project, html_doc, platform, own)
+    html_out = _substitute_html(project, built.html_template, platform, own)
     text_values = {n: (platform.text_tag(n) or own[n]) for n in merge.TAGS}
-    text_out = merge.substitute(text_doc, text_values, escape=False)
+    text_out = merge.substitute(built.text_template, text_values, escape=False)
     verify(platform, built, html_out, text_out)
     return html_out, text_out, values, notes
 
@@ -408,24 +411,6 @@ def _require_unsubscribe(project: Project, built: BuiltIssue) -> None:
     ]
     if missing:
         raise NewsletterError(missing)
-
-
-def utm_for(project: Project, built: BuiltIssue) -> Utm | None:
-    settings = project.clinic.export
-    if not settings.utm:
-        return None
-    article_urls = {}
-    for slug in built.issue.article_slugs:
-        article = project.articles.get(slug)
-        if article is not None and article.meta.url:
-            article_urls[article.meta.url.split("#")[0].split("?")[0]] = slug
-    return Utm(
-        source=settings.utm_source,
-        medium=settings.utm_medium,
-        campaign=settings.utm_campaign.replace("{issue}", built.issue.id),
-        hosts=own_hosts(project.clinic.website, settings.utm_domains),
-        article_urls=article_urls,
-    )
 
 
 # ---------------------------------------------------------------- checks

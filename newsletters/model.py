@@ -1,7 +1,7 @@
 """What a clinic writes: the schemas of clinic.yaml, an article's front matter and an issue.
 
-Each field's `doc` is the documentation users read (the README's tables are checked against
-these by a test). Everything here is a frozen dataclass: stages read it and never change it.
+Each field's `doc` is the documentation users read (docs/reference/fields.md is generated
+from these). Everything here is a frozen dataclass: stages read it and never change it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .schema import (
     https_url,
     image_ref,
     link_url,
+    plain_words,
     security_mode,
     slug,
     spec,
@@ -201,7 +202,7 @@ class ExportSettings:
 
 @dataclass(frozen=True)
 class LintSettings:
-    """The `lint:` section of clinic.yaml: tune the checks (see the README's Checks section)."""
+    """The `lint:` section of clinic.yaml: tune the checks (see docs/guide/checks.md)."""
 
     disable: tuple[str, ...] = spec(
         "Rule ids to switch off for the whole project, e.g. [a11y/img-width].", default=()
@@ -272,7 +273,11 @@ class SendSettings:
         default="suppressed.txt",
     )
     fallback_first_name: str = spec(
-        "Used where a reader's first name is unknown, as in 'Hello there'.", default="there"
+        "Used where a reader's first name is unknown, as in 'Hello there': in the built email, "
+        "web versions, every platform's first-name tag and every sent message. Letters, "
+        "digits, spaces, dots and hyphens.",
+        plain_words,
+        default="there",
     )
     sample_first_name: str = spec("The first name shown in test sends.", default="Sam")
     smtp_host: str | None = spec(

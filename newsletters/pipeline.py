@@ -5,72 +5,43 @@
     3. render    Jinja2: layouts/<layout>.mjml.j2 and .txt.j2               (render.py)
     4. compile   mjml-python: MJML -> responsive HTML                       (compile.py)
     5. inline    premailer: the template's inline CSS onto elements         (inline.py)
-    6. finish    merge placeholders -> the clinic's own URLs; markers out   (merge.py)
-    7. write     dist/<issue>/: email.html, email.txt, email.mjml,
+    6. finish    UTM on the clinic's links, article markers out; the merge
+                 placeholders -> the clinic's pages and fallback greeting   (finish.py)
+    7. check     the rules of lint/ on each built issue, under a Policy     (lint/)
+    8. write     dist/<issue>/: email.html, email.txt, email.mjml,
                  meta.json, images/                                         (write.py)
 
-Stages 1-6 run for every issue of the run before stage 7 writes anything, so a failed run
-leaves the previous output as it was.
+`build_and_check` is the entry point of every command that builds (build, lint, export,
+archive, send; the preview uses `build_and_check_issue`): stages 1-7 run for every issue
+of the run, in memory, and the run's `Policy` decides whether the checks' findings stop it,
+before stage 8 (or an export, archive or send) writes anything. So a failed run leaves the
+previous output as it was. A `BuiltIssue` (built.py) is finished for every destination: the
+export, archive and send only put in their own merge values (finish.py says which).
 """
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import merge
-from .errors import NewsletterError, Problems
-from .links import strip_article_markers
+from .built import BuiltIssue
+from .errors import NewsletterError, Problem, Problems
+from .finish import clinic_values, tag_links
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
+
+if TYPE_CHECKING:
+    from .lint.registry import Finding
 
 # Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
 GMAIL_CLIP_BYTES = 102 * 1024
 SIZE_WARNING_BYTES = 90 * 1024
-
-
-@dataclass(frozen=True)
-class BuiltIssue:
-    """One issue built in memory: what stage 7 writes and what export and send start from."""
-
-    issue: Issue
-    mjml: str
-    html_template: str  # HTML with merge placeholders, for export and send
-    text_template: str
-    html: str  # with the clinic's own links: complete on its own
-    text: str
-    images: tuple[tuple[Path, str], ...]  # (file in content/, path under dist/<issue>/)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        m = self.issue.meta
-        return {
-            "issue": self.issue.id,
-            "subject": m.subject,
-            "preheader": m.preheader,
-            "date": m.date.isoformat(),
-            "layout": m.layout,
-            "featured": m.featured,
-            "articles": list(self.issue.article_slugs),
-            "html_bytes": len(self.html.encode("utf-8")),
-            "text_bytes": len(self.text.encode("utf-8")),
-            "merge_tags": merge.used(self.html_template + self.text_template),
-        }
-
-
-def clinic_values(project: Project, issue: Issue) -> dict[str, str]:
-    """The clinic's own URLs for the merge tags: a built email works without a platform."""
-    clinic = project.clinic
-    return {
-        "unsubscribe_url": clinic.unsubscribe_url,
-        "web_version_url": clinic.web_version_url.replace("{issue}", issue.id),
-        "preferences_url": clinic.preferences_url or clinic.unsubscribe_url,
-        "first_name": "there",
-    }
 
 
 def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssue | None:
@@ -89,16 +60,18 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     compiled = compile_mjml(rendered.mjml, project.templates_dir, issue.meta.layout, problems)
     if compiled is None:
         return None
-    html_template = inline_css(compiled, rendered.inline_css)
+    # Stage 6: links tagged once for every destination, then the clinic's own merge values.
+    html_template, text_template = tag_links(
+        project, issue, inline_css(compiled, rendered.inline_css), rendered.text
+    )
     values = clinic_values(project, issue)
-    # Article markers (for export's per-article UTM tags) stay in html_template only.
-    html = strip_article_markers(merge.substitute(html_template, values, escape=True))
-    text = merge.substitute(rendered.text, values, escape=False)
+    html = merge.substitute(html_template, values, escape=True)
+    text = merge.substitute(text_template, values, escape=False)
     return BuiltIssue(
         issue=issue,
         mjml=rendered.mjml,
         html_template=html_template,
-        text_template=rendered.text,
+        text_template=text_template,
         html=html,
         text=text,
         images=_local_images(project, html),
@@ -146,6 +119,107 @@ def build(
     return project, built, problems
 
 
+class Policy(enum.Enum):
+    """How the checks' findings end a run (as MJML's validationLevel does for its own).
+
+    REPORT: findings are returned, nothing stops (build, archive, preview, lint).
+    ERRORS: an error stops the run before anything leaves (export, send).
+    WARNINGS: any finding stops the run (`build --strict`, `lint --strict`'s exit code).
+    """
+
+    REPORT = "report"
+    ERRORS = "errors"
+    WARNINGS = "warnings"
+
+    def stopping(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings that stop a run under this policy."""
+        if self is Policy.REPORT:
+            return []
+        return [f for f in findings if f.severity == "error" or self is Policy.WARNINGS]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Issues built in memory, each with its checks' findings (stage 7)."""
+
+    project: Project
+    issues: tuple[BuiltIssue, ...]
+    findings: tuple[tuple[Finding, ...], ...]  # one tuple per issue, in the same order
+    problems: Problems  # the build's own warnings (theme contrast...)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return [f for found in self.findings for f in found]
+
+    @property
+    def results(self) -> list[tuple[str, list[Finding]]]:
+        """(issue id, its findings) per issue: what `newsletter lint` reports."""
+        return [(b.issue.id, list(f)) for b, f in zip(self.issues, self.findings, strict=True)]
+
+
+class ChecksFailed(NewsletterError):
+    """The checks found what the run's policy does not let through; `findings` are those."""
+
+    def __init__(self, checked: Checked, policy: Policy) -> None:
+        self.checked = checked
+        self.findings = policy.stopping(checked.all_findings)
+        problems = [
+            Problem(f.path, f.line, f"[{f.rule}] {f.message}", f.severity) for f in self.findings
+        ]
+        for item, found in zip(checked.issues, checked.findings, strict=True):
+            stopped = policy.stopping(found)
+            if not stopped:
+                continue
+            if policy is Policy.ERRORS:
+                what = f"{len(stopped)} check error{'s' if len(stopped) != 1 else ''}"
+            else:
+                what = f"{len(stopped)} check finding{'s' if len(stopped) != 1 else ''}"
+            problems.append(
+                Problem(
+                    None,
+                    None,
+                    f"issue {item.issue.id} has {what}; fix them (see 'newsletter lint') first",
+                )
+            )
+        super().__init__(problems)
+
+
+def check_built(project: Project, built: BuiltIssue) -> list[Finding]:
+    """Stage 7 for one built issue: every finding of the checks (lint/), `lint_allow` applied."""
+    from .lint import run_checks
+
+    return run_checks(project, built)
+
+
+def build_and_check(
+    root: Path,
+    names: Sequence[str] = (),
+    all_issues: bool = False,
+    policy: Policy = Policy.REPORT,
+) -> Checked:
+    """The one entry point of build, export, archive, send and lint: stages 1-7.
+
+    Raises NewsletterError when the content has mistakes (nothing is built), and ChecksFailed
+    when `policy` stops on what the checks found. Nothing is written: stage 8 is the caller's.
+    """
+    project, built, problems = build(root, names, all_issues)
+    findings = tuple(tuple(check_built(project, item)) for item in built)
+    checked = Checked(project, tuple(built), findings, problems)
+    if policy.stopping(checked.all_findings):
+        raise ChecksFailed(checked, policy)
+    return checked
+
+
+def build_and_check_issue(
+    project: Project, issue: Issue, problems: Problems
+) -> tuple[BuiltIssue, list[Finding]] | None:
+    """Stages 2-7 for one issue of a loaded project (the preview's warm builds)."""
+    built = build_issue(project, issue, problems)
+    if built is None:
+        return None
+    return built, check_built(project, built)
+
+
 def add_theme_warnings(project: Project, problems: Problems) -> None:
     """Theme colours that fail WCAG AA contrast, reported at clinic.yaml's `theme:` line."""
     from .theme import contrast_warnings
@@ -156,7 +230,7 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
 
 
 def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
-    """Stage 7 for one issue: dist/<issue>/ with the email, its text, MJML, meta and images."""
+    """Stage 8 for one issue: dist/<issue>/ with the email, its text, MJML, meta and images."""
     from .write import copy_file, dumps_json, write_atomic
 
     target = out_dir / built.issue.id

@@ -1,6 +1,6 @@
 """Typed schemas for the YAML a clinic writes, with a docstring per field.
 
-A schema is a frozen dataclass whose fields carry `doc` (shown in the README) and optionally a
+A schema is a frozen dataclass whose fields carry `doc` (shown in the docs) and optionally a
 `check` that returns an error message. `load_into` builds the dataclass from line-aware YAML,
 adding one problem per mistake: unknown field (with the closest known name), missing field,
 wrong type, or a value its check refuses.
@@ -64,6 +64,17 @@ def email_address(value: str) -> str | None:
 def security_mode(value: str) -> str | None:
     if value not in ("starttls", "tls", "none"):
         return f"'{value}' is not a kind of security; write starttls, tls or none"
+    return None
+
+
+def plain_words(value: str) -> str | None:
+    """Text that goes inside every platform's merge-tag syntax as it is: letters, digits,
+    spaces, dots and hyphens only (quotes, brackets or braces would end a platform's tag)."""
+    if not re.fullmatch(r"[^\W_]+(?:[ .-]+[^\W_]+)*\.?", value):
+        return (
+            f"'{value}' cannot go inside the email platforms' merge tags; use letters, digits, "
+            "spaces, dots and hyphens only, like: there"
+        )
     return None
 
 

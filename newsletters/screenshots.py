@@ -19,8 +19,8 @@ from .write import write_atomic
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
 
+    from .built import BuiltIssue
     from .model import Project
-    from .pipeline import BuiltIssue
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = (

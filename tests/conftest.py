@@ -40,6 +40,14 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The per-user cache (newsletters/usercache.py) of this test session, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def no_network() -> Iterator[None]:
     """Builds, previews and tests never leave the machine; loopback is allowed."""
     with pytest.MonkeyPatch.context() as patch:

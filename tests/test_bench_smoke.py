@@ -1,4 +1,4 @@
-"""The benchmark's generator and stage list still work (no timing is checked here)."""
+"""The benchmark's parts still run the product's own code (no timing is checked here)."""
 
 from __future__ import annotations
 
@@ -44,28 +44,54 @@ def test_six_article_synthetic_issue_builds(bench: ModuleType, tmp_path: Path) -
     assert "https://www.ketamineclinicwtx.example/blog/article-001" in html
 
 
-def test_every_warm_stage_runs(bench: ModuleType, tmp_path: Path) -> None:
-    root = bench.make_project(tmp_path / "project", 1)
-    report = bench.Report(quick=True)
-    timings = bench.warm_stages(root, tmp_path / "out", report)
-    for stage in ("load", "jinja2 (MJML template)", "mjml compile", "inline (premailer)", "write"):
-        assert timings[stage].runs
-    assert timings["whole warm rebuild"].median > 0
-    assert (tmp_path / "out" / bench.ISSUE_ID / "email.html").is_file()
-
-
 def test_generator_refuses_an_empty_issue(bench: ModuleType, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         bench.make_project(tmp_path / "project", 0)
 
 
-def test_send_part_delivers_personal_messages(bench: ModuleType, tmp_path: Path) -> None:
-    root = bench.make_project(tmp_path / "project", 1)
+def test_the_library_of_issues_builds_clean(bench: ModuleType, tmp_path: Path) -> None:
+    from newsletters import lint
+
+    root, names = bench.make_library(tmp_path / "library", 3, 2)
+    assert names == ["2030-01", "2029-12", "2029-11"]
+    project, built, _ = pipeline.build(root, (), all_issues=True)
+    assert sorted(b.issue.id for b in built) == sorted(names)
+    assert [f for b in built for f in lint.run_checks(project, b)] == []
+    assert {slug for b in built for slug in b.issue.article_slugs} == {
+        f"article-{n:03d}" for n in range(1, 7)
+    }  # no article shared between issues
+
+
+def test_rebuild_on_save_and_its_peer_run(bench: ModuleType, tmp_path: Path) -> None:
+    root = bench.make_project(tmp_path / "project", 3)
+    on_save = bench.OnSave(root)
+    assert on_save() > 0 and on_save() > 0  # each save is seen by the rebuild (or it raises)
+    assert on_save.saves == 2
+    assert bench.Peer(root, [bench.ISSUE_ID]).run() > 0
+
+
+def test_a_missing_node_mjml_stops_the_run(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No stand-in and no skipped target: without node's mjml the cold part refuses to run."""
+    monkeypatch.setenv("NEWSLETTER_BENCH_MJML", str(tmp_path / "no-such-mjml"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no node, no mjml
+    with pytest.raises(bench.BenchError, match="npm install --prefix /tmp/mjml-bench mjml"):
+        bench.find_mjml_cli()
+
+
+def test_send_part_measures_the_cli_and_send_py_transport(
+    bench: ModuleType, tmp_path: Path
+) -> None:
     report = bench.Report(quick=True)
-    result = bench.send_benchmark(root, 5, report)
-    assert report.notes == []
-    assert result is not None and result["received"] == 5
-    assert result["first_message"] == (
+    bench.send_part(report, tmp_path, readers=12, transport_count=5)
+    rate, memory = report.targets
+    assert rate.what == "list send, 12 readers, whole CLI"
+    assert memory.what == "list send memory, 12 readers"
+    assert rate.peer.startswith("SmtpTransport alone:")
+    [section] = report.sections
+    assert "the sink accepted 12" in section
+    assert (
         "multipart/alternative with text/plain, text/html; List-Unsubscribe present; "
         "first name filled in"
-    )
+    ) in section

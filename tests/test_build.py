@@ -134,7 +134,10 @@ def test_article_with_url_shows_summary_and_named_link(sample: Path) -> None:
     html = (sample / "email.html").read_text(encoding="utf-8")
     assert "Migraine affects more than a billion people worldwide." in html  # the summary
     assert "Attacks return again and again" not in html  # not the body
-    assert 'href="https://www.ketamineclinicwtx.example/blog/migraine"' in html
+    assert (
+        'href="https://www.ketamineclinicwtx.example/blog/migraine?utm_source=newsletter&amp;'
+        'utm_medium=email&amp;utm_campaign=2026-11&amp;utm_content=migraine"'
+    ) in html
     assert "Read more: Migraine: more than a bad headache" in html
 
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sample_issues()
 MAX_SAMPLE_BYTES = 60 * 1024
 LINK_SCHEMES = ("https://", "tel:", "mailto:")
+UTM = "utm_source=newsletter&utm_medium=email&utm_campaign="
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +196,8 @@ def test_footer_has_everything_the_law_and_readers_need(
     assert hrefs["Unsubscribe"].endswith("/newsletter/unsubscribe")
     issue_id = built[layout].issue.id
     assert hrefs["View this email in your browser"].endswith(f"/newsletter/{issue_id}/")
-    assert hrefs["www.ketamineclinicwtx.example"] == "https://www.ketamineclinicwtx.example/"
+    home = hrefs["www.ketamineclinicwtx.example"]
+    assert home == f"https://www.ketamineclinicwtx.example/?{UTM}{issue_id}"
     # Social links are text links: no third-party icons, no "sharer" URLs.
     assert "sharer" not in lxml.html.tostring(footer, encoding="unicode")
 
@@ -260,7 +262,7 @@ def test_digest_links_every_condition_the_clinic_treats(built: dict[str, BuiltIs
         ("neuropathy", "Neuropathy"),
         ("crps", "CRPS"),
     ]:
-        assert links[name] == f"https://www.ketamineclinicwtx.example/conditions/{key}"
+        assert links[name] == f"https://www.ketamineclinicwtx.example/conditions/{key}?{UTM}2026-11"
 
 
 def test_digest_text_part_has_cards_conditions_and_citations(
@@ -389,17 +391,24 @@ def test_a_pale_brand_colour_is_reported_at_the_theme_line(tmp_path: Path) -> No
     assert all("accent" in m for _, _, m in messages)
 
 
-def test_each_article_is_marked_for_exports_per_article_links(
+def test_each_articles_links_name_it_in_utm_content(
     built: dict[str, BuiltIssue], layout: str
 ) -> None:
-    """`newsletter export` tags links inside <!-- nl-article:slug --> blocks with the slug."""
+    """The MJML wraps each article in <!-- nl-article:slug --> markers; finishing (stage 6)
+    tags the clinic's links inside with utm_content=<slug>, then takes the markers out."""
     issue = built[layout]
     blocks = re.findall(
-        r"<!-- nl-article:([a-z0-9-]+) -->(.*?)<!-- /nl-article -->", issue.html_template, re.S
+        r"<!-- nl-article:([a-z0-9-]+) -->(.*?)<!-- /nl-article -->", issue.mjml, re.S
     )
     shown = list(issue.issue.article_slugs) if layout == "digest" else [issue.issue.meta.featured]
     assert [slug for slug, _ in blocks] == shown
-    assert all('href="https://' in body for _, body in blocks)
+    assert "nl-article" not in issue.html_template
+    linking_home = [
+        s for s, body in blocks if 'href="https://www.ketamineclinicwtx.example/' in body
+    ]
+    assert linking_home
+    for slug in linking_home:
+        assert f"utm_content={slug}" in issue.html_template
 
 
 @pytest.mark.parametrize(

@@ -209,7 +209,7 @@ def test_check_fails_on_missing_encoded_or_foreign_tags(
     project_dir: Path, exports: dict[str, dict[str, bytes]]
 ) -> None:
     built = _built(project_dir)
-    platform = PLATFORMS["mailchimp"]
+    platform = PLATFORMS["mailchimp"].greeting("there")
     html_doc, text = docs(exports["mailchimp"])
     verify(platform, built, html_doc, text)  # the real export passes
     broken = {

@@ -13,7 +13,7 @@ from newsletters.errors import NewsletterError
 from newsletters.lint import RULES, Finding
 from newsletters.lint.document import contrast, parse_colour
 from newsletters.lint.hygiene import add_months
-from newsletters.pipeline import build
+from newsletters.pipeline import ChecksFailed, Policy, build, build_and_check
 from newsletters.readability import reading_grade
 
 from .conftest import copy_sample
@@ -849,19 +849,41 @@ def test_lint_allow_refuses_the_law_and_unknown_rules(
 # ---------------------------------------------------------------- refusing to go out
 
 
-def test_require_clean_passes_the_sample_and_refuses_an_error(sample: Path) -> None:
+def test_the_errors_policy_passes_warnings_and_refuses_an_error(sample: Path) -> None:
     hard_to_read(sample)
-    project, built, _ = build(sample)
-    warnings = lint.require_clean(project, built[0])
-    assert {f.severity for f in warnings} == {"warning"}
+    checked = build_and_check(sample, policy=Policy.ERRORS)
+    assert {f.severity for f in checked.all_findings} == {"warning"}
+    with pytest.raises(ChecksFailed) as strict:
+        build_and_check(sample, policy=Policy.WARNINGS)
+    assert {f.severity for f in strict.value.findings} == {"warning"}
     subject("Your migraines can get better")(sample)
-    project, built, _ = build(sample)
+    assert build_and_check(sample, policy=Policy.REPORT).all_findings  # reported, not raised
     with pytest.raises(NewsletterError) as caught:
-        lint.require_clean(project, built[0])
+        build_and_check(sample, policy=Policy.ERRORS)
     first = caught.value.problems[0]
     assert first.path == sample / ISSUE and first.line == 2
     assert "[health/condition-subject]" in first.message
     assert "check error" in caught.value.problems[-1].message
+
+
+def test_no_module_of_the_checks_imports_the_pipeline() -> None:
+    """lint/ needs BuiltIssue only; the pipeline runs the checks, never the other way round."""
+    import ast
+
+    package = Path(lint.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module or ''}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(
+                n.split(".")[-1] == "pipeline" or ".pipeline" in n or n == "pipeline"
+                for n in names
+            ), f"{path.name}:{node.lineno} imports the pipeline"
 
 
 # ---------------------------------------------------------------- helpers

@@ -106,19 +106,15 @@ def test_an_unexpected_error_becomes_a_page_error(
     assert "Traceback" in logged[0]
 
 
-def test_findings_come_from_warnings_and_the_checker(project: Path) -> None:
-    def checker(project: object, built: object) -> list[Finding]:
-        return [Finding("warning", "link text says 'click here'", "content/x.md", 3, "a11y-link")]
-
-    view = Workspace(project, checker=checker).view(ISSUE)
-    assert [f.as_json() for f in view.findings] == [
-        {
-            "severity": "warning",
-            "message": "link text says 'click here'",
-            "location": "content/x.md:3",
-            "rule": "a11y-link",
-        }
-    ]
+def test_findings_come_from_warnings_and_the_checks(project: Path) -> None:
+    article = project / "content/articles/chronic-pain.md"
+    with article.open("a", encoding="utf-8") as handle:
+        handle.write("\nTo learn about pain, [click here](https://www.cdc.gov/).\n")
+    assert not Workspace(project).view(ISSUE).findings  # the checks are off by default
+    view = Workspace(project, checks=True).view(ISSUE)
+    found = [f.as_json() for f in view.findings if f.rule == "a11y/link-text"]
+    assert found and found[0]["severity"] == "error"
+    assert found[0]["location"].startswith("content/articles/chronic-pain.md:")
     problem = Problem(project / "content/clinic.yaml", 4, "bad", "warning")
     assert Finding.from_problem(problem, project).format() == "content/clinic.yaml:4: bad"
 

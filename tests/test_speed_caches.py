@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from newsletters import inline, render
 from newsletters.errors import Problems
@@ -66,10 +69,18 @@ def test_yaml_duplicate_keys_and_lines_on_the_fast_path(tmp_path: Path) -> None:
 def test_inlining_leaves_cssutils_and_requests_as_it_found_them() -> None:
     import cssutils
 
-    before = cssutils.css.Property.__dict__["_isValidating"]
+    parser_init = cssutils.CSSParser.__dict__["__init__"]
     html = inline.inline_css("<html><body><p class=a>x</p></body></html>", ".a{color:red}")
     assert 'style="color:red"' in html
-    assert cssutils.css.Property.__dict__["_isValidating"] is before
+    assert cssutils.CSSParser.__dict__["__init__"] is parser_init
+    assert parser_init.__module__ == "cssutils.parse"  # no process-wide replacement
+    # Validation is skipped only while inlining; everyone else gets cssutils' own answer.
+    assert cssutils.css.Property("color", "red")._isValidating() is True
+    token = inline._inlining.set(True)
+    try:
+        assert cssutils.css.Property("color", "red")._isValidating() is False
+    finally:
+        inline._inlining.reset(token)
     assert not isinstance(sys.modules.get("requests"), inline._RequestsOnDemand)
 
 
@@ -112,3 +123,39 @@ def test_remembered_markdown_still_reports_and_sees_new_images(tmp_path: Path) -
         (REPO / "content" / "images" / "migraine.png").read_bytes()
     )
     assert messages() == ["chart shown"]
+
+
+FLOATING = (
+    '<html><body><img src="a.png" style="float:left;border:0">'
+    '<img class="r" src="b.png"><img src="c.png" style="fl&#111;at: left"></body></html>'
+)
+
+
+def test_floating_images_still_get_their_align_attribute() -> None:
+    html = inline.inline_css(FLOATING, ".r { float: right }")
+    assert html.count('align="left"') == 2 and html.count('align="right"') == 1
+
+
+def test_the_float_shortcut_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    """premailer's align_floating_images is skipped when no image can float: same bytes."""
+    from newsletters import pipeline
+
+    for issue in ("2026-10", "2026-11"):
+        _, [built], _ = pipeline.build(REPO, [issue])
+        rendered = render.render_issue(*_project_and_issue(issue), Problems())
+        assert rendered is not None
+        from newsletters.compile import compile_mjml
+
+        compiled = compile_mjml(rendered.mjml, REPO / "templates", "x", Problems())
+        assert compiled is not None
+        assert not inline._may_float(compiled, rendered.inline_css)  # the fast path is taken
+        fast = inline.inline_css(compiled, rendered.inline_css)
+        monkeypatch.setattr(inline, "_may_float", lambda html, css: True)
+        assert inline.inline_css(compiled, rendered.inline_css) == fast == built.html_template
+        monkeypatch.undo()
+
+
+def _project_and_issue(name: str) -> tuple[Any, Any]:
+    project = load_project(REPO, Problems())
+    assert project is not None
+    return project, project.issues[name]

@@ -119,11 +119,13 @@ def compose(
     text_template: str,
     *,
     date: dt.datetime,
-    web_version_url: str,
-    preferences_url: str,
+    issue_values: Mapping[str, str],
     subject_prefix: str = "",
 ) -> MessageTemplate:
-    """Build the issue's message once (mime.build_message); per-reader values become markers."""
+    """Build the issue's message once (mime.build_message); per-reader values become markers.
+
+    `issue_values` are the merge values every reader shares (finish.issue_values).
+    """
     msg = build_message(
         html=_HTML + "\n",
         text=_TEXT + "\n",
@@ -150,10 +152,6 @@ def compose(
         segments.append(names[match.group(0)])
         last = match.end()
     segments.append(raw[last:])
-    issue_values: Mapping[str, str] = {
-        "web_version_url": web_version_url,
-        "preferences_url": preferences_url,
-    }
     return MessageTemplate(
         segments=tuple(segments),
         html=merge.substitute(html_template, issue_values, escape=True, partial=True),

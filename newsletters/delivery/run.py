@@ -19,9 +19,9 @@ from pathlib import Path
 
 import send as provider
 
+from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
-from ..pipeline import BuiltIssue
 from .journal import (
     FAILED,
     JOURNAL_NAME,
@@ -65,6 +65,9 @@ class Prepared:
         return self.project.clinic.sender.email
 
     def template(self, subject_prefix: str = "") -> MessageTemplate:
+        """The issue's message with the values all readers share (finish.issue_values)."""
+        from ..finish import issue_values
+
         clinic, issue = self.project.clinic, self.built.issue
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         return compose(
@@ -73,17 +76,18 @@ class Prepared:
             self.built.html_template,
             self.built.text_template,
             date=now,
-            web_version_url=clinic.web_version_url.replace("{issue}", issue.id),
-            preferences_url=clinic.preferences_url or clinic.unsubscribe_url,
+            issue_values=issue_values(self.project, issue),
             subject_prefix=subject_prefix,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
+        from ..finish import greeting_name
+
         clinic = self.project.clinic
         mailto = clinic.send.unsubscribe_mailto
         return Personal(
             address=address,
-            first_name=first_name or clinic.send.fallback_first_name,
+            first_name=greeting_name(clinic, first_name),
             unsubscribe_url=unsubscribe_url(clinic, token),
             message_id=message_id(self.built.issue.id, address, sender_domain(clinic), salt),
             mailto=f"mailto:{mailto}?subject=unsubscribe%20{token}" if mailto else None,
@@ -92,12 +96,12 @@ class Prepared:
 
 def prepare(root: Path, issue_name: str | None) -> Prepared:
     """Build the issue in memory and refuse to go on when the linter finds errors."""
-    from ..lint import require_clean
-    from ..pipeline import build
+    from ..pipeline import Policy, build_and_check
 
-    project, built, _ = build(root, [issue_name] if issue_name else [])
-    prepared = Prepared(project, built[0])
-    require_clean(project, prepared.built)  # any error blocks every send, test sends included
+    # Any check error blocks every send, test sends included.
+    checked = build_and_check(root, [issue_name] if issue_name else [], policy=Policy.ERRORS)
+    project = checked.project
+    prepared = Prepared(project, checked.issues[0])
     _check_send_settings(project)
     return prepared
 

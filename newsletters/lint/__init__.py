@@ -2,9 +2,11 @@
 claims and content hygiene.
 
     run_checks(project, built)      -> [Finding]   every finding of one built issue
-    require_clean(project, built)   raises NewsletterError when a finding is an error
-                                    (export and send call it before they proceed)
     format_text / to_json           the two output formats of `newsletter lint`
+
+Nothing here builds or decides whether a run stops: the pipeline runs these checks as its
+stage 7 (`pipeline.build_and_check`) and its `Policy` decides. This package imports nothing
+from the pipeline module, only `BuiltIssue` (built.py).
 
 Rules live in law.py, deliverability.py, a11y.py, health.py and hygiene.py; each registers
 itself with a stable id (`RULES`). Content findings point at the source file and line; output
@@ -18,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import NewsletterError, Problem, display_path
+from ..built import BuiltIssue
+from ..errors import display_path
 from ..model import LintAllow, LintSettings, Project
-from ..pipeline import BuiltIssue
 from . import a11y, deliverability, health, hygiene, law  # noqa: F401  (they register rules)
 from .context import Context
 from .registry import RULES, Finding, Rule
@@ -32,8 +34,6 @@ __all__ = [
     "Finding",
     "Rule",
     "format_text",
-    "has_failures",
-    "require_clean",
     "run_checks",
     "to_json",
 ]
@@ -65,31 +65,6 @@ def run_checks(
     return sorted(set(kept), key=_order)
 
 
-def has_failures(findings: Iterable[Finding], strict: bool = False) -> bool:
-    """True when the findings should stop a run: any error, or with `strict` any warning."""
-    return any(f.severity == "error" or strict for f in findings)
-
-
-def require_clean(
-    project: Project, built: BuiltIssue, settings: LintSettings | None = None
-) -> list[Finding]:
-    """Refuse (NewsletterError) when the issue has an error; return the warnings otherwise."""
-    findings = run_checks(project, built, settings)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        problems = [Problem(f.path, f.line, f"[{f.rule}] {_message(f)}") for f in errors]
-        problems.append(
-            Problem(
-                None,
-                None,
-                f"issue {built.issue.id} has {len(errors)} check error"
-                f"{'s' if len(errors) != 1 else ''}; fix them (see 'newsletter lint') first",
-            )
-        )
-        raise NewsletterError(problems)
-    return findings
-
-
 def format_text(finding: Finding, relative_to: Path | None = None) -> str:
     """`path:line: error [rule-id] message (in <element>)`."""
     where = ""
@@ -102,7 +77,7 @@ def format_text(finding: Finding, relative_to: Path | None = None) -> str:
 
 
 def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dict[str, Any]:
-    """The documented JSON shape (see README, "Checks"): version, issues, totals."""
+    """The documented JSON shape (see docs/guide/checks.md): version, issues, totals."""
     issues = []
     for issue_id, findings in results:
         issues.append(
@@ -154,7 +129,7 @@ def _order(finding: Finding) -> tuple[str, int, str, str]:
 
 def _unknown(rule_id: str) -> str:
     close = difflib.get_close_matches(rule_id, list(RULES), n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in the README (Checks)"
+    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in docs/reference/rules.md"
     return f"there is no rule '{rule_id}'; {hint}"
 
 
@@ -223,15 +198,3 @@ def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
             return True
     return False
 
-
-def lint_project(
-    root: Path, names: Sequence[str] = (), all_issues: bool = False
-) -> tuple[Project, list[tuple[str, list[Finding]]]]:
-    """Build the named issues (or all, or the newest) in memory and check each one.
-
-    Raises NewsletterError when an issue cannot be built at all (the build's own problems).
-    """
-    from ..pipeline import build
-
-    project, built, _ = build(root, names, all_issues)
-    return project, [(item.issue.id, run_checks(project, item)) for item in built]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..built import BuiltIssue
 from ..model import Article, LintSettings, Project
-from ..pipeline import BuiltIssue
 from . import document
 
 

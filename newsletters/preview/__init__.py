@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .server import PreviewServer
-from .workspace import Checker, Finding, lint_checker
+from .workspace import Finding
 
-__all__ = ["Checker", "Finding", "PreviewServer", "open_preview"]
+__all__ = ["Finding", "PreviewServer", "open_preview"]
 
 
 def open_preview(
@@ -22,7 +22,7 @@ def open_preview(
     issue: str | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
-    checker: Checker | None = lint_checker,
+    checks: bool = True,
 ) -> PreviewServer:
     """A preview server bound to host:port, with every issue built once (errors are printed).
 
@@ -30,7 +30,7 @@ def open_preview(
     """
     if issue is not None and issue.endswith(".yaml"):
         issue = Path(issue).stem
-    server = PreviewServer(root, host=host, port=port, issue=issue, checker=checker)
+    server = PreviewServer(root, host=host, port=port, issue=issue, checks=checks)
     project, _ = server.workspace.project()
     if issue is not None and project is not None and issue not in project.issues:
         from ..errors import NewsletterError, Problems

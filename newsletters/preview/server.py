@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import pages
 from .emailcopy import LOCAL_IMAGES, preview_copy
 from .watch import watch_project
-from .workspace import Checker, Target, Workspace
+from .workspace import Target, Workspace
 
 NAME = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
 PAGE = re.compile(rf"^/(issue|article)/({NAME})$")
@@ -105,11 +105,11 @@ class PreviewServer:
         host: str = "127.0.0.1",
         port: int = 8000,
         issue: str | None = None,
-        checker: Checker | None = None,
+        checks: bool = False,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.log = log or _log
-        self.workspace = Workspace(root.resolve(), checker, self.log)
+        self.workspace = Workspace(root.resolve(), checks, self.log)
         self.issue = issue
         self.hub = Hub()
         self.latency = Latency()

@@ -70,8 +70,7 @@ def parse_addresses(text: str) -> list[str]:
 def send_test(root: Path, issue: str, body: bytes, env: Mapping[str, str] | None = None) -> Outcome:
     """Parse the request body, send the test, and say what happened in plain lines."""
     from ..delivery import run
-    from ..lint import require_clean
-    from ..pipeline import build
+    from ..pipeline import Policy, build_and_check
 
     try:
         data = json.loads(body[:MAX_BODY])
@@ -85,13 +84,10 @@ def send_test(root: Path, issue: str, body: bytes, env: Mapping[str, str] | None
         return Outcome(400, False, (f"At most {MAX_ADDRESSES} addresses for a test.",))
     try:
         run.check_test_addresses(addresses)
-        project, built, _ = build(root, [issue])
-        prepared = run.Prepared(project, built[0])
-        draft_lines: list[str] = []
-        try:
-            require_clean(project, prepared.built)
-        except NewsletterError as exc:
-            draft_lines = [p.format(root) for p in exc.problems]
+        checked = build_and_check(root, [issue], policy=Policy.REPORT)
+        project = checked.project
+        prepared = run.Prepared(project, checked.issues[0])
+        draft_lines = Policy.ERRORS.stopping(checked.all_findings)
         prefix = project.clinic.send.test_subject_prefix + (DRAFT_PREFIX if draft_lines else "")
         transport = run.transport_from_env(env, project=project)
         try:

@@ -14,10 +14,14 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, Problems, display_path
 from ..model import Issue, IssueMeta, Project
-from ..pipeline import BuiltIssue
+
+if TYPE_CHECKING:
+    from ..lint.registry import Finding as LintFinding
 
 
 @dataclass(frozen=True)
@@ -53,15 +57,8 @@ class Finding:
         return cls(problem.severity, problem.message, path, problem.line)
 
 
-# Extra checks on a good build (the lint rules, once wired in): findings for the panel.
-Checker = Callable[[Project, BuiltIssue], Iterable[Finding]]
-
-
-def lint_checker(project: Project, built: BuiltIssue) -> list[Finding]:
-    """The checks of `newsletter lint`, as the findings panel shows them."""
-    from ..errors import display_path
-    from ..lint import run_checks
-
+def panel_findings(project: Project, findings: Iterable[LintFinding]) -> list[Finding]:
+    """The checks' findings (pipeline stage 7), as the findings panel shows them."""
     return [
         Finding(
             severity=f.severity,
@@ -70,7 +67,7 @@ def lint_checker(project: Project, built: BuiltIssue) -> list[Finding]:
             line=f.line,
             rule=f.rule,
         )
-        for f in run_checks(project, built)
+        for f in findings
     ]
 
 
@@ -132,7 +129,7 @@ class Workspace:
     """Builds pages of one project on demand, keeping the last good build of each."""
 
     root: Path
-    checker: Checker | None = None
+    checks: bool = False  # run the checks (pipeline stage 7) on every good build
     log: Callable[[str], None] = print
     generation: int = 0
     saved_at: dict[int, float] = field(default_factory=dict)  # generation -> time of the save
@@ -230,11 +227,20 @@ class Workspace:
         errors: list[Finding] = []
         try:
             issue = self._issue_for(project, target, problems)
+            result = None
             if issue is not None:
-                from ..pipeline import build_issue
+                from .. import pipeline
 
-                built = build_issue(project, issue, problems)
-            findings = self._findings(project, built, problems) if built is not None else []
+                if self.checks:
+                    result = pipeline.build_and_check_issue(project, issue, problems)
+                else:
+                    one = pipeline.build_issue(project, issue, problems)
+                    result = (one, []) if one is not None else None
+            if result is not None:
+                built = result[0]
+                findings = self._findings(project, built, problems, result[1])
+            else:
+                findings = []
         except NewsletterError as exc:
             built, errors = None, [Finding.from_problem(p, self.root) for p in exc.problems]
         except Exception as exc:
@@ -260,14 +266,19 @@ class Workspace:
             return None
         return article_issue(project, article.slug)
 
-    def _findings(self, project: Project, built: BuiltIssue, problems: Problems) -> list[Finding]:
-        """The build's warnings (and the load's, for this page's files), then the checker's."""
+    def _findings(
+        self,
+        project: Project,
+        built: BuiltIssue,
+        problems: Problems,
+        checked: Iterable[LintFinding],
+    ) -> list[Finding]:
+        """The build's warnings (and the load's, for this page's files), then the checks'."""
         own_files = {built.issue.path, project.root / "content" / "clinic.yaml"}
         own_files.update(project.articles[s].path for s in built.issue.article_slugs)
         load_warnings = [w for w in self._loaded.warnings if w.path in own_files]
         found = [Finding.from_problem(p, self.root) for p in [*load_warnings, *problems.warnings]]
-        if self.checker is not None:
-            found.extend(self.checker(project, built))
+        found.extend(panel_findings(project, checked))
         return found
 
     def _unexpected(self, exc: Exception) -> Problem:
