@@ -602,10 +602,17 @@ def send_command(
                 ctx.exit(1)
             return
         assert list_file is not None
+        import dataclasses
+
         from .optouts.collect import require_a_way, staleness_warnings
 
-        if confirm:
+        try:
             require_a_way(prepared.project)
+        except NewsletterError as exc:
+            if confirm:
+                raise
+            for problem in exc.problems:  # a dry run goes on, and says what --confirm needs
+                click.echo(dataclasses.replace(problem, severity="warning").format(), err=True)
         for warning in staleness_warnings(prepared.project):
             click.echo(f"warning: {warning}", err=True)
         plan = run.plan_list(prepared, list_file)

@@ -397,3 +397,15 @@ def test_collecting_with_another_secret_is_refused_plainly(tmp_path: Path, servi
     assert result.exit_code == 1
     assert "the clinic's secret does not match the service's" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_dry_run_says_what_a_real_send_will_need(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "clinic")
+    readers = tmp_path / "readers.csv"
+    readers.write_text("email\nana@example.com\n", encoding="utf-8")
+    env = {"NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET}
+    result = cli_run(root, env, "send", "--list", str(readers))
+    assert result.exit_code == 0, result.output
+    assert "content/clinic.yaml" in result.output
+    assert "warning: send: say how opt-outs come back" in result.output
+    assert "Nothing was sent." in result.output
