@@ -220,6 +220,7 @@ class Export:
     title: str
     files: dict[str, bytes]  # path inside export/<platform>/ -> content
     notes: tuple[str, ...]
+    folder: Path  # where it is written: <out>/<issue>/export/<platform>/ (paths.py)
     next_steps: tuple[str, ...] = ()  # printed after the export; README.txt holds the same
 
 
@@ -228,16 +229,18 @@ def platform_names(choice: str) -> list[str]:
 
 
 def export(
-    root: Path, issue_names: Sequence[str], platforms: Sequence[str]
+    root: Path, issue_names: Sequence[str], platforms: Sequence[str], out: Path | None = None
 ) -> tuple[list[Export], list[Problem]]:
     """Build the issues and prepare every platform's files; warnings are returned.
+
+    `out` is the output folder (`--out`; default dist/): each Export's `folder` is under it.
 
     Raises NewsletterError when the project has mistakes or a check fails.
     """
     from .pipeline import Policy, build_and_check
 
     # What `newsletter lint` rejects never leaves: a check error stops the export.
-    checked = build_and_check(root, issue_names, policy=Policy.ERRORS)
+    checked = build_and_check(root, issue_names, policy=Policy.ERRORS, out=out)
     project = checked.project
     exports = [export_issue(project, item, name) for item in checked.issues for name in platforms]
     return exports, checked.problems.warnings
@@ -301,7 +304,10 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
     meta["files"] = sorted([*files, "meta.json"])
     meta["zip_files"] = sorted(zipped)
     files["meta.json"] = _json(meta)
-    return Export(issue_id, platform.name, platform.title, files, tuple(notes), tuple(steps))
+    folder = project.paths.export_dir(issue_id, platform.name)
+    return Export(
+        issue_id, platform.name, platform.title, files, tuple(notes), folder, tuple(steps)
+    )
 
 
 def render_for(
@@ -395,10 +401,9 @@ def _substitute_html(project: Project, doc: str, platform: Platform, own: dict[s
 
 def _require_unsubscribe(project: Project, built: BuiltIssue) -> None:
     placeholder = merge.placeholder(UNSUB)
-    layout = project.templates_dir / "layouts" / built.issue.meta.layout
     missing = [
         Problem(
-            Path(f"{layout}{suffix}"),
+            project.paths.layout(built.issue.meta.layout, suffix),
             None,
             f"the {part} email has no unsubscribe link; every marketing email needs one: add "
             "{{ merge.unsubscribe_url }} to the footer this layout includes",
@@ -513,7 +518,8 @@ def _export_eml(project: Project, built: BuiltIssue) -> Export:
     meta = _meta(project, built, EML, "Email file (.eml)", values, notes)
     meta["files"] = [eml_name]
     files = {eml_name: message.as_bytes(), "meta.json": _json(meta)}
-    return Export(issue.id, EML, "an email file (.eml)", files, tuple(notes))
+    folder = project.paths.export_dir(issue.id, EML)
+    return Export(issue.id, EML, "an email file (.eml)", files, tuple(notes), folder)
 
 
 # ---------------------------------------------------------------- files
@@ -564,8 +570,8 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
-    """Write each export to <out>/<issue>/export/<platform>/; returns the folders.
+def write_exports(exports: Sequence[Export]) -> list[Path]:
+    """Write each export to its folder (<out>/<issue>/export/<platform>/); returns them.
 
     Each folder is written beside the old one and swapped in whole, so files of an earlier
     package (an image no longer used) never linger, and a failed write leaves the old one.
@@ -574,9 +580,8 @@ def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
 
     from .write import write_atomic
 
-    folders = []
     for item in exports:
-        folder = out_dir / item.issue_id / "export" / item.platform
+        folder = item.folder
         fresh = folder.with_name(f".{item.platform}.new")
         shutil.rmtree(fresh, ignore_errors=True)
         for name, data in item.files.items():
@@ -590,5 +595,4 @@ def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
             folder.rename(old)
         fresh.rename(folder)
         shutil.rmtree(old, ignore_errors=True)
-        folders.append(folder)
-    return folders
+    return [item.folder for item in exports]

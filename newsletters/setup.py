@@ -260,7 +260,7 @@ def run_setup(
         }
         kept[secrets.IMAP_PASSWORD] = imap_password
 
-    clinic_file = project.root / "content" / "clinic.yaml"
+    clinic_file = project.paths.clinic_file
     text = clinic_file.read_text(encoding="utf-8")
     new_text = set_keys(text, "send", values, clinic_file)
     for name, value in kept.items():

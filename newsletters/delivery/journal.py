@@ -23,7 +23,6 @@ from pathlib import Path
 from ..dbtx import immediate
 from ..errors import NewsletterError, Problem, display_path
 
-JOURNAL_NAME = "send-journal.sqlite"
 LOCK_NAME = "send.lock"
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"

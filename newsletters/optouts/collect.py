@@ -50,9 +50,7 @@ def scope(project: Project) -> str:
 def _send_problem(project: Project, message: str) -> NewsletterError:
     """A mistake in clinic.yaml's send: block, at its line."""
     clinic = project.clinic
-    return NewsletterError(
-        [Problem(project.root / "content" / "clinic.yaml", clinic.lines.get("send"), message)]
-    )
+    return NewsletterError([Problem(project.paths.clinic_file, clinic.lines.get("send"), message)])
 
 
 def unsubscribe_secret(project: Project, env: Mapping[str, str] | None = None) -> str:
@@ -245,7 +243,7 @@ def import_suppression(project: Project, store: Store) -> int:
     """content/suppressed.txt (or the configured file) into the record, as opt-outs by hand."""
     from ..delivery.recipients import read_suppression
 
-    path = project.content_dir / project.clinic.send.suppression_file
+    path = project.paths.in_content(project.clinic.send.suppression_file)
     when = now()
     source = display_path(path, project.root)
     return store.add(OptOut(a, when, BY_HAND, "", source) for a in sorted(read_suppression(path)))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NewsletterError
+from ..paths import ProjectPaths
 
 MAX_BODY = 4096
 MAX_ADDRESSES = 5
@@ -48,7 +49,7 @@ def token_matches(given: str | None, expected: str) -> bool:
 
 
 def remembered(root: Path) -> str:
-    path = root / "dist" / REMEMBERED
+    path = ProjectPaths.of(root).out / REMEMBERED
     try:
         text = path.read_text(encoding="utf-8")[:1000]
     except (OSError, UnicodeDecodeError):
@@ -60,7 +61,7 @@ def _remember(root: Path, addresses: list[str]) -> None:
     from ..write import write_atomic
 
     with contextlib.suppress(OSError):  # remembering is a convenience; the test went out
-        write_atomic(root / "dist" / REMEMBERED, ", ".join(addresses) + "\n")
+        write_atomic(ProjectPaths.of(root).out / REMEMBERED, ", ".join(addresses) + "\n")
 
 
 def parse_addresses(text: str) -> list[str]:
