@@ -31,15 +31,22 @@ def _key(name: str, scope: str) -> str:
     return f"{scope.lower()}:{name}" if scope else name
 
 
-def get_secret(name: str, scope: str = "", env: Mapping[str, str] | None = None) -> str | None:
+def get_secret(
+    name: str,
+    scope: str = "",
+    env: Mapping[str, str] | None = None,
+    *,
+    env_var: str | None = None,
+) -> str | None:
     """The secret from the environment, else from the keychain; None when neither has it.
 
-    A keychain that cannot be reached (a headless server without one) counts as empty, so the
-    environment variable is the way there.
+    `env_var` names the variable when it is not NEWSLETTER_ + the name (the DKIM key's
+    NEWSLETTER_DKIM_PRIVATE_KEY). A keychain that cannot be reached (a headless server without
+    one) counts as empty, so the environment variable is the way there.
     """
     env = os.environ if env is None else env
-    value = env.get(env_name(name), "")
-    if value:
+    value = env.get(env_var or env_name(name), "")
+    if value.strip():
         return value
     try:
         import keyring

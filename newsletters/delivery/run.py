@@ -8,6 +8,7 @@ simple pacer (one message every 1/rate seconds).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -42,6 +43,7 @@ from .message import (
     unsubscribe_url,
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list
+from .signing import DkimKey, key_for
 
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
@@ -53,6 +55,7 @@ class Prepared:
 
     project: Project
     built: BuiltIssue
+    dkim: DkimKey | None = None  # the clinic's DKIM key, when it signs
 
     @property
     def folder(self) -> Path:
@@ -76,6 +79,7 @@ class Prepared:
             date=now,
             issue_values=issue_values(self.project, issue),
             subject_prefix=subject_prefix,
+            dkim=self.dkim,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
@@ -102,7 +106,7 @@ def prepare(root: Path, issue_name: str | None, out: Path | None = None) -> Prep
     project = checked.project
     prepared = Prepared(project, checked.issues[0])
     _check_send_settings(project)
-    return prepared
+    return dataclasses.replace(prepared, dkim=key_for(project.clinic))
 
 
 def _check_send_settings(project: Project) -> None:
@@ -324,8 +328,14 @@ class ListPlan:
 def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
+    from ..compliance import sponsored_send_refusal
     from ..optouts.collect import suppressed, unsubscribe_secret
 
+    refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
+    if refusal:
+        where = prepared.project.content_dir / "clinic.yaml"
+        line = prepared.project.clinic.lines.get("compliance")
+        raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = unsubscribe_secret(prepared.project, env)
     clinic = prepared.project.clinic
     paths = prepared.project.paths
@@ -372,6 +382,13 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
     lines += [f"    {name}:{s.line}: {s.address}: {s.reason}" for s in r.duplicates]
+    from ..compliance import list_without_baa
+
+    warning = list_without_baa(
+        plan.prepared.project.clinic, r.path, "smtp", "your SMTP provider", can_sign=True
+    )
+    if warning:
+        lines.append(f"  warning: {warning}")
     return lines
 
 
