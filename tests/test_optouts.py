@@ -29,18 +29,18 @@ from newsletters.optouts.token import make_token, read_token
 from newsletters.optouts.webapp import OptOutApp, ServiceDatabase, collect_key
 
 from . import test_send
-from .conftest import ROOT, copy_sample
+from .conftest import ROOT, claim_sample, copy_sample
 from .servers import Dovecot, dovecot
 from .test_send import Recorder
 
 server = test_send.server  # aiosmtpd on a free port, shared with the send tests
 SECRET = "opt-out-secret-0123456789abcdef"
-MAILBOX = "optout@ketamineclinicwtx.example"
+MAILBOX = "optout@ketamineclinicwtx.com"
 READERS = ["ana@example.com", "ben@example.com", "cy@example.com", "dee@example.com"]
 
 
 def clinic_with(root: Path, lines: str) -> Path:
-    copy_sample(root)
+    claim_sample(copy_sample(root))
     with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
         clinic.write("\nsend:\n" + lines)
     return root
@@ -167,7 +167,7 @@ def test_mails_are_recognised_by_token_by_words_and_as_bounces() -> None:
     )
     assert [o.address for o in recognise(forged, SECRET)] == ["x@example.com"]  # the sender only
     dsn = (
-        b"From: MAILER-DAEMON@mx.example.net\r\nTo: optout@ketamineclinicwtx.example\r\n"
+        b"From: MAILER-DAEMON@mx.example.net\r\nTo: optout@ketamineclinicwtx.com\r\n"
         b"Subject: Undelivered Mail\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
         b"--b\r\nContent-Type: text/plain\r\n\r\nGone.\r\n"
@@ -192,7 +192,7 @@ def mailbox() -> Iterator[Dovecot]:
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[str]:
     """`newsletter unsubscribe-server --port 0` as its own process; yields its address."""
-    root = copy_sample(tmp_path / "service-project")
+    root = claim_sample(copy_sample(tmp_path / "service-project"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
     env |= {"NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
     env["PYTHONPATH"] = str(ROOT)
@@ -245,7 +245,7 @@ def test_opt_outs_by_one_click_and_by_mail_are_skipped_by_the_next_send(
         "  imap_host: 127.0.0.1\n"
         f"  imap_port: {mailbox.tls_port}\n"
         "  imap_security: tls\n"
-        "  one_click_url: https://optout.ketamineclinicwtx.example/\n",
+        "  one_click_url: https://optout.ketamineclinicwtx.com/\n",
     )
     readers = tmp_path / "readers.csv"
     readers.write_text("email\n" + "\n".join(READERS) + "\n", encoding="utf-8")
@@ -316,7 +316,7 @@ def test_a_list_send_refuses_to_start_without_a_way_back(
     tmp_path: Path, server: tuple[Controller, Recorder]
 ) -> None:
     controller, recorder = server
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     readers = tmp_path / "readers.csv"
     readers.write_text("email\nana@example.com\n", encoding="utf-8")
     env = {
@@ -325,7 +325,7 @@ def test_a_list_send_refuses_to_start_without_a_way_back(
         "NEWSLETTER_SMTP_SECURITY": "none",
         "NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET,
     }
-    result = cli_run(root, env, "send", "--list", str(readers), "--confirm")
+    result = cli_run(root, env, "send", "2026-11", "--list", str(readers), "--confirm")
     assert result.exit_code == 1
     assert "content/clinic.yaml" in result.output
     assert "say how opt-outs come back" in result.output
@@ -349,7 +349,7 @@ def test_stale_collection_warns_before_a_send(tmp_path: Path) -> None:
 
 
 def test_suppression_file_is_imported_as_opt_outs_by_hand(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     (root / "content" / "suppressed.txt").write_text("# gone\nGone@Example.com\n", "utf-8")
     result = cli_run(root, {}, "unsubscribes", "list")
     assert result.exit_code == 0, result.output
@@ -391,7 +391,7 @@ def test_a_wrong_mailbox_password_is_said_plainly(tmp_path: Path, mailbox: Dovec
 
 
 def test_collecting_with_another_secret_is_refused_plainly(tmp_path: Path, service: str) -> None:
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     env = {"NEWSLETTER_UNSUBSCRIBE_SECRET": "a-different-secret-0123456789"}
     result = cli_run(root, env, "unsubscribes", "fetch", "--from", service)
     assert result.exit_code == 1
@@ -400,11 +400,11 @@ def test_collecting_with_another_secret_is_refused_plainly(tmp_path: Path, servi
 
 
 def test_a_dry_run_says_what_a_real_send_will_need(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     readers = tmp_path / "readers.csv"
     readers.write_text("email\nana@example.com\n", encoding="utf-8")
     env = {"NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET}
-    result = cli_run(root, env, "send", "--list", str(readers))
+    result = cli_run(root, env, "send", "2026-11", "--list", str(readers))
     assert result.exit_code == 0, result.output
     assert "content/clinic.yaml" in result.output
     assert "warning: send: say how opt-outs come back" in result.output

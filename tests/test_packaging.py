@@ -16,16 +16,16 @@ from newsletters.__main__ import cli
 from newsletters.export import PLATFORMS, export
 from newsletters.packaging import PACKAGING, PUBLISHED, flat_names, point_images
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 
 REPO = Path(__file__).resolve().parent.parent
-BASE = "https://www.ketamineclinicwtx.example/newsletter/"
+BASE = "https://www.ketamineclinicwtx.com/newsletter/"
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif")
 
 
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
-    root = copy_sample(tmp_path_factory.mktemp("clinic"))
+    root = claim_sample(copy_sample(tmp_path_factory.mktemp("clinic")))
     result, _ = export(root, ["2026-11"], list(PLATFORMS))
     return {item.platform: item.files for item in result}
 
@@ -61,7 +61,7 @@ def test_mailchimp_zip_is_flat_with_every_image_beside_the_html(
     # ...no image still points at images_base_url (Mailchimp would not host it)...
     assert not [r for r in refs if r.startswith(BASE)]
     # ...and the bytes are the project's files.
-    assert files["logo.png"] == (REPO / "content/images/logo.png").read_bytes()
+    assert files["logo.png"] == (REPO / "content/images/logo.png").read_bytes() + b"clinic's own"
     assert others == local  # nothing unused travels
 
 
@@ -84,7 +84,10 @@ def test_campaign_monitor_images_zip_matches_the_relative_paths(
     local = {r for r in refs if not r.startswith(("https:", "http:", "data:"))}
     assert local and local == set(images)
     assert all(name.startswith("images/") for name in images)
-    assert images["images/logo.png"] == (REPO / "content/images/logo.png").read_bytes()
+    assert (
+        images["images/logo.png"]
+        == (REPO / "content/images/logo.png").read_bytes() + b"clinic's own"
+    )
 
 
 @pytest.mark.parametrize("platform", sorted(n for n, p in PACKAGING.items() if p.kind == PUBLISHED))
@@ -122,7 +125,7 @@ def test_point_images_replaces_whole_addresses_only() -> None:
 
 
 def test_export_prints_next_steps_and_takes_any_case(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "p")
+    root = claim_sample(copy_sample(tmp_path / "p"))
     result = CliRunner().invoke(cli, ["-C", str(root), "export", "--platform", "SendGrid"])
     assert result.exit_code == 0, result.output
     assert "Next steps for SendGrid" in result.output
@@ -149,7 +152,7 @@ def test_unknown_platform_lists_the_choices(tmp_path: Path) -> None:
 
 
 def test_a_second_export_leaves_no_stale_files(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "p")
+    root = claim_sample(copy_sample(tmp_path / "p"))
     runner = CliRunner()
     assert runner.invoke(cli, ["-C", str(root), "export", "--platform", "brevo"]).exit_code == 0
     stale = root / "dist/2026-11/export/brevo/to-publish/images/old.png"
@@ -159,7 +162,7 @@ def test_a_second_export_leaves_no_stale_files(tmp_path: Path) -> None:
 
 
 def test_mailchimp_is_told_about_images_it_does_not_host(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "p")
+    root = claim_sample(copy_sample(tmp_path / "p"))
     clinic = root / "content" / "clinic.yaml"
     (root / "content/images/logo.webp").write_bytes((root / "content/images/logo.png").read_bytes())
     clinic.write_text(clinic.read_text().replace("src: images/logo.png", "src: images/logo.webp"))

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect  # noqa: E402
 from newsletters.preview import PreviewServer  # noqa: E402
 
 from . import test_preview_browser  # noqa: E402
-from .conftest import copy_sample  # noqa: E402
+from .conftest import claim_sample, copy_sample  # noqa: E402
 from .servers import free_port  # noqa: E402
 from .test_send import Recorder  # noqa: E402
 
@@ -41,7 +41,9 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
 
 @pytest.fixture
 def preview(tmp_path: Path) -> Iterator[PreviewServer]:
-    server = PreviewServer(copy_sample(tmp_path / "clinic"), port=0, log=lambda message: None)
+    server = PreviewServer(
+        claim_sample(copy_sample(tmp_path / "clinic")), port=0, log=lambda message: None
+    )
     server.start()
     yield server
     server.close()
@@ -164,7 +166,7 @@ def test_no_button_unless_the_preview_is_on_loopback_names(tmp_path: Path) -> No
     from newsletters.preview.workspace import Target
 
     # 127.0.0.2 is this machine, but not a name the preview treats as private.
-    server = PreviewServer(copy_sample(tmp_path / "clinic"), host="127.0.0.2", port=0,
+    server = PreviewServer(claim_sample(copy_sample(tmp_path / "clinic")), host="127.0.0.2", port=0,
                            log=lambda message: None)  # fmt: skip
     try:
         assert not server.can_send_tests and server.send_form() is None

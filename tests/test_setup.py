@@ -19,7 +19,7 @@ from newsletters.load import load_checked
 from newsletters.secrets import get_secret
 from newsletters.smtpsettings import smtp_environment
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 from .servers import dovecot, free_port, make_certificate
 from .test_send import PASSWORD, Recorder, authenticator
 
@@ -62,7 +62,7 @@ def test_setup_checks_the_login_and_keeps_settings_and_secrets_apart(
     tmp_path: Path, relay: tuple[Controller, Recorder, Path], test_keyring: Path
 ) -> None:
     controller, recorder, cert = relay
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     clinic = root / "content" / "clinic.yaml"
     before = clinic.read_text(encoding="utf-8")
     answers = [*smtp_answers(controller.port, "wrong-Pa55"), "y"]
@@ -90,16 +90,16 @@ def test_setup_checks_the_login_and_keeps_settings_and_secrets_apart(
     assert [r.recipients for r in recorder.received] == [["me@example.com"]]
 
     # Running setup again keeps the secret and the saved password (Enter).
-    secret = get_secret("unsubscribe_secret", "news@ketamineclinicwtx.example", {})
+    secret = get_secret("unsubscribe_secret", "news@ketamineclinicwtx.com", {})
     again = run_cli(root, ["4", "", "", "", "", "", ""], "setup", SSL_CERT_FILE=str(cert))
     assert again.exit_code == 0, again.output
     assert "already in the keychain" in again.output
-    assert get_secret("unsubscribe_secret", "news@ketamineclinicwtx.example", {}) == secret
+    assert get_secret("unsubscribe_secret", "news@ketamineclinicwtx.com", {}) == secret
     assert clinic.read_text(encoding="utf-8") == after
 
 
 def test_nothing_answering_is_said_plainly_and_nothing_is_saved(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     before = (root / "content" / "clinic.yaml").read_bytes()
     port = free_port()  # nothing listens there
     result = run_cli(root, [*smtp_answers(port), "n"], "setup")
@@ -116,11 +116,11 @@ def test_setup_checks_the_opt_out_mailbox(
     tmp_path: Path, relay: tuple[Controller, Recorder, Path]
 ) -> None:
     controller, _, cert = relay
-    root = copy_sample(tmp_path / "clinic")
-    with dovecot(user="optout@ketamineclinicwtx.example") as mailbox:
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
+    with dovecot(user="optout@ketamineclinicwtx.com") as mailbox:
         bundle = tmp_path / "both.pem"
         bundle.write_text(cert.read_text() + mailbox.cert.read_text())
-        answers = [*smtp_answers(controller.port), "optout@ketamineclinicwtx.example"]
+        answers = [*smtp_answers(controller.port), "optout@ketamineclinicwtx.com"]
         answers += ["127.0.0.1", str(mailbox.tls_port), "", "nope", "y"]
         answers += ["127.0.0.1", str(mailbox.tls_port), "", mailbox.password]
         result = run_cli(root, answers, "setup", SSL_CERT_FILE=str(bundle))
@@ -129,12 +129,12 @@ def test_setup_checks_the_opt_out_mailbox(
     assert "The mailbox accepted the login." in result.output
     text = (root / "content" / "clinic.yaml").read_text()
     assert 'imap_host: "127.0.0.1"' in text
-    assert 'unsubscribe_mailto: "optout@ketamineclinicwtx.example"' in text
+    assert 'unsubscribe_mailto: "optout@ketamineclinicwtx.com"' in text
     assert load_checked(root).clinic.send.imap_port == mailbox.tls_port
 
 
 def test_environment_variables_override_the_kept_settings(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     with (root / "content" / "clinic.yaml").open("a") as f:
         f.write("\nsend:\n  smtp_host: smtp.example.com\n  smtp_user: kept\n")
     project = load_checked(root)
@@ -153,7 +153,7 @@ def test_a_list_send_checks_the_login_before_the_first_message(
     tmp_path: Path, relay: tuple[Controller, Recorder, Path]
 ) -> None:
     controller, recorder, cert = relay
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
     with (root / "content" / "clinic.yaml").open("a") as f:
         f.write("\nsend:\n  website_handles_opt_outs: true\n")
     readers = tmp_path / "readers.csv"
@@ -166,7 +166,7 @@ def test_a_list_send_checks_the_login_before_the_first_message(
         "NEWSLETTER_UNSUBSCRIBE_SECRET": "s" * 32,
         "SSL_CERT_FILE": str(cert),
     }
-    result = run_cli(root, [], "send", "--list", str(readers), "--confirm", **env)
+    result = run_cli(root, [], "send", "2026-11", "--list", str(readers), "--confirm", **env)
     assert result.exit_code == 1
     assert "was refused" in result.output and "Nothing was sent." in result.output
     assert recorder.received == []
