@@ -87,7 +87,7 @@ def test_send_a_test_from_the_issue_page(
     page.click("#send-test-button")
     expect(result).to_contain_text("Marked as a draft")
     assert len(smtp.received) == 1
-    assert "[DRAFT: checks failed]" in str(smtp.received[0].message["Subject"])
+    assert "[DRAFT] " in str(smtp.received[0].message["Subject"])
     context.close()
 
 

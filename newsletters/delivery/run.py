@@ -278,7 +278,6 @@ def test_send(
     transport: provider.Transport,
     env: Mapping[str, str] | None = None,
     retry: Retry | None = None,
-    subject_prefix: str | None = None,
 ) -> list[tuple[str, str, bool]]:
     """The issue to a few people, marked as a test, with sample personal values.
 
@@ -289,8 +288,7 @@ def test_send(
     check_test_addresses(addresses)
     env = os.environ if env is None else env
     settings = prepared.project.clinic.send
-    prefix = settings.test_subject_prefix if subject_prefix is None else subject_prefix
-    template = prepared.template(prefix)
+    template = prepared.template(settings.test_subject_prefix)
     from ..optouts.collect import scope
     from ..secrets import UNSUBSCRIBE_SECRET, get_secret
 

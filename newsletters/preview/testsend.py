@@ -5,8 +5,8 @@ token (a random value made when the preview starts, written only into its own pa
 from the preview's own origin (Origin header) to one of its loopback names (Host header, checked
 for every request by the server), and be JSON (which a cross-site form cannot send without a
 preflight the preview never answers). The addresses typed are remembered in
-dist/.test-addresses for next time. When the checks find errors the test still goes out, marked
-as a draft in its subject, so a coordinator can show a colleague what to fix.
+dist/.test-addresses for next time. An issue with open problems (check errors, placeholders)
+still goes out as a draft proof, marked the one way draft.py marks every proof.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from ..paths import ProjectPaths
 MAX_BODY = 4096
 MAX_ADDRESSES = 5
 REMEMBERED = ".test-addresses"
-DRAFT_PREFIX = "[DRAFT: checks failed] "
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,6 @@ def parse_addresses(text: str) -> list[str]:
 def send_test(root: Path, issue: str, body: bytes, env: Mapping[str, str] | None = None) -> Outcome:
     """Parse the request body, send the test, and say what happened in plain lines."""
     from ..delivery import run
-    from ..pipeline import Policy, build_and_check
 
     try:
         data = json.loads(body[:MAX_BODY])
@@ -85,14 +83,11 @@ def send_test(root: Path, issue: str, body: bytes, env: Mapping[str, str] | None
         return Outcome(400, False, (f"At most {MAX_ADDRESSES} addresses for a test.",))
     try:
         run.check_test_addresses(addresses)
-        checked = build_and_check(root, [issue], policy=Policy.REPORT)
-        project = checked.project
-        prepared = run.Prepared(project, checked.issues[0])
-        draft_lines = Policy.ERRORS.stopping(checked.all_findings)
-        prefix = project.clinic.send.test_subject_prefix + (DRAFT_PREFIX if draft_lines else "")
-        transport = run.transport_from_env(env, project=project)
+        prepared = run.prepare(root, issue, proof=True)  # open problems: marked as a draft
+        draft_lines = prepared.open_problems
+        transport = run.transport_from_env(env, project=prepared.project)
         try:
-            results = run.test_send(prepared, addresses, transport, env, subject_prefix=prefix)
+            results = run.test_send(prepared, addresses, transport, env)
         finally:
             transport.close()
     except NewsletterError as exc:
@@ -103,6 +98,6 @@ def send_test(root: Path, issue: str, body: bytes, env: Mapping[str, str] | None
     ]
     if draft_lines:
         lines.append(
-            f"Marked as a draft: the checks found {len(draft_lines)} error(s) to fix first."
+            f"Marked as a draft: {len(draft_lines)} open problem(s) to fix before the list send."
         )
     return Outcome(200, all(ok for _, _, ok in results), tuple(lines), bool(draft_lines))
