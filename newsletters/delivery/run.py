@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import send as provider
-
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
@@ -43,6 +41,7 @@ from .message import (
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list
 from .signing import DkimKey, key_for
+from .transport import provider
 
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
