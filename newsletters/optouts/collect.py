@@ -301,7 +301,7 @@ def staleness_warnings(project: Project, today: dt.datetime | None = None) -> li
     if moment - newest > MAX_AGE:
         days = (moment - newest).days
         return [
-            f"opt-outs were last collected {days} days ago ({newest:%Y-%m-%d %H:%M} UTC): run "
+            f"opt-outs were last collected {days} days ago ({newest.isoformat()}): run "
             "`newsletter unsubscribes fetch` first; Gmail and Yahoo ask that opt-outs are "
             "honoured within 2 days"
         ]
