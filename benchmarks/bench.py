@@ -285,9 +285,9 @@ class OnSave:
 
     def __init__(self, root: Path) -> None:
         from newsletters.preview.workspace import Target as Page
-        from newsletters.preview.workspace import Workspace, lint_checker
+        from newsletters.preview.workspace import Workspace
 
-        self.workspace = Workspace(root, checker=lint_checker, log=lambda message: None)
+        self.workspace = Workspace(root, checks=True, log=lambda message: None)
         self.page = Page("issue", ISSUE_ID)
         self.article = root / "content" / "articles" / f"{slug(2)}.md"  # shown in full
         self.original = self.article.read_text(encoding="utf-8")
