@@ -1,9 +1,10 @@
 """Test sends, dry runs, list sends and the journal's status: what `newsletter send` runs.
 
 A list send never loses and never repeats a message: each reader's row is committed as
-`sending` before the message is handed over and as `sent`/`failed` after the reply (see
-journal.py). Temporary refusals are retried with exponential backoff; the pace is set by a
-simple pacer (one message every 1/rate seconds).
+`sending` before the message is handed over and as `sent`/`failed` after the reply ('sent'
+in the same disk flush as the next reader's `sending`; see journal.py). Temporary refusals
+are retried with exponential backoff; the pace is set by a simple pacer (one message every
+1/rate seconds).
 """
 
 from __future__ import annotations
@@ -475,7 +476,7 @@ def send_list(
                     summary.stopped = exc.reply
                     break
             else:
-                j.mark(r.key, SENT, reply)
+                j.mark_sent(r.key, reply)  # committed with the next reader's 'sending'
                 summary.sent += 1
             progress(1)
     transport.close()
