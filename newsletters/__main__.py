@@ -550,7 +550,7 @@ def send_command(
     """Send ISSUE (default: the newest): a test with --to, or to a list with --list.
 
     SMTP settings come from NEWSLETTER_SMTP_HOST, _PORT, _USER, _PASSWORD and _SECURITY;
-    unsubscribe tokens from NEWSLETTER_UNSUBSCRIBE_SECRET. See the README's Sending section.
+    unsubscribe tokens from NEWSLETTER_UNSUBSCRIBE_SECRET. See docs/guide/send.md.
     """
     import sys
 

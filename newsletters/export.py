@@ -6,7 +6,7 @@ parameters (finish.py decides them once for every destination). Every export is 
 each expected tag present byte for byte, no other platform's syntax, nothing URL- or
 HTML-encoded, no placeholder left. A failed check is a bug in this program and stops the export.
 
-Tags were checked against each platform's documentation; see the README's "Export" section.
+Tags were checked against each platform's documentation; see docs/guide/export.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What a clinic writes: the schemas of clinic.yaml, an article's front matter and an issue.
 
-Each field's `doc` is the documentation users read (the README's tables are checked against
-these by a test). Everything here is a frozen dataclass: stages read it and never change it.
+Each field's `doc` is the documentation users read (docs/reference/fields.md is generated
+from these). Everything here is a frozen dataclass: stages read it and never change it.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ class ExportSettings:
 
 @dataclass(frozen=True)
 class LintSettings:
-    """The `lint:` section of clinic.yaml: tune the checks (see the README's Checks section)."""
+    """The `lint:` section of clinic.yaml: tune the checks (see docs/guide/checks.md)."""
 
     disable: tuple[str, ...] = spec(
         "Rule ids to switch off for the whole project, e.g. [a11y/img-width].", default=()

@@ -323,7 +323,7 @@ def plan(project: Project, today: dt.date, months: int = 12) -> Plan:
 
 
 def plan_json(result: Plan) -> dict[str, Any]:
-    """The plan for other tools; the README documents every key."""
+    """The plan for other tools; docs/guide/planning.md documents every key."""
     return {
         "today": result.today.isoformat(),
         "months": [month_id(m) for m in result.months],
@@ -542,7 +542,7 @@ def article_statuses(project: Project, today: dt.date) -> list[ArticleStatus]:
 
 
 def list_json(issues: list[IssueStatus], articles: list[ArticleStatus]) -> dict[str, Any]:
-    """The listing for other tools; the README documents every key."""
+    """The listing for other tools; docs/guide/planning.md documents every key."""
     return {
         "issues": [
             {

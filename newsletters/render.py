@@ -314,9 +314,8 @@ def _render(
         problems.add(path, line, f"template '{exc.name}' not found in templates/")
     except jinja2.UndefinedError as exc:
         path, line = _template_frame(exc, templates, name)
-        problems.add(
-            path, line, f"template error: {exc.message}; check the name against the README"
-        )
+        hint = "check the name in docs/reference/templates.md"
+        problems.add(path, line, f"template error: {exc.message}; {hint}")
     except (TypeError, ValueError, AttributeError) as exc:
         path, line = _template_frame(exc, templates, name)
         problems.add(path, line, f"template error: {exc}")

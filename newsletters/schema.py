@@ -1,6 +1,6 @@
 """Typed schemas for the YAML a clinic writes, with a docstring per field.
 
-A schema is a frozen dataclass whose fields carry `doc` (shown in the README) and optionally a
+A schema is a frozen dataclass whose fields carry `doc` (shown in the docs) and optionally a
 `check` that returns an error message. `load_into` builds the dataclass from line-aware YAML,
 adding one problem per mistake: unknown field (with the closest known name), missing field,
 wrong type, or a value its check refuses.

@@ -77,7 +77,7 @@ def format_text(finding: Finding, relative_to: Path | None = None) -> str:
 
 
 def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dict[str, Any]:
-    """The documented JSON shape (see README, "Checks"): version, issues, totals."""
+    """The documented JSON shape (see docs/guide/checks.md): version, issues, totals."""
     issues = []
     for issue_id, findings in results:
         issues.append(
@@ -129,7 +129,7 @@ def _order(finding: Finding) -> tuple[str, int, str, str]:
 
 def _unknown(rule_id: str) -> str:
     close = difflib.get_close_matches(rule_id, list(RULES), n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in the README (Checks)"
+    hint = f"did you mean '{close[0]}'?" if close else "see the rule ids in docs/reference/rules.md"
     return f"there is no rule '{rule_id}'; {hint}"
 
 

@@ -2,7 +2,7 @@
 
 A rule is a function that receives the `Context` of one built issue and yields `Hit`s; the
 registry gives each hit its rule id and default severity, so ids and severities live in one
-place (the decorator) and the README's table can be checked against `RULES`.
+place (the decorator) and docs/reference/rules.md is generated from `RULES`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ Check = Callable[["Context"], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A check with a stable id; its docstring (example and fix) is the README's source."""
+    """A check with a stable id; its docstring (example and fix) is documented."""
 
     id: str
     severity: str  # "error", "warning", or "error/warning" for rules with two thresholds
