@@ -47,6 +47,12 @@ def project_root(ctx: click.Context) -> Path:
     return Path(ctx.obj["project"])
 
 
+def out_folder(ctx: click.Context, out: Path | None = None) -> Path | None:
+    """The output folder: the command's --out, else the one given before the command, else
+    None (the project's dist/, as paths.py decides)."""
+    return out if out is not None else ctx.obj.get("out")
+
+
 def format_option(help_text: str) -> Callable[[F], F]:
     """`--format text|json`: people read text, other tools read the stable JSON."""
     return click.option(
@@ -59,11 +65,9 @@ def format_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+OUT_HELP = "The output folder to write and read (default: dist/ in the project)."
 out_option = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the output (default: dist/ in the project).",
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=OUT_HELP
 )
 
 
@@ -84,14 +88,15 @@ def today_option(help_text: str) -> Callable[[F], F]:
     show_default="the current folder",
     help="The newsletter project's folder (the one holding content/ and templates/).",
 )
+@out_option
 @click.pass_context
-def cli(ctx: click.Context, project: Path) -> None:
+def cli(ctx: click.Context, project: Path, out: Path | None) -> None:
     """Build a clinic's email newsletter from Markdown articles and YAML issues.
 
     Run `newsletter build` in your project's folder to turn the newest issue into
     dist/<issue>/email.html and email.txt.
     """
-    ctx.obj = {"project": project}
+    ctx.obj = {"project": project, "out": out}
 
 
 @cli.command()
@@ -124,40 +129,37 @@ def build(
     one, the newest issue is built. Nothing is written unless every issue builds. The checks of
     `newsletter lint` run too and their findings are printed after the build.
     """
-    from . import lint
     from .pipeline import ChecksFailed, Policy, build_and_check, write_issue
 
     if all_issues and issues:
         raise click.UsageError("name issues or use --all, not both")
     root = project_root(ctx)
     try:
-        checked = build_and_check(
-            root, issues, all_issues, Policy.WARNINGS if strict else Policy.REPORT
-        )
+        policy = Policy.WARNINGS if strict else Policy.REPORT
+        checked = build_and_check(root, issues, all_issues, policy, out_folder(ctx, out))
     except ChecksFailed as exc:
         for warning in exc.checked.problems.warnings:
             click.echo(warning.format(), err=True)
         findings = exc.checked.all_findings
         for finding in findings:
-            click.echo(lint.format_text(finding), err=True)
+            click.echo(finding.format(), err=True)
         raise click.ClickException(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         ) from None
     except NewsletterError as exc:
         raise fail(exc, "Build") from None
     project, built, findings = checked.project, checked.issues, checked.all_findings
-    out_dir = out or project.root / "dist"
     for warning in checked.problems.warnings:
         click.echo(warning.format(), err=True)
     for item in built:
-        target = write_issue(item, out_dir)
+        write_issue(item, project.paths)
         size = item.meta["html_bytes"] / 1024
-        click.echo(
-            f"Built {item.issue.id}: {_show(target / 'email.html')} ({size:.1f} KB) "
-            f"and {_show(target / 'email.txt')}"
+        html, text = (
+            project.paths.built_file(item.issue.id, n) for n in ("email.html", "email.txt")
         )
+        click.echo(f"Built {item.issue.id}: {_show(html)} ({size:.1f} KB) and {_show(text)}")
     for finding in findings:
-        click.echo(lint.format_text(finding), err=True)
+        click.echo(finding.format(), err=True)
     if findings:
         click.echo(
             f"Checks: {_count(findings)}; fix errors before export or send "
@@ -165,16 +167,16 @@ def build(
             err=True,
         )
     if screenshots:
-        _screenshots(project, built, out_dir)
+        _screenshots(project, built)
 
 
-def _screenshots(project: Any, built: Sequence[Any], out_dir: Path) -> None:
+def _screenshots(project: Any, built: Sequence[Any]) -> None:
     """The --screenshots option of `build`: one line per issue, or how to install a browser."""
     from .screenshots import BrowserMissing, take_screenshots
 
     for item in built:
         try:
-            paths = take_screenshots(project, item, out_dir)
+            paths = take_screenshots(project, item)
         except BrowserMissing as exc:
             click.echo(f"error: {exc}", err=True)
             raise SystemExit(1) from None
@@ -218,7 +220,7 @@ def lint_command(
         click.echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(lint.format_text(finding))
+            click.echo(finding.format())
         checked_ids = ", ".join(issue_id for issue_id, _ in results)
         click.echo(f"Checked {checked_ids}: {_count(findings) if findings else 'no findings'}.")
     if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings):
@@ -237,8 +239,11 @@ def _count(findings: list[Any]) -> str:
 @cli.command(name="list")
 @format_option("text for people, json for other tools.")
 @today_option("The date reviews are counted from (YYYY-MM-DD; default: today).")
+@out_option
 @click.pass_context
-def list_command(ctx: click.Context, output_format: str, today: dt.datetime | None) -> None:
+def list_command(
+    ctx: click.Context, output_format: str, today: dt.datetime | None, out: Path | None
+) -> None:
     """List issues (newest first) with their status, then articles with their health.
 
     Per issue: problems, built, exported (to which platforms) and sent (date and counts from
@@ -248,9 +253,9 @@ def list_command(ctx: click.Context, output_format: str, today: dt.datetime | No
     from . import planner
     from .write import dumps_json
 
-    project = _load_for_planning(ctx, "Listing")
+    project = _load_for_planning(ctx, "Listing", out_folder(ctx, out))
     day = today.date() if today else dt.date.today()
-    issues = planner.issue_statuses(project, project.root / "dist")
+    issues = planner.issue_statuses(project)
     articles = planner.article_statuses(project, day)
     if output_format == "json":
         click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
@@ -279,11 +284,11 @@ def init(directory: Path) -> None:
 # ---------------------------------------------------------------- planning (issue 8)
 
 
-def _load_for_planning(ctx: click.Context, what: str) -> Project:
+def _load_for_planning(ctx: click.Context, what: str, out: Path | None = None) -> Project:
     from .load import load_checked
 
     try:
-        return load_checked(project_root(ctx))
+        return load_checked(project_root(ctx), out)
     except NewsletterError as exc:
         raise fail(exc, what) from None
 
@@ -422,12 +427,14 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
 
     root = project_root(ctx)
     try:
-        exports, warnings = export(root, [issue] if issue else [], platform_names(platform))
+        exports, warnings = export(
+            root, [issue] if issue else [], platform_names(platform), out_folder(ctx, out)
+        )
     except NewsletterError as exc:
         raise fail(exc, "Export") from None
     for warning in warnings:
         click.echo(warning.format(), err=True)
-    folders = write_exports(exports, out or root / "dist")
+    folders = write_exports(exports)
     for item, folder in zip(exports, folders, strict=True):
         click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
         for note in item.notes:
@@ -446,12 +453,12 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
 
     root = project_root(ctx)
     try:
-        _, archive, problems = build_archive(root)
+        _, archive, problems = build_archive(root, out_folder(ctx, out))
     except NewsletterError as exc:
         raise fail(exc, "Archive") from None
     for warning in problems.warnings:
         click.echo(warning.format(), err=True)
-    target = write_archive(archive, out or root / "dist")
+    target = write_archive(archive)
     count = len(archive.issues)
     click.echo(
         f"Archived {count} issue{'s' if count != 1 else ''} in {_show(target)}; "
@@ -536,6 +543,7 @@ def preview(
     help="Also send to readers whose state is unknown after a stopped send (may repeat).",
 )
 @click.option("--status", is_flag=True, help="Show the journal of the issue's list send.")
+@out_option
 @click.pass_context
 def send_command(
     ctx: click.Context,
@@ -546,6 +554,7 @@ def send_command(
     rate: float | None,
     retry_unknown: bool,
     status: bool,
+    out: Path | None,
 ) -> None:
     """Send ISSUE (default: the newest): a test with --to, or to a list with --list.
 
@@ -563,10 +572,10 @@ def send_command(
         raise click.UsageError("--confirm and --retry-unknown go with --list")
     try:
         if status:
-            for line in run.status_lines(root, issue):
+            for line in run.status_lines(root, issue, out_folder(ctx, out)):
                 click.echo(line)
             return
-        prepared = run.prepare(root, issue)
+        prepared = run.prepare(root, issue, out_folder(ctx, out))
         if to:
             run.check_test_addresses(to)
             transport = run.transport_from_env()

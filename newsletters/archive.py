@@ -40,6 +40,7 @@ class Archive:
     base_url: str
     files: dict[str, bytes]
     issues: tuple[str, ...]  # newest first
+    folder: Path  # where it is written: <out>/archive/ (paths.py)
 
 
 def base_url(project: Project) -> str:
@@ -53,7 +54,7 @@ def base_url(project: Project) -> str:
     raise NewsletterError(
         [
             Problem(
-                project.root / "content/clinic.yaml",
+                project.paths.clinic_file,
                 clinic.lines.get("export", clinic.lines.get("web_version_url")),
                 "set export: archive_base_url: to where dist/archive/ will be published, e.g. "
                 "https://example.com/newsletter/",
@@ -62,12 +63,13 @@ def base_url(project: Project) -> str:
     )
 
 
-def build_archive(root: Path) -> tuple[Project, Archive, Problems]:
-    """Build every issue and the archive in memory; raises NewsletterError on mistakes."""
+def build_archive(root: Path, out: Path | None = None) -> tuple[Project, Archive, Problems]:
+    """Build every issue and the archive (for <out>/archive/) in memory; raises
+    NewsletterError on mistakes."""
     from .pipeline import Policy, build_and_check
 
     # Issues already sent are archived as they went out: the checks report, never stop.
-    checked = build_and_check(root, all_issues=True, policy=Policy.REPORT)
+    checked = build_and_check(root, all_issues=True, policy=Policy.REPORT, out=out)
     project, problems = checked.project, checked.problems
     archive = make_archive(project, checked.issues)
     for issue_id in archive.issues:
@@ -75,7 +77,7 @@ def build_archive(root: Path) -> tuple[Project, Archive, Problems]:
         page = archive.base_url + issue_id + "/"
         if expected.rstrip("/") != page.rstrip("/"):
             problems.warn(
-                project.root / "content/clinic.yaml",
+                project.paths.clinic_file,
                 project.clinic.lines.get("web_version_url"),
                 f"emails link to {expected} for the web version, but the archive will publish "
                 f"it at {page}; make web_version_url and export.archive_base_url agree",
@@ -94,7 +96,7 @@ def make_archive(project: Project, built: Sequence[BuiltIssue]) -> Archive:
             files[ref] = source.read_bytes()
     files["index.html"] = index_page(project, ordered).encode("utf-8")
     files["feed.xml"] = atom_feed(project, ordered, base)
-    return Archive(base, files, tuple(b.issue.id for b in ordered))
+    return Archive(base, files, tuple(b.issue.id for b in ordered), project.paths.archive)
 
 
 def title(project: Project) -> str:
@@ -229,11 +231,10 @@ def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def write_archive(archive: Archive, out_dir: Path) -> Path:
-    """Write dist/archive/; each file atomically."""
+def write_archive(archive: Archive) -> Path:
+    """Write the archive's folder (<out>/archive/); each file atomically."""
     from .write import write_atomic
 
-    target = out_dir / "archive"
     for name, data in sorted(archive.files.items()):
-        write_atomic(target / name, data)
-    return target
+        write_atomic(archive.folder / name, data)
+    return archive.folder

@@ -1,5 +1,9 @@
 """Problems found in a user's project, and the one exception that carries them.
 
+`Problem` is the one finding type of the program: a load error, a build warning, a check's
+finding (with its `rule` id) and what the preview shows are all Problems, printed by one
+formatter (`Problem.format`) and written to JSON by one function (`Problem.as_json`).
+
     Exception
      └── NewsletterError            a user's mistake: one or more Problems, each path:line: message
           └── NotAProject           the folder has no content/clinic.yaml
@@ -13,26 +17,70 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong, where it is, and what to do about it."""
+    """One thing wrong, where it is, and what to do about it.
+
+    `path`/`line` point where the cause is (a source file's line, else the template); `rule` is
+    the id of the check that found it (None for load and build problems); `element` describes
+    the output element a check looked at, `excerpt` the sentence or value concerned.
+    """
 
     path: Path | None
     line: int | None
     message: str
-    severity: str = "error"
+    severity: Severity = "error"
+    rule: str | None = None
+    hint: str | None = None  # what to do, when the message does not already say it
+    element: str | None = None
+    excerpt: str | None = None
+
+    def location(self, relative_to: Path | None = None) -> str:
+        """`path:line` (or just the path, or ""), the path as short as it can be."""
+        if self.path is None:
+            return ""
+        where = display_path(self.path, relative_to)
+        return f"{where}:{self.line}" if self.line is not None else where
+
+    def text(self) -> str:
+        """The message with the element it concerns and the hint."""
+        text = self.message + (f" (in {self.element})" if self.element else "")
+        return text + (f"; {self.hint}" if self.hint else "")
 
     def format(self, relative_to: Path | None = None) -> str:
-        where = ""
+        """The one line a person reads: `path:line: error [rule] message`, or for problems
+        that no check found, `path:line: message` (`warning: ` before a warning's)."""
+        where = self.location(relative_to)
+        if self.rule is not None:
+            label = f"{self.severity} [{self.rule}] "
+        else:
+            label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.text()}" if where else f"{label}{self.text()}"
+
+    def as_json(self, root: Path) -> dict[str, Any]:
+        """The stable JSON of a problem (`lint --format json`, the preview): paths relative to
+        the project `root` with forward slashes, absolute when outside it."""
+        path = None
         if self.path is not None:
-            where = display_path(self.path, relative_to)
-            if self.line is not None:
-                where += f":{self.line}"
-            where += ": "
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}{prefix}{self.message}"
+            try:
+                path = self.path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                path = self.path.as_posix()
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+            "path": path,
+            "line": self.line,
+            "element": self.element,
+            "excerpt": self.excerpt,
+        }
 
 
 def display_path(path: Path, relative_to: Path | None = None) -> str:

@@ -220,6 +220,7 @@ class Export:
     title: str
     files: dict[str, bytes]  # name inside export/<platform>/ -> content
     notes: tuple[str, ...]
+    folder: Path  # where it is written: <out>/<issue>/export/<platform>/ (paths.py)
 
 
 def platform_names(choice: str) -> list[str]:
@@ -227,16 +228,18 @@ def platform_names(choice: str) -> list[str]:
 
 
 def export(
-    root: Path, issue_names: Sequence[str], platforms: Sequence[str]
+    root: Path, issue_names: Sequence[str], platforms: Sequence[str], out: Path | None = None
 ) -> tuple[list[Export], list[Problem]]:
     """Build the issues and prepare every platform's files; warnings are returned.
+
+    `out` is the output folder (`--out`; default dist/): each Export's `folder` is under it.
 
     Raises NewsletterError when the project has mistakes or a check fails.
     """
     from .pipeline import Policy, build_and_check
 
     # What `newsletter lint` rejects never leaves: a check error stops the export.
-    checked = build_and_check(root, issue_names, policy=Policy.ERRORS)
+    checked = build_and_check(root, issue_names, policy=Policy.ERRORS, out=out)
     project = checked.project
     exports = [export_issue(project, item, name) for item in checked.issues for name in platforms]
     return exports, checked.problems.warnings
@@ -256,7 +259,8 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
     files["meta.json"] = _json(meta)
     zip_name = f"{built.issue.id}-{platform.name}.zip"
     files[zip_name] = deterministic_zip(files)
-    return Export(built.issue.id, platform.name, platform.title, files, tuple(notes))
+    folder = project.paths.export_dir(built.issue.id, platform.name)
+    return Export(built.issue.id, platform.name, platform.title, files, tuple(notes), folder)
 
 
 def render_for(
@@ -350,10 +354,9 @@ def _substitute_html(project: Project, doc: str, platform: Platform, own: dict[s
 
 def _require_unsubscribe(project: Project, built: BuiltIssue) -> None:
     placeholder = merge.placeholder(UNSUB)
-    layout = project.templates_dir / "layouts" / built.issue.meta.layout
     missing = [
         Problem(
-            Path(f"{layout}{suffix}"),
+            project.paths.layout(built.issue.meta.layout, suffix),
             None,
             f"the {part} email has no unsubscribe link; every marketing email needs one: add "
             "{{ merge.unsubscribe_url }} to the footer this layout includes",
@@ -468,7 +471,8 @@ def _export_eml(project: Project, built: BuiltIssue) -> Export:
     meta = _meta(project, built, EML, "Email file (.eml)", values, notes)
     meta["files"] = [eml_name]
     files = {eml_name: message.as_bytes(), "meta.json": _json(meta)}
-    return Export(issue.id, EML, "an email file (.eml)", files, tuple(notes))
+    folder = project.paths.export_dir(issue.id, EML)
+    return Export(issue.id, EML, "an email file (.eml)", files, tuple(notes), folder)
 
 
 # ---------------------------------------------------------------- files
@@ -519,15 +523,12 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def write_exports(exports: Sequence[Export], out_dir: Path) -> list[Path]:
-    """Write each export to <out>/<issue>/export/<platform>/; returns the folders."""
+def write_exports(exports: Sequence[Export]) -> list[Path]:
+    """Write each export to its folder (<out>/<issue>/export/<platform>/); returns them."""
     from .write import write_atomic
 
-    folders = []
     for item in exports:
-        folder = out_dir / item.issue_id / "export" / item.platform
         for name, data in item.files.items():
             if "/" not in name:  # images travel only inside the zip
-                write_atomic(folder / name, data)
-        folders.append(folder)
-    return folders
+                write_atomic(item.folder / name, data)
+    return [item.folder for item in exports]

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from .errors import NewsletterError, NotAProject, Problems
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
+from .paths import ProjectPaths
 from .schema import load_into
 from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
-
-CLINIC_FILE = Path("content/clinic.yaml")
 
 
 def find_project(root: Path) -> Path:
@@ -19,57 +18,59 @@ def find_project(root: Path) -> Path:
     root = root.resolve()
     if not root.is_dir():
         raise NotAProject(f"{root}: no such folder")
-    if not (root / CLINIC_FILE).is_file():
+    if not ProjectPaths.of(root).clinic_file.is_file():
         raise NotAProject(
-            f"{root} is not a newsletter project (it has no {CLINIC_FILE}); run the command in "
-            "your project's folder, pass -C FOLDER, or create one with 'newsletter init FOLDER'"
+            f"{root} is not a newsletter project (it has no content/clinic.yaml); run the "
+            "command in your project's folder, pass -C FOLDER, or create one with "
+            "'newsletter init FOLDER'"
         )
     return root
 
 
-def load_project(root: Path, problems: Problems) -> Project | None:
+def load_project(root: Path, problems: Problems, out: Path | None = None) -> Project | None:
     """Load clinic, articles and issues; every mistake becomes a problem.
 
     Returns what loaded (None only without a valid clinic.yaml), so callers can go on checking;
     a caller must not render while `problems.errors` is not empty.
     """
     root = find_project(root)
-    clinic = _load_clinic(root / CLINIC_FILE, problems)
+    paths = ProjectPaths.of(root, out)
+    clinic = _load_clinic(paths.clinic_file, problems)
     articles = {}
-    for path in sorted((root / "content" / "articles").glob("*.md")):
+    for path in sorted(paths.articles.glob("*.md")):
         article = _load_article(path, problems)
         if article is not None:
             articles[article.slug] = article
     issues = {}
-    for path in sorted((root / "content" / "issues").glob("*.yaml")):
+    for path in sorted(paths.issues.glob("*.yaml")):
         issue = _load_issue(path, problems)
         if issue is not None:
             issues[issue.id] = issue
     if clinic is None:
         return None
     # Check what did load even when other files have mistakes: one run reports everything.
-    project = Project(root, clinic, articles, issues)
+    project = Project(root, clinic, articles, issues, out)
     for article in articles.values():
         _check_article(project, article, problems)
     if clinic.logo is not None:
         _check_local_image(
-            project, clinic.logo.src, root / CLINIC_FILE, clinic.lines.get("logo", 1), problems
+            project, clinic.logo.src, paths.clinic_file, clinic.lines.get("logo", 1), problems
         )
         if clinic.logo.dark_src:
             _check_local_image(
                 project,
                 clinic.logo.dark_src,
-                root / CLINIC_FILE,
+                paths.clinic_file,
                 clinic.lines.get("logo", 1),
                 problems,
             )
     return project
 
 
-def load_checked(root: Path) -> Project:
+def load_checked(root: Path, out: Path | None = None) -> Project:
     """The whole project, or NewsletterError with every problem found in it."""
     problems = Problems()
-    project = load_project(root, problems)
+    project = load_project(root, problems, out)
     if project is None or problems.errors:
         raise NewsletterError(problems.errors)
     return project
@@ -80,10 +81,10 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     if not names:
         newest = project.newest_issue()
         if newest is None:
-            if any((project.content_dir / "issues").glob("*.yaml")):
+            if any(project.paths.issues.glob("*.yaml")):
                 return []  # they exist but have mistakes, already reported
             problems.add(
-                project.root / "content" / "issues",
+                project.paths.issues,
                 None,
                 "no issues yet; add one, e.g. content/issues/2026-11.yaml",
             )
@@ -123,7 +124,7 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             seen.add(slug)
             if slug in project.articles:
                 continue
-            if (project.content_dir / "articles" / f"{slug}.md").is_file():
+            if project.paths.article(slug).is_file():
                 continue  # the article exists but has mistakes, reported where they are
             close = difflib.get_close_matches(slug, known, n=1)
             hint = (
@@ -132,9 +133,9 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
                 else f"add content/articles/{slug}.md or fix the name"
             )
             problems.add(issue.path, line, f"no article '{slug}'; {hint}")
-    templates = project.templates_dir / "layouts"
+    templates = project.paths.layouts
     for suffix in (".mjml.j2", ".txt.j2"):
-        if not (templates / f"{meta.layout}{suffix}").is_file():
+        if not project.paths.layout(meta.layout, suffix).is_file():
             layouts = sorted(p.name.removesuffix(".mjml.j2") for p in templates.glob("*.mjml.j2"))
             problems.add(
                 issue.path,
@@ -220,5 +221,5 @@ def _check_local_image(
 ) -> None:
     if ref.startswith("https://"):
         return
-    if not (project.content_dir / ref).is_file():
+    if not project.paths.in_content(ref).is_file():
         problems.add(path, line, f"image '{ref}' not found in content/; check the file name")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from .paths import ProjectPaths
 from .schema import (
     email_address,
     font_stack,
@@ -508,14 +510,20 @@ class Project:
     clinic: Clinic
     articles: dict[str, Article]
     issues: dict[str, Issue]
+    out: Path | None = None  # where outputs go (`--out`); None: dist/ in the project
+
+    @cached_property
+    def paths(self) -> ProjectPaths:
+        """Every folder and file of the project (paths.py): nothing else joins their names."""
+        return ProjectPaths.of(self.root, self.out)
 
     @property
     def content_dir(self) -> Path:
-        return self.root / "content"
+        return self.paths.content
 
     @property
     def templates_dir(self) -> Path:
-        return self.root / "templates"
+        return self.paths.templates
 
     def newest_issue(self) -> Issue | None:
         return max(self.issues.values(), key=lambda i: (i.meta.date, i.id), default=None)

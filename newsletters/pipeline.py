@@ -26,7 +26,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import merge
 from .built import BuiltIssue
@@ -34,9 +33,7 @@ from .errors import NewsletterError, Problem, Problems
 from .finish import clinic_values, tag_links
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
-
-if TYPE_CHECKING:
-    from .lint.registry import Finding
+from .paths import ProjectPaths
 
 # Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
@@ -57,7 +54,7 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     rendered = render_issue(project, issue, problems)  # stages 2 and 3
     if rendered is None or len(problems.errors) > before:
         return None
-    compiled = compile_mjml(rendered.mjml, project.templates_dir, issue.meta.layout, problems)
+    compiled = compile_mjml(rendered.mjml, project.paths, issue.meta.layout, problems)
     if compiled is None:
         return None
     # Stage 6: links tagged once for every destination, then the clinic's own merge values.
@@ -83,29 +80,28 @@ def _local_images(project: Project, html: str) -> tuple[tuple[Path, str], ...]:
     base = re.escape(project.clinic.images_base_url.rstrip("/") + "/")
     found = []
     for ref in sorted(set(re.findall(base + r'([^"\'\s)<>]+)', html))):
-        path = project.content_dir / ref
+        path = project.paths.in_content(ref)
         if path.is_file():
             found.append((path, ref))
     return tuple(found)
 
 
 def build(
-    root: Path, names: Sequence[str] = (), all_issues: bool = False
+    root: Path, names: Sequence[str] = (), all_issues: bool = False, out: Path | None = None
 ) -> tuple[Project, list[BuiltIssue], Problems]:
     """Load the project and build the named issues (or all, or the newest) in memory.
 
+    `out` is the output folder the project's paths name (`--out`; default dist/).
     Raises NewsletterError with every problem found when anything is wrong.
     """
     problems = Problems()
-    project = load_project(root, problems)
+    project = load_project(root, problems, out)
     if project is None:
         raise NewsletterError(problems.errors)
     if all_issues:
         issues = list(project.issues.values())
         if not issues and not problems.errors:
-            problems.add(
-                project.content_dir / "issues", None, "no issues yet; add one, e.g. 2026-11.yaml"
-            )
+            problems.add(project.paths.issues, None, "no issues yet; add one, e.g. 2026-11.yaml")
     else:
         issues = select_issues(project, names, problems)
     if problems.errors:
@@ -131,7 +127,7 @@ class Policy(enum.Enum):
     ERRORS = "errors"
     WARNINGS = "warnings"
 
-    def stopping(self, findings: Iterable[Finding]) -> list[Finding]:
+    def stopping(self, findings: Iterable[Problem]) -> list[Problem]:
         """The findings that stop a run under this policy."""
         if self is Policy.REPORT:
             return []
@@ -144,15 +140,15 @@ class Checked:
 
     project: Project
     issues: tuple[BuiltIssue, ...]
-    findings: tuple[tuple[Finding, ...], ...]  # one tuple per issue, in the same order
+    findings: tuple[tuple[Problem, ...], ...]  # one tuple per issue, in the same order
     problems: Problems  # the build's own warnings (theme contrast...)
 
     @property
-    def all_findings(self) -> list[Finding]:
+    def all_findings(self) -> list[Problem]:
         return [f for found in self.findings for f in found]
 
     @property
-    def results(self) -> list[tuple[str, list[Finding]]]:
+    def results(self) -> list[tuple[str, list[Problem]]]:
         """(issue id, its findings) per issue: what `newsletter lint` reports."""
         return [(b.issue.id, list(f)) for b, f in zip(self.issues, self.findings, strict=True)]
 
@@ -163,9 +159,7 @@ class ChecksFailed(NewsletterError):
     def __init__(self, checked: Checked, policy: Policy) -> None:
         self.checked = checked
         self.findings = policy.stopping(checked.all_findings)
-        problems = [
-            Problem(f.path, f.line, f"[{f.rule}] {f.message}", f.severity) for f in self.findings
-        ]
+        problems = list(self.findings)
         for item, found in zip(checked.issues, checked.findings, strict=True):
             stopped = policy.stopping(found)
             if not stopped:
@@ -184,7 +178,7 @@ class ChecksFailed(NewsletterError):
         super().__init__(problems)
 
 
-def check_built(project: Project, built: BuiltIssue) -> list[Finding]:
+def check_built(project: Project, built: BuiltIssue) -> list[Problem]:
     """Stage 7 for one built issue: every finding of the checks (lint/), `lint_allow` applied."""
     from .lint import run_checks
 
@@ -196,13 +190,14 @@ def build_and_check(
     names: Sequence[str] = (),
     all_issues: bool = False,
     policy: Policy = Policy.REPORT,
+    out: Path | None = None,
 ) -> Checked:
     """The one entry point of build, export, archive, send and lint: stages 1-7.
 
     Raises NewsletterError when the content has mistakes (nothing is built), and ChecksFailed
     when `policy` stops on what the checks found. Nothing is written: stage 8 is the caller's.
     """
-    project, built, problems = build(root, names, all_issues)
+    project, built, problems = build(root, names, all_issues, out)
     findings = tuple(tuple(check_built(project, item)) for item in built)
     checked = Checked(project, tuple(built), findings, problems)
     if policy.stopping(checked.all_findings):
@@ -212,7 +207,7 @@ def build_and_check(
 
 def build_and_check_issue(
     project: Project, issue: Issue, problems: Problems
-) -> tuple[BuiltIssue, list[Finding]] | None:
+) -> tuple[BuiltIssue, list[Problem]] | None:
     """Stages 2-7 for one issue of a loaded project (the preview's warm builds)."""
     built = build_issue(project, issue, problems)
     if built is None:
@@ -225,19 +220,20 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
     from .theme import contrast_warnings
 
     clinic = project.clinic
-    path = project.content_dir / "clinic.yaml"
+    path = project.paths.clinic_file
     problems.extend(contrast_warnings(clinic.theme, path, clinic.lines.get("theme")))
 
 
-def write_issue(built: BuiltIssue, out_dir: Path) -> Path:
-    """Stage 8 for one issue: dist/<issue>/ with the email, its text, MJML, meta and images."""
+def write_issue(built: BuiltIssue, paths: ProjectPaths) -> Path:
+    """Stage 8 for one issue: <out>/<issue>/ with the email, its text, MJML, meta and images."""
     from .write import copy_file, dumps_json, write_atomic
 
-    target = out_dir / built.issue.id
-    write_atomic(target / "email.html", built.html)
-    write_atomic(target / "email.txt", built.text)
-    write_atomic(target / "email.mjml", built.mjml)
-    write_atomic(target / "meta.json", dumps_json(built.meta))
+    issue_id = built.issue.id
+    target = paths.issue_out(issue_id)
+    write_atomic(paths.built_file(issue_id, "email.html"), built.html)
+    write_atomic(paths.built_file(issue_id, "email.txt"), built.text)
+    write_atomic(paths.built_file(issue_id, "email.mjml"), built.mjml)
+    write_atomic(paths.meta(issue_id), dumps_json(built.meta))
     for source, ref in built.images:
         copy_file(source, target / ref)
     return target

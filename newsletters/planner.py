@@ -492,8 +492,9 @@ class ArticleStatus:
     grade: float  # Flesch-Kincaid, shown from 0 (below 0 means "very easy" too)
 
 
-def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
-    """Every issue, newest first, with what has been done with it so far."""
+def issue_statuses(project: Project) -> list[IssueStatus]:
+    """Every issue, newest first, with what has been done with it so far (read from
+    the project's output folder, `--out` or dist/)."""
     from .errors import Problems
     from .load import check_issue
 
@@ -501,8 +502,8 @@ def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
     for issue in reversed(issues_in_order(project)):
         problems = Problems()
         check_issue(project, issue, problems)
-        out = dist / issue.id
-        export = out / "export"
+        paths = project.paths
+        export = paths.export_root(issue.id)
         found.append(
             IssueStatus(
                 id=issue.id,
@@ -511,11 +512,11 @@ def issue_statuses(project: Project, dist: Path) -> list[IssueStatus]:
                 layout=issue.meta.layout,
                 articles=issue.article_slugs,
                 problems=tuple(p.format(project.root) for p in problems.errors),
-                built=(out / "meta.json").is_file(),
+                built=paths.meta(issue.id).is_file(),
                 exported=tuple(sorted(p.name for p in export.iterdir() if p.is_dir()))
                 if export.is_dir()
                 else (),
-                sent=send_summary(out / "send-journal.sqlite"),
+                sent=send_summary(paths.journal(issue.id)),
             )
         )
     return found

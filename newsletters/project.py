@@ -6,17 +6,18 @@ import shutil
 from pathlib import Path
 
 from .errors import NewsletterError
+from .paths import CONTENT, OUT, TEMPLATES, ProjectPaths
 
-STARTER_PARTS = ("content", "templates")
+STARTER_PARTS = (CONTENT, TEMPLATES)
 
 
 def starter_root() -> Path:
     """The sample project: shipped inside the wheel, or the source tree in a checkout."""
     packaged = Path(__file__).parent / "starter"
-    if (packaged / "content" / "clinic.yaml").is_file():
+    if ProjectPaths.of(packaged).clinic_file.is_file():
         return packaged
     source_tree = Path(__file__).parent.parent
-    if (source_tree / "content" / "clinic.yaml").is_file():
+    if ProjectPaths.of(source_tree).clinic_file.is_file():
         return source_tree
     raise NewsletterError(
         "the starter files are missing from this installation; reinstall newsletters"
@@ -37,5 +38,5 @@ def init_project(target: Path) -> list[Path]:
         created.append(target / part)
     gitignore = target / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text("dist/\n", encoding="utf-8")
+        gitignore.write_text(f"{OUT}/\n", encoding="utf-8")
     return created

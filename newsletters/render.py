@@ -86,7 +86,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
     disclaimer = _markdown(
         project,
         clinic.disclaimer,
-        project.root / "content/clinic.yaml",
+        project.paths.clinic_file,
         clinic.lines.get("disclaimer", 1),
         problems,
     )

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NewsletterError, Problems, display_path
-from .load import CLINIC_FILE, find_project, load_checked
+from .load import find_project, load_checked
 from .model import ArticleMeta, Clinic, IssueMeta
+from .paths import ProjectPaths
 from .planner import (
     RECENT_ISSUES,
     SUGGESTED_ARTICLES,
@@ -104,7 +105,7 @@ def render_fields(cls: type, values: dict[str, str]) -> list[str]:
 def load_clinic(root: Path) -> Clinic:
     """clinic.yaml alone: enough to check a condition without loading every article."""
     problems = Problems()
-    path = root / CLINIC_FILE
+    path = ProjectPaths.of(root).clinic_file
     text = read_text(path, problems)
     data = parse_yaml(text, path, problems) if text is not None else None
     clinic = load_into(Clinic, data, path, problems) if not problems.errors else None
@@ -127,7 +128,7 @@ def new_article(root: Path, name: str, condition: str, title: str | None = None)
         raise NewsletterError(
             f"clinic.yaml has no condition '{condition}'; {hint} (add new ones to its conditions)"
         )
-    path = root / "content" / "articles" / f"{name}.md"
+    path = ProjectPaths.of(root).article(name)
     refuse_existing(path)
     values = {
         "title": quote(title if title else ARTICLE_PLACEHOLDERS["title"]),
@@ -164,7 +165,7 @@ def new_issue(
     month = parse_month(name)
     if month is None:
         raise NewsletterError(f"'{name}' is not a month; write it as YYYY-MM, like 2026-12")
-    path = root / "content" / "issues" / f"{name}.yaml"
+    path = ProjectPaths.of(root).issue_file(name)
     refuse_existing(path)
     project = load_checked(root)
     suggestion = suggest(project, month, count)

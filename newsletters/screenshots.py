@@ -106,9 +106,9 @@ def open_email(
     return page
 
 
-def take_screenshots(project: Project, built: BuiltIssue, out_dir: Path) -> list[Path]:
-    """Write dist/<issue>/screenshots/{desktop,phone,dark}.png; return their paths."""
-    target = out_dir / built.issue.id / "screenshots"
+def take_screenshots(project: Project, built: BuiltIssue) -> list[Path]:
+    """Write <out>/<issue>/screenshots/{desktop,phone,dark}.png; return their paths."""
+    target = project.paths.screenshots(built.issue.id)
     written = []
     with launch() as browser:
         for view in VIEWS:

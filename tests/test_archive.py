@@ -142,12 +142,13 @@ def test_archive_base_url_setting_wins_and_mismatch_is_warned(tmp_path: Path) ->
     clinic.write_text(
         clinic.read_text() + "\nexport:\n  archive_base_url: https://news.example.org/archive\n"
     )
-    _, archive, problems = build_archive(root)
+    _, archive, problems = build_archive(root, tmp_path / "out")
     assert archive.base_url == "https://news.example.org/archive/"
     feed = ET.fromstring(archive.files["feed.xml"])
     assert feed.findtext(f"{ATOM}id") == "https://news.example.org/archive/"
     assert any("web_version_url" in p.message for p in problems.warnings)
-    target = write_archive(archive, tmp_path / "out")
+    target = write_archive(archive)
+    assert target == tmp_path / "out/archive"
     assert (target / "2026-12/index.html").is_file()
 
 

@@ -33,7 +33,7 @@ def test_six_article_synthetic_issue_builds(bench: ModuleType, tmp_path: Path) -
     assert problems.errors == []
     assert len(project.articles) == 6  # the sample's own articles were replaced
     assert built.meta["articles"] == [f"article-{n:03d}" for n in range(1, 7)]
-    target = pipeline.write_issue(built, tmp_path / "dist")
+    target = pipeline.write_issue(built, project.paths)
     html = (target / "email.html").read_text(encoding="utf-8")
     text = (target / "email.txt").read_text(encoding="utf-8")
     for n in range(1, 7):

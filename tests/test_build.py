@@ -24,8 +24,8 @@ SAMPLE_ISSUES = ("2026-10", "2026-11")  # the spotlight and the digest layout
 @pytest.fixture(scope="module")
 def built_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("dist")
-    _, built, _ = build(ROOT, SAMPLE_ISSUES)
-    return {item.issue.id: write_issue(item, out) for item in built}
+    project, built, _ = build(ROOT, SAMPLE_ISSUES, out=out)
+    return {item.issue.id: write_issue(item, project.paths) for item in built}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +52,8 @@ def test_sample_issues_match_golden(
 def test_same_input_gives_identical_bytes(tmp_path: Path) -> None:
     outputs = []
     for run in ("a", "b"):
-        _, built, _ = build(ROOT, ["2026-11"])
-        target = write_issue(built[0], tmp_path / run)
+        project, built, _ = build(ROOT, ["2026-11"], out=tmp_path / run)
+        target = write_issue(built[0], project.paths)
         outputs.append({name: (target / name).read_bytes() for name in OUTPUTS})
     assert outputs[0] == outputs[1]
 

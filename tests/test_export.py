@@ -234,7 +234,7 @@ def test_template_without_unsubscribe_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-C", str(root), "export", "--platform", "mailchimp"])
     assert result.exit_code == 1
     # The checks of `newsletter lint` refuse it before any file is written.
-    assert "digest.mjml.j2: [law/unsubscribe" in result.output
+    assert "digest.mjml.j2: error [law/unsubscribe" in result.output
     assert "fix them (see 'newsletter lint') first" in result.output
     assert not (root / "dist").exists()
 
@@ -297,7 +297,7 @@ def test_cli_writes_every_platform(tmp_path: Path) -> None:
     assert again.exit_code == 0
     zip_path = root / "dist/2026-11/export/sendgrid/2026-11-sendgrid.zip"
     first = zip_path.read_bytes()
-    write_exports(export(root, [], ["sendgrid"])[0], root / "dist")
+    write_exports(export(root, [], ["sendgrid"])[0])
     assert zip_path.read_bytes() == first
 
 

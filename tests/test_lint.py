@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from newsletters import lint
-from newsletters.errors import NewsletterError
-from newsletters.lint import RULES, Finding
+from newsletters.errors import NewsletterError, Problem
+from newsletters.lint import RULES
 from newsletters.lint.document import contrast, parse_colour
 from newsletters.lint.hygiene import add_months
 from newsletters.pipeline import ChecksFailed, Policy, build, build_and_check
@@ -68,16 +68,16 @@ def hard_to_read(root: Path) -> None:
     append(root, FIBRO, "\n" + HARD_SENTENCE + "\n")
 
 
-def check(root: Path) -> list[Finding]:
+def check(root: Path) -> list[Problem]:
     project, built, _ = build(root)
     return lint.run_checks(project, built[0])
 
 
-def of(findings: list[Finding], rule: str) -> list[Finding]:
+def of(findings: list[Problem], rule: str) -> list[Problem]:
     return [f for f in findings if f.rule == rule]
 
 
-def rel(root: Path, finding: Finding) -> str | None:
+def rel(root: Path, finding: Problem) -> str | None:
     return finding.path.relative_to(root).as_posix() if finding.path else None
 
 
@@ -862,7 +862,8 @@ def test_the_errors_policy_passes_warnings_and_refuses_an_error(sample: Path) ->
         build_and_check(sample, policy=Policy.ERRORS)
     first = caught.value.problems[0]
     assert first.path == sample / ISSUE and first.line == 2
-    assert "[health/condition-subject]" in first.message
+    assert first.rule == "health/condition-subject"
+    assert "error [health/condition-subject]" in first.format()
     assert "check error" in caught.value.problems[-1].message
 
 
@@ -881,8 +882,7 @@ def test_no_module_of_the_checks_imports_the_pipeline() -> None:
             else:
                 continue
             assert not any(
-                n.split(".")[-1] == "pipeline" or ".pipeline" in n or n == "pipeline"
-                for n in names
+                n.split(".")[-1] == "pipeline" or ".pipeline" in n or n == "pipeline" for n in names
             ), f"{path.name}:{node.lineno} imports the pipeline"
 
 

@@ -112,7 +112,9 @@ def test_lint_json_shape(sample: Path) -> None:
     assert set(issue) == {"issue", "errors", "warnings", "findings"}
     assert data["errors"] == sum(i["errors"] for i in data["issues"]) >= issue["errors"] >= 1
     for finding in issue["findings"]:
-        assert set(finding) == {"rule", "severity", "message", "path", "line", "element", "excerpt"}
+        assert set(finding) == {
+            "rule", "severity", "message", "hint", "path", "line", "element", "excerpt"
+        }  # fmt: skip
         assert finding["rule"] in RULES
         assert finding["severity"] in ("error", "warning")
     first = next(f for f in issue["findings"] if f["rule"] == "health/condition-subject")

@@ -17,7 +17,8 @@ import pytest
 from newsletters.errors import Problem
 from newsletters.preview import PreviewServer, pages
 from newsletters.preview.emailcopy import BLOCKED_IMAGE, emulate_scheme, preview_copy
-from newsletters.preview.workspace import Finding, Target, Workspace
+from newsletters.preview.pages import panel_json
+from newsletters.preview.workspace import Target, Workspace
 
 from .conftest import copy_sample
 
@@ -79,7 +80,7 @@ def test_a_failed_build_keeps_the_last_good_email_and_recovers(project: Path) ->
     workspace.invalidate()
     broken = workspace.view(ISSUE)
     assert broken.built is good.built
-    assert broken.errors and broken.errors[0].path == "content/issues/2026-11.yaml"
+    assert broken.errors and broken.errors[0].path == project / "content/issues/2026-11.yaml"
     assert broken.errors[0].line is not None
     issue_file.write_text(text)
     workspace.invalidate()
@@ -112,11 +113,13 @@ def test_findings_come_from_warnings_and_the_checks(project: Path) -> None:
         handle.write("\nTo learn about pain, [click here](https://www.cdc.gov/).\n")
     assert not Workspace(project).view(ISSUE).findings  # the checks are off by default
     view = Workspace(project, checks=True).view(ISSUE)
-    found = [f.as_json() for f in view.findings if f.rule == "a11y/link-text"]
+    found = [panel_json(f, project) for f in view.findings if f.rule == "a11y/link-text"]
     assert found and found[0]["severity"] == "error"
     assert found[0]["location"].startswith("content/articles/chronic-pain.md:")
+    assert found[0]["path"] == "content/articles/chronic-pain.md"
+    assert found[0]["text"].startswith(found[0]["message"])
     problem = Problem(project / "content/clinic.yaml", 4, "bad", "warning")
-    assert Finding.from_problem(problem, project).format() == "content/clinic.yaml:4: bad"
+    assert problem.format(project) == "content/clinic.yaml:4: warning: bad"
 
 
 def test_an_article_alone_is_a_one_article_issue(project: Path) -> None:
@@ -263,4 +266,4 @@ def test_a_project_broken_from_the_start_still_shows_its_pages(project: Path) ->
     assert not workspace.exists(Target("issue", "1999-01"))
     view = workspace.view(ISSUE)
     assert view.built is None
-    assert view.errors[0].path == "content/clinic.yaml"
+    assert view.errors[0].path == project / "content/clinic.yaml"

@@ -448,7 +448,7 @@ def test_a_lint_error_blocks_every_send(
     for args in (("--to", "me@example.com"), ("--list", str(subscribers), "--confirm")):
         result = invoke(project, env, *args)
         assert result.exit_code == 1, result.output
-        assert "2026-11.yaml:2: [health/condition-subject]" in result.output
+        assert "2026-11.yaml:2: error [health/condition-subject]" in result.output
         assert "fix them (see 'newsletter lint') first" in result.output
     assert recorder.received == []
     assert not (project / "dist" / "2026-11" / "send-journal.sqlite").exists()

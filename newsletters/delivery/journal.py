@@ -22,7 +22,6 @@ from pathlib import Path
 
 from ..errors import NewsletterError, Problem, display_path
 
-JOURNAL_NAME = "send-journal.sqlite"
 LOCK_NAME = "send.lock"
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"

@@ -25,7 +25,6 @@ from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
 from .journal import (
     FAILED,
-    JOURNAL_NAME,
     PENDING,
     SENDING,
     SENT,
@@ -48,7 +47,6 @@ from .recipients import Recipient, RecipientList, address_problem, read_list, re
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
-OUTBOX_NAME = "outbox"
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class Prepared:
 
     @property
     def folder(self) -> Path:
-        return self.project.root / "dist" / self.built.issue.id
+        return self.project.paths.issue_out(self.built.issue.id)
 
     @property
     def sender(self) -> str:
@@ -96,12 +94,13 @@ class Prepared:
         )
 
 
-def prepare(root: Path, issue_name: str | None) -> Prepared:
+def prepare(root: Path, issue_name: str | None, out: Path | None = None) -> Prepared:
     """Build the issue in memory and refuse to go on when the linter finds errors."""
     from ..pipeline import Policy, build_and_check
 
     # Any check error blocks every send, test sends included.
-    checked = build_and_check(root, [issue_name] if issue_name else [], policy=Policy.ERRORS)
+    names = [issue_name] if issue_name else []
+    checked = build_and_check(root, names, policy=Policy.ERRORS, out=out)
     project = checked.project
     prepared = Prepared(project, checked.issues[0])
     _check_send_settings(project)
@@ -111,7 +110,7 @@ def prepare(root: Path, issue_name: str | None) -> Prepared:
 def _check_send_settings(project: Project) -> None:
     clinic = project.clinic
     url = unsubscribe_url(clinic, "TOKEN")
-    where = project.root / "content" / "clinic.yaml"
+    where = project.paths.clinic_file
     if not url.isascii() or "TOKEN" not in url:
         raise NewsletterError(
             [
@@ -323,7 +322,7 @@ class ListPlan:
 
     @property
     def journal_path(self) -> Path:
-        return self.prepared.folder / JOURNAL_NAME
+        return self.prepared.project.paths.journal(self.prepared.built.issue.id)
 
 
 def plan_list(
@@ -331,9 +330,10 @@ def plan_list(
 ) -> ListPlan:
     secret = secret_from_env(env)
     clinic = prepared.project.clinic
-    suppression_file = prepared.project.content_dir / clinic.send.suppression_file
+    paths = prepared.project.paths
+    suppression_file = paths.in_content(clinic.send.suppression_file)
     recipients = read_list(list_path, read_suppression(suppression_file))
-    journal_path = prepared.folder / JOURNAL_NAME
+    journal_path = paths.journal(prepared.built.issue.id)
     states: dict[str, str] = {}
     if journal_path.exists():
         with Journal(journal_path) as journal:
@@ -388,8 +388,8 @@ def write_outbox(plan: ListPlan, retry_unknown: bool = False) -> tuple[Path, int
     Written to a new folder first, so a failed run leaves the previous outbox as it was.
     """
     template = plan.prepared.template()
-    target = plan.prepared.folder / OUTBOX_NAME
-    fresh = plan.prepared.folder / f".{OUTBOX_NAME}.new"
+    target = plan.prepared.project.paths.outbox(plan.prepared.built.issue.id)
+    fresh = target.with_name(f".{target.name}.new")
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
     count = 0
@@ -512,22 +512,23 @@ def summary_lines(summary: SendSummary) -> list[str]:
 # ---------------------------------------------------------------- status
 
 
-def status_lines(root: Path, issue_name: str | None) -> list[str]:
-    """The journal of an issue's list send, for `newsletter send --status`."""
+def status_lines(root: Path, issue_name: str | None, out: Path | None = None) -> list[str]:
+    """The journal of an issue's list send, for `newsletter send --status` (read from `out`)."""
     from ..errors import Problems
-    from ..load import load_project
+    from ..load import find_project, load_project
+    from ..paths import ProjectPaths
 
+    paths = ProjectPaths.of(find_project(root), out)
     if issue_name is None:
         problems = Problems()
-        project = load_project(root, problems)
+        project = load_project(root, problems, out)
         newest = project.newest_issue() if project else None
         if newest is None:
             raise NewsletterError(problems.errors or "no issues yet; name one, e.g. 2026-11")
         issue_name = newest.id
     if not re.fullmatch(r"[A-Za-z0-9._-]+", issue_name):
         raise NewsletterError(f"'{issue_name}' is not an issue name; write it like 2026-11")
-    folder = root / "dist" / issue_name
-    path = folder / JOURNAL_NAME
+    folder, path = paths.issue_out(issue_name), paths.journal(issue_name)
     if not path.exists():
         return [f"No list send of {issue_name} has started (no {display_path(path)})."]
     with Journal(path) as journal:

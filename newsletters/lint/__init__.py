@@ -1,8 +1,8 @@
 """Checks an issue must pass before it goes out: law, deliverability, accessibility, health
 claims and content hygiene.
 
-    run_checks(project, built)      -> [Finding]   every finding of one built issue
-    format_text / to_json           the two output formats of `newsletter lint`
+    run_checks(project, built)      -> [Problem]   every finding of one built issue
+    to_json                         the JSON of `newsletter lint` (lines: Problem.format)
 
 Nothing here builds or decides whether a run stops: the pipeline runs these checks as its
 stage 7 (`pipeline.build_and_check`) and its `Policy` decides. This package imports nothing
@@ -21,19 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from ..built import BuiltIssue
-from ..errors import display_path
+from ..errors import Problem
 from ..model import LintAllow, LintSettings, Project
 from . import a11y, deliverability, health, hygiene, law  # noqa: F401  (they register rules)
 from .context import Context
-from .registry import RULES, Finding, Rule
+from .registry import RULES, Rule
 
 __all__ = [
     "JSON_VERSION",
     "RULES",
     "UNKNOWN_RULE",
-    "Finding",
     "Rule",
-    "format_text",
     "run_checks",
     "to_json",
 ]
@@ -51,7 +49,7 @@ NEVER_ALLOWED = ("law/",)  # the law is not overridable from content
 
 def run_checks(
     project: Project, built: BuiltIssue, settings: LintSettings | None = None
-) -> list[Finding]:
+) -> list[Problem]:
     """Every finding for one built issue, sorted by file and line; `lint_allow` applied."""
     settings = settings or project.clinic.lint
     findings = list(_settings_findings(project, built, settings))
@@ -65,18 +63,7 @@ def run_checks(
     return sorted(set(kept), key=_order)
 
 
-def format_text(finding: Finding, relative_to: Path | None = None) -> str:
-    """`path:line: error [rule-id] message (in <element>)`."""
-    where = ""
-    if finding.path is not None:
-        where = display_path(finding.path, relative_to)
-        if finding.line is not None:
-            where += f":{finding.line}"
-        where += ": "
-    return f"{where}{finding.severity} [{finding.rule}] {_message(finding)}"
-
-
-def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dict[str, Any]:
+def to_json(results: Sequence[tuple[str, Sequence[Problem]]], root: Path) -> dict[str, Any]:
     """The documented JSON shape (see docs/guide/checks.md): version, issues, totals."""
     issues = []
     for issue_id, findings in results:
@@ -85,7 +72,7 @@ def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dic
                 "issue": issue_id,
                 "errors": sum(f.severity == "error" for f in findings),
                 "warnings": sum(f.severity == "warning" for f in findings),
-                "findings": [_finding_json(f, root) for f in findings],
+                "findings": [f.as_json(root) for f in findings],
             }
         )
     return {
@@ -96,33 +83,11 @@ def to_json(results: Sequence[tuple[str, Sequence[Finding]]], root: Path) -> dic
     }
 
 
-def _finding_json(finding: Finding, root: Path) -> dict[str, Any]:
-    path = None
-    if finding.path is not None:
-        try:
-            path = finding.path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            path = finding.path.as_posix()
-    return {
-        "rule": finding.rule,
-        "severity": finding.severity,
-        "message": finding.message,
-        "path": path,
-        "line": finding.line,
-        "element": finding.element,
-        "excerpt": finding.excerpt,
-    }
-
-
-def _message(finding: Finding) -> str:
-    return finding.message + (f" (in {finding.element})" if finding.element else "")
-
-
-def _order(finding: Finding) -> tuple[str, int, str, str]:
+def _order(finding: Problem) -> tuple[str, int, str, str]:
     return (
         str(finding.path or ""),
         finding.line or 0,
-        finding.rule,
+        finding.rule or "",
         finding.message,
     )
 
@@ -135,30 +100,27 @@ def _unknown(rule_id: str) -> str:
 
 def _settings_findings(
     project: Project, built: BuiltIssue, settings: LintSettings
-) -> Iterable[Finding]:
-    clinic_path = project.content_dir / "clinic.yaml"
+) -> Iterable[Problem]:
+    clinic_path = project.paths.clinic_file
     line = settings.lines.get("disable", project.clinic.lines.get("lint"))
     for rule_id in settings.disable:
         if rule_id not in RULES:
-            yield Finding(clinic_path, line, UNKNOWN_RULE, "error", _unknown(rule_id))
+            yield Problem(clinic_path, line, _unknown(rule_id), rule=UNKNOWN_RULE)
     for path, lines, allows in _allow_lists(project, built):
         for allow in allows:
             where = lines.get("lint_allow")
             if allow.rule not in RULES:
-                yield Finding(path, where, UNKNOWN_RULE, "error", _unknown(allow.rule))
+                yield Problem(path, where, _unknown(allow.rule), rule=UNKNOWN_RULE)
             elif allow.rule.startswith(NEVER_ALLOWED):
-                yield Finding(
+                yield Problem(
                     path,
                     where,
-                    UNKNOWN_RULE,
-                    "error",
                     f"'{allow.rule}' cannot be allowed: the law applies to every email; "
                     "remove this lint_allow entry",
+                    rule=UNKNOWN_RULE,
                 )
             elif not allow.reason.strip():
-                yield Finding(
-                    path, where, UNKNOWN_RULE, "error", "a lint_allow entry needs a 'reason'"
-                )
+                yield Problem(path, where, "a lint_allow entry needs a 'reason'", rule=UNKNOWN_RULE)
 
 
 def _allow_lists(
@@ -185,7 +147,7 @@ def _allowances(project: Project, built: BuiltIssue) -> dict[Path, list[LintAllo
     return allowed
 
 
-def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
+def _allowed(finding: Problem, allowances: dict[Path, list[LintAllow]]) -> bool:
     if finding.path is None or finding.rule == UNKNOWN_RULE:
         return False
     for allow in allowances.get(finding.path, ()):
@@ -197,4 +159,3 @@ def _allowed(finding: Finding, allowances: dict[Path, list[LintAllow]]) -> bool:
         if " ".join(allow.text.split()).lower() in excerpt:
             return True
     return False
-

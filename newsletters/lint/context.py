@@ -49,14 +49,14 @@ class Context:
 
     @property
     def clinic_path(self) -> Path:
-        return self.project.content_dir / "clinic.yaml"
+        return self.project.paths.clinic_file
 
     def clinic_line(self, key: str) -> int:
         return self.project.clinic.lines.get(key, 1)
 
     def template(self, suffix: str = ".mjml.j2") -> Path:
         """The layout's template: where output problems with no content source come from."""
-        return self.project.templates_dir / "layouts" / f"{self.built.issue.meta.layout}{suffix}"
+        return self.project.paths.layout(self.built.issue.meta.layout, suffix)
 
     @cached_property
     def articles(self) -> list[Article]:

@@ -1,8 +1,9 @@
-"""Findings, rules and the registry every rule module adds itself to.
+"""Rules and the registry every rule module adds itself to.
 
 A rule is a function that receives the `Context` of one built issue and yields `Hit`s; the
-registry gives each hit its rule id and default severity, so ids and severities live in one
-place (the decorator) and docs/reference/rules.md is generated from `RULES`.
+registry turns each hit into a `Problem` (errors.py, the program's one finding type) with its
+rule id and default severity, so ids and severities live in one place (the decorator) and the
+docs/reference/rules.md is generated from `RULES`.
 """
 
 from __future__ import annotations
@@ -11,30 +12,12 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from ..errors import Problem, Severity
 
 if TYPE_CHECKING:
     from .context import Context
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One thing to fix before the issue goes out, and where to fix it.
-
-    `path`/`line` point at the source (an article's sentence, a front matter field, clinic.yaml)
-    when the problem comes from content, else at the template; `element` then describes the
-    element of the output HTML, e.g. `<img src="…/logo.png">`.
-    """
-
-    path: Path | None
-    line: int | None
-    rule: str
-    severity: Severity
-    message: str
-    element: str | None = None
-    excerpt: str | None = None  # the sentence or value concerned, for people and `lint_allow`
 
 
 @dataclass(frozen=True)
@@ -65,10 +48,10 @@ class Rule:
     def doc(self) -> str:
         return inspect.getdoc(self.check) or ""
 
-    def run(self, ctx: Context) -> list[Finding]:
+    def run(self, ctx: Context) -> list[Problem]:
         default: Severity = "warning" if self.severity == "warning" else "error"
         return [
-            Finding(
+            Problem(
                 path=hit.path,
                 line=hit.line,
                 rule=self.id,

@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .server import PreviewServer
-from .workspace import Finding
 
-__all__ = ["Finding", "PreviewServer", "open_preview"]
+__all__ = ["PreviewServer", "open_preview"]
 
 
 def open_preview(

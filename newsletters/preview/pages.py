@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from ..errors import Problem
 from ..pipeline import GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES
 from .workspace import Overview, View, Workspace
 
@@ -65,7 +66,7 @@ def index_page(overview: Overview, root: Path) -> str:
                 "size_class": _size_class(len(built.html.encode("utf-8"))) if built else "",
                 "errors": len(view.errors),
                 # project-wide errors are shown once, above the list
-                "error_lines": [] if overview.errors else [e.format() for e in view.errors],
+                "error_lines": [] if overview.errors else [e.format(root) for e in view.errors],
                 "warnings": warnings,
             }
         )
@@ -89,7 +90,7 @@ def index_page(overview: Overview, root: Path) -> str:
         clinic=project.clinic.name if project else root.name,
         issues=issues,
         articles=articles,
-        errors=[e.as_json() for e in overview.errors],
+        errors=[panel_json(e, root) for e in overview.errors],
         version=overview.generation,
         clip_kb=GMAIL_CLIP_BYTES // 1024,
     )
@@ -135,10 +136,15 @@ def state(view: View, workspace: Workspace) -> dict[str, Any]:
         "text": built.text if built else "",
         "source": built.html if built else "",
         "mjml": built.mjml if built else "",
-        "errors": [e.as_json() for e in view.errors],
-        "findings": [f.as_json() for f in view.findings],
+        "errors": [panel_json(e, workspace.root) for e in view.errors],
+        "findings": [panel_json(f, workspace.root) for f in view.findings],
         "build_ms": round(view.build_ms, 1),
     }
+
+
+def panel_json(problem: Problem, root: Path) -> dict[str, Any]:
+    """A problem as the findings panel shows it: its JSON, where it is, and its full text."""
+    return {**problem.as_json(root), "location": problem.location(root), "text": problem.text()}
 
 
 def no_email_yet() -> str:

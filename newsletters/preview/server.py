@@ -160,7 +160,7 @@ class PreviewServer:
             views = self.workspace.overview().issues
         for view in views:
             for finding in view.errors:
-                self.log(f"  {finding.format()}")
+                self.log(f"  {finding.format(self.workspace.root)}")
 
     def changed(self, paths: set[Path], saved_at: float) -> None:
         """Files changed: rebuild the pages that are open, then tell them to reload."""
@@ -190,7 +190,7 @@ class PreviewServer:
             f"{time.strftime('%H:%M:%S')} {names} changed: rebuilt in {rebuild_ms:.0f} ms, {status}"
         )
         for error in dict.fromkeys(errors):
-            self.log(f"  {error.format()}")
+            self.log(f"  {error.format(self.workspace.root)}")
 
     def _watch(self) -> None:
         watch_project(self.workspace.root, self.changed, self.stopping, self.log)

@@ -8,7 +8,6 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-WATCHED = ("content", "templates")
 QUIET_MS = 50  # a change is handled once no other file changed for this long (coalesces saves)
 MAX_WAIT_MS = 1000  # ... or after this long, even if files keep changing
 
@@ -22,7 +21,9 @@ def watch_project(
     """Call on_change(paths, time of the latest save) until `stop` is set. Never raises."""
     from watchfiles import watch
 
-    folders = [root / name for name in WATCHED if (root / name).is_dir()]
+    from ..paths import ProjectPaths
+
+    folders = [folder for folder in ProjectPaths.of(root).watched if folder.is_dir()]
     if not folders:
         return
     try:

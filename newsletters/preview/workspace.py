@@ -14,61 +14,11 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..built import BuiltIssue
-from ..errors import NewsletterError, Problem, Problems, display_path
+from ..errors import NewsletterError, Problem, Problems
 from ..model import Issue, IssueMeta, Project
-
-if TYPE_CHECKING:
-    from ..lint.registry import Finding as LintFinding
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a check found, as the findings panel shows it (lint findings fit here too)."""
-
-    severity: str  # "error", "warning" or "info"
-    message: str
-    path: str | None = None  # relative to the project, e.g. content/issues/2026-11.yaml
-    line: int | None = None
-    rule: str | None = None  # a lint rule's id, when a rule found it
-
-    @property
-    def location(self) -> str:
-        if self.path is None:
-            return ""
-        return f"{self.path}:{self.line}" if self.line is not None else self.path
-
-    def format(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "severity": self.severity,
-            "message": self.message,
-            "location": self.location,
-            "rule": self.rule,
-        }
-
-    @classmethod
-    def from_problem(cls, problem: Problem, root: Path) -> Finding:
-        path = display_path(problem.path, root) if problem.path is not None else None
-        return cls(problem.severity, problem.message, path, problem.line)
-
-
-def panel_findings(project: Project, findings: Iterable[LintFinding]) -> list[Finding]:
-    """The checks' findings (pipeline stage 7), as the findings panel shows them."""
-    return [
-        Finding(
-            severity=f.severity,
-            message=f.message + (f" ({f.element})" if f.element else ""),
-            path=display_path(f.path, project.root) if f.path else None,
-            line=f.line,
-            rule=f.rule,
-        )
-        for f in findings
-    ]
+from ..paths import ProjectPaths
 
 
 @dataclass(frozen=True)
@@ -86,8 +36,8 @@ class Target:
 @dataclass
 class _PageState:
     built: BuiltIssue | None = None  # the last good build
-    findings: tuple[Finding, ...] = ()  # of the last good build
-    errors: tuple[Finding, ...] = ()  # of the latest attempt; empty when it succeeded
+    findings: tuple[Problem, ...] = ()  # of the last good build
+    errors: tuple[Problem, ...] = ()  # of the latest attempt; empty when it succeeded
     generation: int = -1
     html_version: int = 0  # changes only when the email's HTML does
     build_ms: float = 0.0
@@ -99,8 +49,8 @@ class View:
 
     target: Target
     built: BuiltIssue | None
-    findings: tuple[Finding, ...]
-    errors: tuple[Finding, ...]
+    findings: tuple[Problem, ...]
+    errors: tuple[Problem, ...]
     generation: int
     html_version: int
     build_ms: float
@@ -112,14 +62,14 @@ class Overview:
 
     project: Project | None
     issues: tuple[View, ...]
-    errors: tuple[Finding, ...]
+    errors: tuple[Problem, ...]
     generation: int
 
 
 @dataclass
 class _Loaded:
     project: Project | None = None  # the last project that loaded
-    errors: tuple[Finding, ...] = ()
+    errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     generation: int = -1
 
@@ -144,7 +94,7 @@ class Workspace:
             self.saved_at[self.generation] = saved_at if saved_at is not None else time.time()
             return self.generation
 
-    def project(self) -> tuple[Project | None, tuple[Finding, ...]]:
+    def project(self) -> tuple[Project | None, tuple[Problem, ...]]:
         """The last project that loaded, and the errors of the latest load (empty if it did)."""
         with self._lock:
             loaded = self._loaded
@@ -162,7 +112,7 @@ class Workspace:
                     loaded.errors = ()
                     loaded.warnings = tuple(problems.warnings)
                 else:
-                    loaded.errors = tuple(Finding.from_problem(p, self.root) for p in errors)
+                    loaded.errors = tuple(errors)
                 loaded.generation = self.generation
             return loaded.project, loaded.errors
 
@@ -173,8 +123,10 @@ class Workspace:
             if target.key in self._pages and self._pages[target.key].built is not None:
                 return True
         if project is None:  # nothing loads yet: the page shows why, if its file is there
-            folder, suffix = ("issues", ".yaml") if target.kind == "issue" else ("articles", ".md")
-            return (self.root / "content" / folder / f"{target.name}{suffix}").is_file()
+            paths = ProjectPaths.of(self.root)
+            if target.kind == "issue":
+                return paths.issue_file(target.name).is_file()
+            return paths.article(target.name).is_file()
         names = project.issues if target.kind == "issue" else project.articles
         return target.name in names
 
@@ -220,11 +172,11 @@ class Workspace:
         state.generation = self.generation
         project, load_errors = self.project()
         if load_errors or project is None:
-            state.errors = load_errors or (Finding("error", "the project could not be loaded"),)
+            state.errors = load_errors or (Problem(None, None, "the project could not be loaded"),)
             return
         problems = Problems()
         built: BuiltIssue | None = None
-        errors: list[Finding] = []
+        errors: list[Problem] = []
         try:
             issue = self._issue_for(project, target, problems)
             result = None
@@ -242,13 +194,13 @@ class Workspace:
             else:
                 findings = []
         except NewsletterError as exc:
-            built, errors = None, [Finding.from_problem(p, self.root) for p in exc.problems]
+            built, errors = None, list(exc.problems)
         except Exception as exc:
-            built, errors = None, [Finding.from_problem(self._unexpected(exc), self.root)]
-        errors += [Finding.from_problem(p, self.root) for p in problems.errors]
+            built, errors = None, [self._unexpected(exc)]
+        errors += problems.errors
         state.build_ms = (time.perf_counter() - started) * 1000
         if built is None or errors:
-            state.errors = tuple(errors) or (Finding("error", "the email could not be built"),)
+            state.errors = tuple(errors) or (Problem(None, None, "the email could not be built"),)
             return
         if state.built is None or state.built.html != built.html:
             state.html_version += 1
@@ -271,15 +223,13 @@ class Workspace:
         project: Project,
         built: BuiltIssue,
         problems: Problems,
-        checked: Iterable[LintFinding],
-    ) -> list[Finding]:
+        checked: Iterable[Problem],
+    ) -> list[Problem]:
         """The build's warnings (and the load's, for this page's files), then the checks'."""
-        own_files = {built.issue.path, project.root / "content" / "clinic.yaml"}
+        own_files = {built.issue.path, project.paths.clinic_file}
         own_files.update(project.articles[s].path for s in built.issue.article_slugs)
         load_warnings = [w for w in self._loaded.warnings if w.path in own_files]
-        found = [Finding.from_problem(p, self.root) for p in [*load_warnings, *problems.warnings]]
-        found.extend(panel_findings(project, checked))
-        return found
+        return [*load_warnings, *problems.warnings, *checked]
 
     def _unexpected(self, exc: Exception) -> Problem:
         """A bug, not a user's mistake: shown on the page and logged, never fatal."""

@@ -113,7 +113,7 @@
     meta.appendChild(el("span", "sev", finding.severity));
     if (finding.rule) meta.appendChild(el("span", "rule", finding.rule));
     item.appendChild(meta);
-    item.appendChild(el("div", "message", finding.message));
+    item.appendChild(el("div", "message", finding.text));
     if (finding.location) item.appendChild(el("code", "where", finding.location));
     return item;
   }
@@ -156,7 +156,7 @@
     state.errors.forEach((e) => {
       const item = el("li");
       if (e.location) { item.appendChild(el("code", null, e.location)); item.append(" "); }
-      item.append(e.message);
+      item.append(e.text);
       errors.appendChild(item);
     });
     text("overlay-lead", state.has_email
