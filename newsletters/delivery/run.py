@@ -23,6 +23,7 @@ import send as provider
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
+from .ahead import made_ahead
 from .journal import (
     FAILED,
     PENDING,
@@ -446,9 +447,12 @@ def send_list(
         summary.unknown = [(r, "unknown since an earlier send stopped")
                            for r in recipients if states[r.key] == SENDING]  # fmt: skip
         template = prepared.template()
-        for r in todo:
+
+        def message_for(r: Recipient) -> bytes:
             token = unsubscribe_token(plan.secret, r.address)
-            message = template.render(prepared.personal(r.address, r.first_name, token))
+            return template.render(prepared.personal(r.address, r.first_name, token))
+
+        for r, message in made_ahead(message_for, todo):  # rendered while the last one is sent
             pacer.wait()
             try:
                 reply = send_one(
