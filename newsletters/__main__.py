@@ -517,6 +517,53 @@ def preview(
         click.echo("Preview stopped.")
 
 
+# ---------------------------------------------------------------- doctor (issue 17)
+
+
+def _dns_server(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .doctor import parse_server
+
+    try:
+        parse_server(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@cli.command()
+@click.option(
+    "--dns-server",
+    metavar="HOST[:PORT]",
+    default=None,
+    callback=_dns_server,
+    help="Ask this DNS server instead of the computer's (split DNS, tests).",
+)
+@click.pass_context
+def doctor(ctx: click.Context, dns_server: str | None) -> None:
+    """Check that your domain lets inboxes trust the newsletter: SPF, DMARC, DKIM and MX.
+
+    Reads the sender and reply-to addresses and send: dkim_* in clinic.yaml, and the SMTP
+    server in NEWSLETTER_SMTP_HOST. Says what is missing and whom to ask. Exit 1 on a problem.
+    """
+    from .doctor import run_doctor
+
+    try:
+        report = run_doctor(project_root(ctx), dns_server)
+    except NewsletterError as exc:
+        raise fail(exc, "Doctor") from None
+    for line in report.passed:
+        click.echo(f"ok: {line}")
+    for problem in report.problems:
+        click.echo(problem.format())
+    errors = sum(p.severity == "error" for p in report.problems)
+    warnings = len(report.problems) - errors
+    click.echo(f"Doctor: {len(report.passed)} ok, {errors} to fix, {warnings} to look at.")
+    if report.failed:
+        ctx.exit(1)
+
+
 # ---------------------------------------------------------------- send (issue 7)
 
 

@@ -71,6 +71,8 @@ def build_archive(root: Path, out: Path | None = None) -> tuple[Project, Archive
     # Issues already sent are archived as they went out: the checks report, never stop.
     checked = build_and_check(root, all_issues=True, policy=Policy.REPORT, out=out)
     project, problems = checked.project, checked.problems
+    # ...but a quotation goes on the web only with an authorization that covers the web.
+    _refuse_unauthorized_quotations(project, checked.issues)
     archive = make_archive(project, checked.issues)
     for issue_id in archive.issues:
         expected = project.clinic.web_version_url.replace("{issue}", issue_id)
@@ -84,6 +86,16 @@ def build_archive(root: Path, out: Path | None = None) -> tuple[Project, Archive
             )
             break
     return project, archive, problems
+
+
+def _refuse_unauthorized_quotations(project: Project, built: Sequence[BuiltIssue]) -> None:
+    """A quotation goes on the web only with an authorization that covers the web."""
+    from .compliance import web_use_problems
+
+    today = dt.date.today()
+    found = [p for item in built for p in web_use_problems(project, item.issue, today)]
+    if found:
+        raise NewsletterError(list(dict.fromkeys(found)))
 
 
 def make_archive(project: Project, built: Sequence[BuiltIssue]) -> Archive:

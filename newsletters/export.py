@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from . import merge
@@ -203,6 +203,88 @@ PLATFORMS: dict[str, Platform] = {
 EML = "eml"
 NAMES = (*PLATFORMS, EML)
 
+
+@dataclass(frozen=True)
+class Baa:
+    """Whether a platform signs a HIPAA Business Associate Agreement, and how we know.
+
+    A platform that receives a list saying who has which condition is a business associate
+    (45 CFR 160.103) and needs a BAA (164.502(e)). Vendors change their terms: `checked` is
+    the date the source was read; check again before relying on it.
+    """
+
+    signs: Literal["yes", "no", "ask", "self-hosted", "not applicable"]
+    summary: str
+    source: str
+    checked: str = "2026-12-01"
+
+    def note(self, title: str) -> str:
+        return f"BAA: {title} {self.summary} (source: {self.source}, checked {self.checked})."
+
+
+BAA: dict[str, Baa] = {
+    "mailchimp": Baa(
+        "no",
+        "does not sign Business Associate Agreements; its terms forbid health information",
+        "Mailchimp Standard Terms and Acceptable Use Policy, as quoted by hipaajournal.com "
+        "'Is Mailchimp HIPAA compliant'",
+    ),
+    "sendgrid": Baa(
+        "ask",
+        "belongs to Twilio, which signs a BAA only for its listed HIPAA Eligible Services on "
+        "Security or Enterprise Editions; ask Twilio whether SendGrid is on that list",
+        "twilio.com/docs/iam/twilio-editions/hippa",
+    ),
+    "mailgun": Baa(
+        "ask",
+        "is not HIPAA-ready by default and says not to send health information without a "
+        "signed BAA; ask Mailgun whether your plan includes one",
+        "mailgun.com/resources/learn/glossary/hipaa",
+    ),
+    "brevo": Baa(
+        "ask",
+        "publishes no BAA that we could find; ask Brevo before uploading health data",
+        "no vendor statement found",
+    ),
+    "klaviyo": Baa(
+        "ask",
+        "forbids health information in lists unless it has agreed to a BAA with you (Terms of "
+        "Service, section 5.8)",
+        "Klaviyo Terms of Service 5.8, as quoted by paubox.com 'Is Klaviyo HIPAA compliant'",
+    ),
+    "campaign-monitor": Baa(
+        "ask",
+        "publishes no BAA that we could find; ask Campaign Monitor before uploading health data",
+        "no vendor statement found",
+    ),
+    "ses": Baa(
+        "yes",
+        "is covered by the AWS Business Associate Addendum (a HIPAA eligible service) once "
+        "your AWS account has accepted it in AWS Artifact",
+        "aws.amazon.com/compliance/hipaa-eligible-services-reference/",
+    ),
+    "postmark": Baa(
+        "ask",
+        "publishes no BAA that we could find; ask Postmark before uploading health data",
+        "no vendor statement found",
+    ),
+    "listmonk": Baa(
+        "self-hosted",
+        "runs on your own server: the BAA you need is with whoever hosts that server",
+        "listmonk is self-hosted software",
+    ),
+    "html": Baa(
+        "not applicable",
+        "files go wherever you send them: that service needs a BAA if it gets health data",
+        "not a service",
+    ),
+    EML: Baa(
+        "not applicable",
+        "file is a proof copy: whatever sends it needs a BAA if it gets health data",
+        "not a service",
+    ),
+}
+
 # Signs that a tag was mangled on the way: URL-encoded template syntax, escaped brackets.
 _ENCODED = re.compile(
     r"%7B%7B|%7D%7D|%7B%25|%25%7D|%2A%7C|%7C%2A|\{\{%20|%20\}\}|&lt;%|%&gt;"
@@ -242,7 +324,30 @@ def export(
     checked = build_and_check(root, issue_names, policy=Policy.ERRORS, out=out)
     project = checked.project
     exports = [export_issue(project, item, name) for item in checked.issues for name in platforms]
-    return exports, checked.problems.warnings
+    return exports, checked.problems.warnings + _list_warnings(project, platforms)
+
+
+def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
+    """The subscriber list named in clinic.yaml carries health columns and goes where no BAA
+    covers it (45 CFR 164.502(e))."""
+    from .compliance import list_without_baa
+
+    compliance = project.clinic.compliance
+    if not compliance.subscriber_list:
+        return []
+    path = project.content_dir / compliance.subscriber_list
+    where = project.content_dir / "clinic.yaml"
+    line = compliance.lines.get("subscriber_list", project.clinic.lines.get("compliance"))
+    found = []
+    for name in platforms:
+        baa = BAA[name]
+        if baa.signs == "not applicable":
+            continue
+        title = PLATFORMS[name].title if name in PLATFORMS else name
+        warning = list_without_baa(project.clinic, path, name, title, baa.signs != "no")
+        if warning:
+            found.append(Problem(where, line, warning, "warning"))
+    return found
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
@@ -251,6 +356,7 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
         return _export_eml(project, built)
     platform = PLATFORMS[platform_name]
     html_doc, text_doc, values, notes = render_for(project, built, platform)
+    notes.append(BAA[platform.name].note(platform.title))
     meta = _meta(project, built, platform.name, platform.title, values, notes)
     files = {"email.html": html_doc.encode("utf-8"), "email.txt": text_doc.encode("utf-8")}
     for source, ref in built.images:
@@ -467,6 +573,7 @@ def _export_eml(project: Project, built: BuiltIssue) -> Export:
     notes = [
         "A proof copy for any mail client: links are your own pages, addressed to the sender; "
         f"Date is the issue's date ({issue.meta.date.isoformat()}, 00:00 UTC).",
+        BAA[EML].note("An .eml"),
     ]
     meta = _meta(project, built, EML, "Email file (.eml)", values, notes)
     meta["files"] = [eml_name]
@@ -501,6 +608,12 @@ def _meta(
         "reply_to": clinic.reply_to or clinic.sender.email,
         "tags": {name: values[name] for name in used},
         "notes": notes,
+        "baa": {
+            "signs": BAA[platform].signs,
+            "summary": BAA[platform].summary,
+            "source": BAA[platform].source,
+            "checked": BAA[platform].checked,
+        },
     }
 
 

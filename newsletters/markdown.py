@@ -41,6 +41,8 @@ class Context:
     image_url: Callable[[str], str]  # a content/ path or https URL -> absolute URL
     image_exists: Callable[[str], bool]
     heading_base: int = 3  # the level the body's biggest heading becomes
+    # The attribution line of a quotation a paragraph or blockquote holds (testimonials).
+    attribution: Callable[[str], str | None] = lambda text: None
 
 
 @cache
@@ -55,6 +57,7 @@ def render(source: str, ctx: Context, problems: Problems) -> Rendered:
     md = _parser()
     tokens = md.parse(source)
     _prepare(tokens, ctx, problems)
+    tokens = _attribute_quotations(tokens, ctx)
     html = md.renderer.render(tokens, md.options, {}).strip()
     return Rendered(html=html, text=_to_text(tokens))
 
@@ -79,6 +82,44 @@ def _prepare(tokens: list[Token], ctx: Context, problems: Problems) -> None:
                 _prepare_image(child, ctx, line, problems)
             elif child.type == "link_open":
                 _prepare_link(child, ctx, line, problems)
+
+
+def _attribute_quotations(tokens: list[Token], ctx: Context) -> list[Token]:
+    """After a top-level blockquote or paragraph holding a listed quotation, a line naming
+    who said it and their connection to the clinic (FTC 16 CFR 255): inside the blockquote,
+    so both the HTML and the text part show it."""
+    out: list[Token] = []
+    depth = 0
+    held: list[str] = []
+    for token in tokens:
+        if token.type == "blockquote_open":
+            depth += 1
+        if token.type == "inline":
+            held.append(token.content)
+        closes_quote = token.type == "blockquote_close" and depth == 1
+        closes_paragraph = token.type == "paragraph_close" and depth == 0 and token.level == 0
+        if closes_quote:
+            line = ctx.attribution(" ".join(held))
+            if line:
+                out.extend(_attribution_tokens(line, level=1))
+        out.append(token)
+        if closes_paragraph:
+            line = ctx.attribution(" ".join(held))
+            if line:
+                out.extend(_attribution_tokens(line, level=0))
+        if token.type == "blockquote_close":
+            depth -= 1
+        if closes_quote or closes_paragraph or (depth == 0 and token.type.endswith("_close")):
+            held = []
+    return out
+
+
+def _attribution_tokens(line: str, level: int) -> list[Token]:
+    opening = Token("paragraph_open", "p", 1, level=level)
+    opening.attrSet("class", "nl-attribution")
+    inline = Token("inline", "", 0, content=line, level=level + 1)
+    inline.children = [Token("text", "", 0, content=line)]
+    return [opening, inline, Token("paragraph_close", "p", -1, level=level)]
 
 
 def _prepare_image(token: Token, ctx: Context, line: int, problems: Problems) -> None:

@@ -11,9 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from .paths import ProjectPaths
 from .schema import (
+    content_file,
     email_address,
     font_stack,
     hex_colour,
@@ -284,6 +286,50 @@ class SendSettings:
     test_subject_prefix: str = spec(
         "Put before the subject of test sends so nobody mistakes them.", default="[TEST] "
     )
+    dkim_domain: str | None = spec(
+        "The domain that signs your emails with DKIM, usually the sender's domain; with "
+        "`dkim_selector` and a private key (NEWSLETTER_DKIM_PRIVATE_KEY or the keychain), "
+        "every message sent is signed.",
+        default=None,
+    )
+    dkim_selector: str | None = spec(
+        "The DKIM selector: the key is published at <selector>._domainkey.<dkim_domain>.",
+        default=None,
+    )
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """The `compliance:` section of clinic.yaml: what the clinic has on file (see Compliance).
+
+    The tool checks what is recorded here; it does not replace the clinic's legal review.
+    """
+
+    marketing_authorization_on: dt.date | None = spec(
+        "The date from which every reader on your list has given written authorization to "
+        "receive marketing (HIPAA 45 CFR 164.508(a)(3)); needed to send sponsored issues.",
+        default=None,
+    )
+    marketing_authorization_record: str | None = spec(
+        "Where those authorizations are kept, e.g. 'signup forms, front desk binder'.",
+        default=None,
+    )
+    subscriber_list: str | None = spec(
+        "The subscriber CSV you upload to your email platform, a path inside content/; "
+        "`export` warns when it carries diagnosis or condition columns and the platform "
+        "has no Business Associate Agreement.",
+        content_file,
+        default=None,
+    )
+    baa: tuple[str, ...] = spec(
+        "Email paths with which the clinic has signed a Business Associate Agreement: "
+        "platform names (e.g. ses) or smtp for your SMTP provider.",
+        default=(),
+    )
+    line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
+    lines: dict[str, int] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -355,6 +401,11 @@ class Clinic:
     send: SendSettings = spec(
         "How `newsletter send` delivers (see Sending).", default_factory=SendSettings
     )
+    compliance: Compliance = spec(
+        "What the clinic has on file for health-marketing rules: marketing authorization, "
+        "Business Associate Agreements (see Compliance).",
+        default_factory=Compliance,
+    )
     line: int = dataclasses.field(default=0, init=False, compare=False, repr=False)
     lines: dict[str, int] = dataclasses.field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -373,12 +424,41 @@ class Clinic:
 
 @dataclass(frozen=True)
 class Testimonial:
-    """A quotation from a patient or other person, printed in an article."""
+    """A quotation from a patient or other person, printed in an article, and the written
+    authorization that allows it (HIPAA 45 CFR 164.508(c); FTC 16 CFR 255 and 465)."""
 
     quote: str = spec("The words quoted, exactly as in the article (or their first sentence).")
-    name: str = spec("Who said it, as printed, e.g. 'Maria G., patient'.")
+    name: str = spec("Who said it, as printed under the quotation, e.g. 'Maria G., patient'.")
+    signed_on: dt.date | None = spec(
+        "When the person signed the authorization to be quoted (YYYY-MM-DD).", default=None
+    )
+    expires_on: dt.date | None = spec(
+        "When the authorization ends (YYYY-MM-DD); or write `expires_when`.", default=None
+    )
+    expires_when: str | None = spec(
+        "The event that ends the authorization, as the form says, e.g. 'end of the 2027 "
+        "campaign'; used when there is no `expires_on` date.",
+        default=None,
+    )
+    revoked_on: dt.date | None = spec(
+        "When the person took the authorization back (YYYY-MM-DD): the quotation may no "
+        "longer be used.",
+        default=None,
+    )
+    scope: Literal["newsletter", "web", "both"] | None = spec(
+        "Where the form allows the quotation: newsletter, web, or both.", default=None
+    )
+    document: str | None = spec(
+        "Where the signed form is kept, e.g. 'EHR, scanned forms, 2026-09-01'.", default=None
+    )
+    connection: str | None = spec(
+        "What ties the person to the clinic, shown to readers beside the quotation: none, "
+        "staff, paid, free treatment, or your own words (e.g. 'a relative of our nurse').",
+        default=None,
+    )
     consent_on: dt.date | None = spec(
-        "When the person gave written consent to be quoted (YYYY-MM-DD). Required to send.",
+        "Older name of `signed_on`: still read, with a warning naming the fields the "
+        "authorization lacks.",
         default=None,
     )
 
@@ -430,7 +510,14 @@ class ArticleMeta:
     tags: tuple[str, ...] = spec("Free keywords for your own sorting.", default=())
     author: str | None = spec("Who wrote it.", default=None)
     testimonials: tuple[Testimonial, ...] = spec(
-        "Every quotation in the body: quote, name and consent_on (see Checks).", default=()
+        "Every quotation in the body, with its authorization: quote, name, signed_on, "
+        "expires_on or expires_when, scope, document, connection (see Compliance).",
+        default=(),
+    )
+    sponsored_by: str | None = spec(
+        "Who paid for this article, if anyone (a drug maker, a device company): the email "
+        "says 'Sponsored by ...' and only readers who gave marketing authorization may get it.",
+        default=None,
     )
     lint_allow: tuple[LintAllow, ...] = spec(
         "Exceptions to checks for this article: rule, reason, optional text (see Checks).",
@@ -479,6 +566,11 @@ class IssueMeta:
     lint_allow: tuple[LintAllow, ...] = spec(
         "Exceptions to checks for this issue's file: rule, reason, optional text (see Checks).",
         default=(),
+    )
+    sponsored_by: str | None = spec(
+        "Who paid for this issue, if anyone: the email says 'Sponsored by ...' and a list "
+        "send needs `compliance: marketing_authorization_on` in clinic.yaml.",
+        default=None,
     )
 
 

@@ -22,9 +22,10 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown
+from .compliance import attribution_finder, sponsor_label
 from .errors import Problem, Problems
 from .merge import PLACEHOLDERS
-from .model import Article, Clinic, Condition, Issue, Link, Project, Source
+from .model import Article, Clinic, Condition, Issue, Link, Project, Source, Testimonial
 from .readability import reading_minutes
 
 
@@ -48,6 +49,7 @@ class ArticleView:
     body_text: str
     reading_minutes: int
     featured: bool
+    sponsor: str | None = None  # "Sponsored by ...", when a third party paid for it
 
     @property
     def full(self) -> bool:
@@ -105,6 +107,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
             "intro_html": Markup(intro.html),
             "intro_text": intro.text,
             "cta": fallback_cta,
+            "sponsor": sponsor_label(issue.meta.sponsored_by),
         },
         "articles": articles,
         "featured": articles[0],
@@ -130,7 +133,7 @@ def _date_label(day: dt.date) -> str:
     return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
-_MarkdownKey = tuple[str, str, int, str, str, str]
+_MarkdownKey = tuple[str, str, int, str, str, str, tuple[Testimonial, ...]]
 _MarkdownEntry = tuple[markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
 _markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
 _markdown_lock = threading.Lock()
@@ -138,14 +141,27 @@ MARKDOWN_CACHE_SIZE = 512
 
 
 def _markdown(
-    project: Project, source: str, path: Path, line: int, problems: Problems
+    project: Project,
+    source: str,
+    path: Path,
+    line: int,
+    problems: Problems,
+    testimonials: tuple[Testimonial, ...] = (),
 ) -> markdown.Rendered:
     """Markdown of one text, remembered for the next build in this process (preview, benchmark):
     parsing is a third of a warm rebuild. The key holds everything the result depends on; the
     images it checked must still exist or not as before, and its problems are reported again."""
     clinic = project.clinic
     content = project.content_dir
-    key = (source, str(path), line, clinic.website, clinic.images_base_url, str(content))
+    key = (
+        source,
+        str(path),
+        line,
+        clinic.website,
+        clinic.images_base_url,
+        str(content),
+        testimonials,
+    )
     with _markdown_lock:
         hit = _markdown_cache.get(key)
     if hit is not None:
@@ -166,6 +182,7 @@ def _markdown(
         website=clinic.website,
         image_url=lambda ref: image_url(clinic, ref),
         image_exists=image_exists,
+        attribution=attribution_finder(testimonials),
     )
     own = Problems()
     rendered = markdown.render(source, ctx, own)
@@ -181,7 +198,9 @@ def _article_view(
     project: Project, article: Article, fallback_cta: Link, featured: bool, problems: Problems
 ) -> ArticleView:
     meta = article.meta
-    body = _markdown(project, article.body, article.path, article.body_line, problems)
+    body = _markdown(
+        project, article.body, article.path, article.body_line, problems, meta.testimonials
+    )
     condition = project.clinic.condition(meta.condition) or Condition(
         meta.condition, meta.condition.replace("-", " ").title()
     )
@@ -202,6 +221,7 @@ def _article_view(
         body_text=body.text,
         reading_minutes=reading_minutes(article.body),
         featured=featured,
+        sponsor=sponsor_label(meta.sponsored_by),
     )
 
 

@@ -122,6 +122,14 @@ def image_ref(value: str) -> str | None:
     return None
 
 
+def content_file(value: str) -> str | None:
+    """A file inside content/, written relative to it, such as subscribers.csv."""
+    parts = Path(value).parts
+    if not value.strip() or value.startswith(("/", "\\")) or ".." in parts or ":" in value:
+        return f"'{value}' must be a file inside content/, written like subscribers.csv"
+    return None
+
+
 # ---------------------------------------------------------------- loading
 
 

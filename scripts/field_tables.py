@@ -42,6 +42,7 @@ SECTIONS: list[tuple[type, str, str]] = [
     (model.ExportSettings, "export", "`export:` in clinic.yaml"),
     (model.LintSettings, "lint", "`lint:` in clinic.yaml"),
     (model.SendSettings, "send", "`send:` in clinic.yaml"),
+    (model.Compliance, "compliance", "`compliance:` in clinic.yaml"),
     (model.ArticleMeta, "Article front matter", "between the `---` lines of an article"),
     (model.Source, "sources", "each item of `sources:` in an article"),
     (model.Testimonial, "testimonials", "each item of `testimonials:` in an article"),

@@ -525,7 +525,7 @@ TRIGGERS: list[tuple[str, Edit, str, str, str, int | str | None, str | None]] = 
         "health/testimonial",
         "error",
         CHRONIC,
-        "testimonials:",
+        "  - quote:",
         None,
     ),
     (
@@ -689,11 +689,15 @@ PASSES: list[tuple[str, Edit, str]] = [
         "health/statistic-source",
     ),
     (
-        "testimonial-with-consent",
+        "testimonial-with-authorization",
         both(
             consentless_testimonial,
             lambda root: edit(
-                root, CHRONIC, "    name: Maria\n", "    name: Maria\n    consent_on: 2026-09-01\n"
+                root,
+                CHRONIC,
+                "    name: Maria\n",
+                "    name: Maria\n    signed_on: 2026-09-01\n    expires_on: 2099-09-01\n"
+                "    scope: both\n    document: EHR scans\n    connection: none\n",
             ),
         ),
         "health/testimonial",

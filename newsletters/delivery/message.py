@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from .. import merge
 from ..mime import build_message
 from ..model import Clinic, Issue
+from .signing import DkimKey
 
 # Syntactically valid stand-ins, so the header parser accepts them; replaced byte for byte.
 _TO = "nl-marker-to@nl-marker.invalid"
@@ -81,6 +82,7 @@ class MessageTemplate:
     segments: tuple[bytes | str, ...]  # bytes are literal; str names a marker
     html: str  # the issue's HTML with only the per-reader merge tags left
     text: str
+    dkim: DkimKey | None = None  # signs each finished message when the clinic has a key
 
     def render(self, person: Personal) -> bytes:
         """The reader's message: CRLF line endings, 7-bit, no line over 998 octets."""
@@ -96,7 +98,8 @@ class MessageTemplate:
             "text": _quoted_printable(merge.substitute(self.text, values, escape=False)),
             "html": _quoted_printable(merge.substitute(self.html, values, escape=True)),
         }
-        return b"".join(filled[s] if isinstance(s, str) else s for s in self.segments)
+        message = b"".join(filled[s] if isinstance(s, str) else s for s in self.segments)
+        return self.dkim.sign(message) if self.dkim else message
 
 
 def _header_value(value: str) -> bytes:
@@ -119,6 +122,7 @@ def compose(
     date: dt.datetime,
     issue_values: Mapping[str, str],
     subject_prefix: str = "",
+    dkim: DkimKey | None = None,
 ) -> MessageTemplate:
     """Build the issue's message once (mime.build_message); per-reader values become markers.
 
@@ -154,4 +158,5 @@ def compose(
         segments=tuple(segments),
         html=merge.substitute(html_template, issue_values, escape=True, partial=True),
         text=merge.substitute(text_template, issue_values, escape=False, partial=True),
+        dkim=dkim,
     )

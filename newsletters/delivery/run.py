@@ -9,6 +9,7 @@ are retried with exponential backoff; the pace is set by a simple pacer (one mes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -44,6 +45,7 @@ from .message import (
     unsubscribe_url,
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
+from .signing import DkimKey, key_for
 
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
@@ -56,6 +58,7 @@ class Prepared:
 
     project: Project
     built: BuiltIssue
+    dkim: DkimKey | None = None  # the clinic's DKIM key, when it signs
 
     @property
     def folder(self) -> Path:
@@ -79,6 +82,7 @@ class Prepared:
             date=now,
             issue_values=issue_values(self.project, issue),
             subject_prefix=subject_prefix,
+            dkim=self.dkim,
         )
 
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
@@ -105,7 +109,7 @@ def prepare(root: Path, issue_name: str | None, out: Path | None = None) -> Prep
     project = checked.project
     prepared = Prepared(project, checked.issues[0])
     _check_send_settings(project)
-    return prepared
+    return dataclasses.replace(prepared, dkim=key_for(project.clinic))
 
 
 def _check_send_settings(project: Project) -> None:
@@ -329,6 +333,13 @@ class ListPlan:
 def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
+    from ..compliance import sponsored_send_refusal
+
+    refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
+    if refusal:
+        where = prepared.project.content_dir / "clinic.yaml"
+        line = prepared.project.clinic.lines.get("compliance")
+        raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)
     clinic = prepared.project.clinic
     paths = prepared.project.paths
@@ -376,6 +387,13 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
     lines += [f"    {name}:{s.line}: {s.address}: {s.reason}" for s in r.duplicates]
+    from ..compliance import list_without_baa
+
+    warning = list_without_baa(
+        plan.prepared.project.clinic, r.path, "smtp", "your SMTP provider", can_sign=True
+    )
+    if warning:
+        lines.append(f"  warning: {warning}")
     return lines
 
 

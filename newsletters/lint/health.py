@@ -5,8 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
-from .context import Context, Segment, contains_words, mask_urls, sentence_at, sentences
+from ..compliance import (
+    authorization_problems,
+    connection_label,
+    sponsor_label,
+    sponsors,
+    use_date,
+)
+from ..model import Testimonial
+from .context import (
+    Context,
+    Segment,
+    contains_words,
+    mask_urls,
+    sentence_at,
+    sentences,
+    words,
+)
 from .registry import Hit, rule
 
 ABSOLUTE_WORDS = (
@@ -83,7 +100,12 @@ def _content(ctx: Context, fields: tuple[str, ...] | None = None) -> Iterator[Se
             yield segment
 
 
-@rule("health/absolute-claim", "error", "No absolute claims ('cure', 'guaranteed', '100%').")
+@rule(
+    "health/absolute-claim",
+    "error",
+    "No absolute claims ('cure', 'guaranteed', '100%') (FTC Act s. 5 and 12: health claims "
+    "need competent and reliable scientific evidence).",
+)
 def absolute_claim(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine cures migraines." or "guaranteed relief".
     Fix: say what the evidence supports: "may help some people", "ask whether it may be right
@@ -103,7 +125,11 @@ def absolute_claim(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/fda-ketamine", "error", "No 'FDA-approved' near ketamine (pain is off-label).")
+@rule(
+    "health/fda-ketamine",
+    "error",
+    "No 'FDA-approved' near ketamine (pain is off-label) (FTC Act s. 5; FDA labeling).",
+)
 def fda_ketamine(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine is FDA-approved for chronic pain."
     Fix: ketamine is approved as an anesthetic and esketamine (Spravato) for depression; pain
@@ -128,7 +154,11 @@ def fda_ketamine(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule("health/statistic-source", "error", "A statistic only in an article with sources.")
+@rule(
+    "health/statistic-source",
+    "error",
+    "A statistic only in an article with sources (FTC: competent and reliable evidence).",
+)
 def statistic_source(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine helps 70% of patients." in an article without `sources`.
     Fix: add the study or agency behind the number to `sources`, or remove the number."""
@@ -148,22 +178,32 @@ def statistic_source(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/testimonial", "error", "Quotations are listed in `testimonials` with consent.")
+@rule(
+    "health/testimonial",
+    "error/warning",
+    "Quotations have a valid, disclosed authorization (45 CFR 164.508(c); 16 CFR 255, 465).",
+)
 def testimonial(ctx: Context) -> Iterator[Hit]:
     """Example: `> "After three sessions I could sleep again." (Maria)` with no entry in
-    `testimonials`. Fix: add `testimonials: [{quote, name, consent_on}]` to the front matter,
-    with the date of the patient's written consent (HIPAA), or remove the quotation."""
+    `testimonials`, or an entry whose authorization expired, was revoked, covers only the web,
+    or whose connection (staff, paid, free treatment) is not shown beside the quotation.
+    Fix: list the quotation under `testimonials` with name, signed_on, expires_on (or
+    expires_when), scope, document and connection copied from the signed HIPAA authorization
+    (45 CFR 164.508(c); FTC 16 CFR 255 and 465), or remove the quotation. `consent_on` is
+    still read, with a warning."""
+    used_on = use_date(ctx.built.issue)
     for article in ctx.articles:
         listed = article.meta.testimonials
         for entry in listed:
-            if entry.consent_on is None:
+            for problem in authorization_problems(entry, used_on):
                 yield Hit(
-                    f"the testimonial of {entry.name} has no 'consent_on'; quote a patient only "
-                    "with written consent, and write its date",
+                    problem.message,
                     article.path,
-                    article.line_of("testimonials"),
+                    _entry_line(ctx, article.path, article.line_of(problem.field), entry),
                     excerpt=entry.quote,
+                    severity="warning" if problem.severity == "warning" else "error",
                 )
+            yield from _undisclosed(ctx, article.path, article.line_of("testimonials"), entry)
         body = article.body
         quotes = [(m.start(), m.group(1)) for m in _BLOCKQUOTE.finditer(body)]
         quotes += [
@@ -176,15 +216,106 @@ def testimonial(ctx: Context) -> Iterator[Hit]:
             if any(contains_words(quote_words, e.quote) for e in listed):
                 continue
             yield Hit(
-                "this quotation has no source and consent; list it under `testimonials` with "
-                "quote, name and consent_on (or remove it)",
+                "this quotation has no source and authorization; list it under `testimonials` "
+                "with quote, name, signed_on, expires_on, scope, document and connection (or "
+                "remove it)",
                 article.path,
                 article.body_line + body.count("\n", 0, start),
                 excerpt=" ".join(quote.split())[:120],
+                severity="error",
             )
 
 
-@rule("health/disclaimer", "error", "The medical disclaimer is set and printed.")
+def _entry_line(ctx: Context, path: Path, fallback: int, entry: Testimonial) -> int:
+    """The line of the entry's `quote:` in the front matter, else the `testimonials:` line."""
+    opening = " ".join(entry.quote.split()[:4])
+    for number, text in enumerate(ctx.lines_of(path), start=1):
+        if (
+            number >= fallback
+            and "quote:" in text
+            and opening
+            and opening in " ".join(text.split())
+        ):
+            return number
+    return fallback
+
+
+def _undisclosed(ctx: Context, path: Path, line: int, entry: Testimonial) -> Iterator[Hit]:
+    """The quotation's author and connection must be printed beside it, in HTML and text."""
+    label = connection_label(entry)
+    quote = words(entry.quote)
+    for part, haystack in (("HTML", ctx.html_words), ("text", ctx.text_words)):
+        at = haystack.find(quote) if quote.strip() else -1
+        if at < 0:
+            continue  # not printed in this email (a card shows only the summary)
+        beside = haystack[max(0, at - _BESIDE) : at + len(quote) + _BESIDE]
+        missing = [
+            what
+            for what in (label, entry.name)
+            if what and what.strip() and not contains_words(beside, what)
+        ]
+        if missing:
+            yield Hit(
+                f"the {part} email does not show '{missing[0]}' beside the quotation of "
+                f"{entry.name}; readers must see who said it and any connection to the clinic "
+                "(FTC 16 CFR 255): quote it as a '>' blockquote so the email adds the line",
+                path,
+                _entry_line(ctx, path, line, entry),
+                excerpt=entry.quote,
+                severity="error",
+            )
+
+
+_BESIDE = 300  # characters of words around a quotation that count as "beside" it
+
+
+@rule(
+    "health/sponsored",
+    "error/warning",
+    "Sponsored content is labelled and explained (45 CFR 164.501, 164.508(a)(3); 16 CFR 255).",
+)
+def sponsored(ctx: Context) -> Iterator[Hit]:
+    """Example: `sponsored_by: Acme Pharma` on an issue or article.
+    Fix: nothing to change when the email shows "Sponsored by Acme Pharma" (a warning explains
+    what it implies: HIPAA 45 CFR 164.501 and 164.508(a)(3) make a paid communication marketing,
+    so every reader needs a marketing authorization, recorded as `compliance:
+    marketing_authorization_on` in clinic.yaml); an error when a template drops the label."""
+    found = sponsors(ctx.project, ctx.built.issue)
+    recorded = ctx.project.clinic.compliance.marketing_authorization_on
+    for sponsor, path, line in found:
+        label = sponsor_label(sponsor) or sponsor
+        for part, haystack in (("HTML", ctx.html_words), ("text", ctx.text_words)):
+            if not contains_words(haystack, label):
+                yield Hit(
+                    f"the {part} email does not say '{label}'; readers must see who paid: "
+                    "include partials/sponsor in the layout",
+                    path,
+                    line,
+                    excerpt=sponsor,
+                    severity="error",
+                )
+        when = (
+            f"clinic.yaml records marketing authorization from {recorded.isoformat()}"
+            if recorded
+            else "a list send is refused until clinic.yaml records "
+            "'compliance: marketing_authorization_on'"
+        )
+        yield Hit(
+            f"paid for by {sponsor}: under HIPAA this is marketing, so only readers who gave "
+            f"written marketing authorization may receive it; {when}",
+            path,
+            line,
+            excerpt=sponsor,
+            severity="warning",
+        )
+
+
+@rule(
+    "health/disclaimer",
+    "error",
+    "The medical disclaimer is set and printed (FTC Act s. 5: off-label use and varying "
+    "results must not be hidden).",
+)
 def disclaimer(ctx: Context) -> Iterator[Hit]:
     """Example: `disclaimer: ""` in clinic.yaml, or a footer without `disclaimer_html`.
     Fix: write a disclaimer ("not medical advice; off-label; results vary") and print
@@ -213,7 +344,11 @@ def disclaimer(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("health/condition-subject", "error", "Subject/preheader never say the reader is ill.")
+@rule(
+    "health/condition-subject",
+    "error",
+    "Subject/preheader never say the reader is ill (HIPAA privacy, 45 CFR 164.502).",
+)
 def condition_subject(ctx: Context) -> Iterator[Hit]:
     """Example: `subject: Your migraines can get better`.
     Fix: talk about the condition, not the reader's health: "Migraine: what can help"."""

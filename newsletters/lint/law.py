@@ -9,7 +9,12 @@ from .context import Context, contains_words
 from .registry import Hit, rule
 
 
-@rule("law/postal-address", "error", "The clinic's postal address is printed in HTML and text.")
+@rule(
+    "law/postal-address",
+    "error",
+    "The clinic's postal address is printed in HTML and text (CAN-SPAM, 15 U.S.C. "
+    "7704(a)(5)(A)(iii)).",
+)
 def postal_address(ctx: Context) -> Iterator[Hit]:
     """Example: a footer template that drops `address_lines`.
     Fix: set `address` in clinic.yaml and print `address_lines` in both footers."""
@@ -37,7 +42,12 @@ def postal_address(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("law/unsubscribe", "error", "A visible unsubscribe link in HTML and text.")
+@rule(
+    "law/unsubscribe",
+    "error",
+    "A visible unsubscribe link in HTML and text (CAN-SPAM 7704(a)(3); CASL s. 6(2)(c); "
+    "Gmail and Yahoo bulk-sender rules, 2024).",
+)
 def unsubscribe(ctx: Context) -> Iterator[Hit]:
     """Example: the footer's `<a href="{{ merge.unsubscribe_url }}">` removed or hidden.
     Fix: keep a visible link `<a href="{{ merge.unsubscribe_url }}">Unsubscribe</a>` in the
@@ -64,7 +74,11 @@ def unsubscribe(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("law/sender-identity", "error", "The clinic's name is printed in HTML and text.")
+@rule(
+    "law/sender-identity",
+    "error",
+    "The clinic's name is printed in HTML and text (CAN-SPAM 7704(a)(1); CASL s. 6(2)(a)).",
+)
 def sender_identity(ctx: Context) -> Iterator[Hit]:
     """Example: a layout without the clinic's name anywhere, or an empty `sender.name`.
     Fix: print `{{ clinic.name }}` in both footers; fill `name` and `sender.name`."""
