@@ -109,6 +109,39 @@ def slug(index: int) -> str:
     return f"article-{index + 1:03d}"
 
 
+# The sample clinic's placeholders and what a clinic ready to send has instead: export and
+# list sends refuse the placeholders (newsletters/placeholders.py). The tests use it too.
+CLAIMED = {
+    "ketamineclinicwtx.example": "ketamineclinicwtx.com",
+    "555-0142": "744-0142",
+    "5550142": "7440142",
+    "1234 Example Avenue": "1234 Avenue Q",
+    "Talk with a qualified clinician": "Talk with one of our clinicians",
+}
+
+
+def claim_sample(root: Path) -> Path:
+    """The sample at `root` with its placeholders replaced, as a clinic ready to send has."""
+    clinic = root / "content" / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    for old, new in CLAIMED.items():
+        text = text.replace(old, new)
+    clinic.write_text(text, encoding="utf-8")
+    for path in [
+        *(root / "content" / "articles").glob("*.md"),
+        *(root / "content" / "issues").glob("*.yaml"),
+    ]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("ketamineclinicwtx.example", CLAIMED["ketamineclinicwtx.example"]),
+            encoding="utf-8",
+        )
+    for name in ("logo.png", "logo-dark.png"):
+        logo = root / "content" / "images" / name
+        logo.write_bytes(logo.read_bytes() + b"clinic's own")  # after IEND: the same picture
+    return root
+
+
 def issue_id(index: int) -> str:
     """Monthly issues ending at ISSUE_ID: 2025-02 ... 2030-01 for 60 issues."""
     year, month = divmod(2030 * 12 + 0 - index, 12)
@@ -133,7 +166,7 @@ def make_project(dest: Path, count: int) -> Path:
     (dest / "content" / "issues" / f"{ISSUE_ID}.yaml").write_text(
         issue_yaml(count), encoding="utf-8"
     )
-    return dest
+    return claim_sample(dest)
 
 
 def make_library(dest: Path, issues: int, per_issue: int) -> tuple[Path, list[str]]:

@@ -32,19 +32,58 @@ class ProblemsFound(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         for problem in self.problems:
-            click.echo(problem.format(), err=True)
+            echo_problem(problem)
         click.echo(self.message, err=True)
 
 
+def echo_problem(problem: Problem) -> None:
+    """One problem on stderr: red for an error, yellow for a warning, on a terminal only."""
+    from .cliout import paint
+
+    click.echo(paint(problem.format(), problem.severity), err=True)
+
+
+def _say_picked(issue_id: str, command: str) -> None:
+    """On stderr: which issue a command took when none was named, and why."""
+    from .scope import picked_note
+
+    click.echo(picked_note(issue_id, command), err=True)
+
+
 def fail(error: NewsletterError, what: str) -> ProblemsFound:
-    count = len(error.problems)
+    """The summary counts the errors only: not the warnings shown with them, nor a closing
+    note (severity "note")."""
+    count = sum(p.severity == "error" for p in error.problems)
     return ProblemsFound(
         error.problems, f"{what} failed: {count} problem{'s' if count != 1 else ''} to fix."
     )
 
 
+class FullHelpGroup(click.Group):
+    """A group whose command list shows each command's whole first sentence, wrapped, instead
+    of cutting it at about 45 characters."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+FullHelpGroup.group_class = FullHelpGroup
+
+
 def project_root(ctx: click.Context) -> Path:
-    return Path(ctx.obj["project"])
+    """The project folder: -C's folder or the current one, or the nearest parent folder that
+    holds content/clinic.yaml (so commands work from content/articles, as git's do)."""
+    from .load import discover_root
+
+    start = Path(ctx.obj["project"])
+    return discover_root(start) if start.is_dir() else start
 
 
 def out_folder(ctx: click.Context, out: Path | None = None) -> Path | None:
@@ -78,7 +117,7 @@ def today_option(help_text: str) -> Callable[[F], F]:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FullHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsletter")
 @click.option(
     "-C",
@@ -139,18 +178,20 @@ def build(
         checked = build_and_check(root, issues, all_issues, policy, out_folder(ctx, out))
     except ChecksFailed as exc:
         for warning in exc.checked.problems.warnings:
-            click.echo(warning.format(), err=True)
+            echo_problem(warning)
         findings = exc.checked.all_findings
         for finding in findings:
-            click.echo(finding.format(), err=True)
+            echo_problem(finding)
         raise click.ClickException(
             f"Build stopped (--strict): {_count(findings)} from the checks; nothing written."
         ) from None
     except NewsletterError as exc:
         raise fail(exc, "Build") from None
     project, built, findings = checked.project, checked.issues, checked.all_findings
+    if not issues and not all_issues and built:
+        _say_picked(built[0].issue.id, "build")
     for warning in checked.problems.warnings:
-        click.echo(warning.format(), err=True)
+        echo_problem(warning)
     for item in built:
         write_issue(item, project.paths)
         size = item.meta["html_bytes"] / 1024
@@ -159,10 +200,11 @@ def build(
         )
         click.echo(f"Built {item.issue.id}: {_show(html)} ({size:.1f} KB) and {_show(text)}")
     for finding in findings:
-        click.echo(finding.format(), err=True)
-    if findings:
+        echo_problem(finding)
+    counted = [*findings, *checked.problems.warnings]  # as `newsletter lint` counts them
+    if counted:
         click.echo(
-            f"Checks: {_count(findings)}; fix errors before export or send "
+            f"Checks: {_count(counted)}; fix errors before export or send "
             "(see 'newsletter lint').",
             err=True,
         )
@@ -206,6 +248,7 @@ def lint_command(
     is an error (with --strict, also a warning). Without ISSUE the newest issue is checked.
     """
     from . import lint
+    from .cliout import paint
     from .pipeline import Policy, build_and_check
     from .write import dumps_json
 
@@ -216,14 +259,22 @@ def lint_command(
     except NewsletterError as exc:
         raise fail(exc, "Lint") from None
     results, findings = checked.results, checked.all_findings
+    if not issues and not all_issues and results:
+        _say_picked(results[0][0], "lint")
+    for warning in checked.problems.warnings:
+        echo_problem(warning)
     if output_format == "json":
         click.echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
     else:
         for finding in findings:
-            click.echo(finding.format())
+            click.echo(paint(finding.format(), finding.severity, sys.stdout))
+        # The build's own warnings (printed above) count as `build` counts them.
+        counted = [*findings, *checked.problems.warnings]
         checked_ids = ", ".join(issue_id for issue_id, _ in results)
-        click.echo(f"Checked {checked_ids}: {_count(findings) if findings else 'no findings'}.")
-    if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings):
+        click.echo(f"Checked {checked_ids}: {_count(counted) if counted else 'no findings'}.")
+    if (Policy.WARNINGS if strict else Policy.ERRORS).stopping(findings) or (
+        strict and checked.problems.warnings
+    ):
         ctx.exit(1)
 
 
@@ -260,37 +311,157 @@ def list_command(
     if output_format == "json":
         click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
         return
+    import shutil
+
     style = planner.styler(planner.colour_wanted(sys.stdout))
-    for line in planner.list_lines(issues, articles, style):
+    width = shutil.get_terminal_size((planner.WIDTH, 24)).columns
+    for line in planner.list_lines(issues, articles, style, width):
         click.echo(line)
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
-    """Create a new project in DIRECTORY from the sample clinic's files."""
+@click.option(
+    "--sample",
+    is_flag=True,
+    help="Copy the demo clinic (its articles, issues and logos) instead of a clean start.",
+)
+def init(directory: Path, sample: bool) -> None:
+    """Create a new project in DIRECTORY: your clinic's file to fill in, the templates and
+    one example article.
+
+    The clinic file's PLACEHOLDER values build and preview, but export and send refuse them
+    until you replace them. With --sample you get the demo clinic to try the tool on.
+    """
     from .project import init_project
 
     try:
-        init_project(directory)
+        init_project(directory, sample)
     except NewsletterError as exc:
         raise fail(exc, "Init") from None
-    click.echo(f"Created a newsletter project in {directory}.")
-    click.echo(
-        f"Next: edit {directory}/content/clinic.yaml, then run: newsletter -C {directory} build"
-    )
+    what = "the demo clinic" if sample else "a new newsletter project"
+    click.echo(f"Created {what} in {directory}.")
+    click.echo(f"Next: cd {directory}")
+    if sample:
+        click.echo("then: newsletter build, then: newsletter preview")
+    else:
+        click.echo(
+            "then: replace the PLACEHOLDER values in content/clinic.yaml and "
+            "content/images/logo.png, write an article (newsletter new article SLUG "
+            "--condition KEY) and an issue (newsletter new issue)."
+        )
+
+
+@cli.group(name="templates")
+def templates_group() -> None:
+    """See and take a new version's template fixes, keeping your own template edits."""
+
+
+def _template_plans(ctx: click.Context) -> tuple[Path, list[Any]]:
+    from .load import find_project
+    from .upgrade import plan_upgrade
+
+    try:
+        root = find_project(project_root(ctx))
+    except NewsletterError as exc:
+        raise fail(exc, "Templates") from None
+    return root, plan_upgrade(root)
+
+
+@templates_group.command(name="diff")
+@click.pass_context
+def templates_diff(ctx: click.Context) -> None:
+    """Show what the installed version changes in templates/ and what an update would do.
+
+    One line per file that the new version changes, then the changes themselves. Nothing is
+    written.
+    """
+    from .upgrade import STATES
+
+    _, plans = _template_plans(ctx)
+    changed = [p for p in plans if p.state != "same"]
+    if not changed:
+        click.echo("Your templates are up to date with this version.")
+        return
+    for plan in changed:
+        click.echo(f"templates/{plan.name}: {STATES[plan.state]}")
+    for plan in changed:
+        if plan.diff:
+            click.echo("")
+            click.echo(plan.diff, nl=False)
+    click.echo("")
+    click.echo("To take these changes: newsletter templates update")
+
+
+@templates_group.command(name="update")
+@click.option(
+    "--accept",
+    multiple=True,
+    metavar="FILE",
+    help="A file you merged by hand (from FILE.merge): record it as up to date.",
+)
+@click.pass_context
+def templates_update(ctx: click.Context, accept: tuple[str, ...]) -> None:
+    """Take the installed version's template changes; your own edits are kept.
+
+    Where you and the new version changed the same lines, your file is left as it is and
+    templates/FILE.merge shows both; merge them by hand, then run with --accept FILE.
+    """
+    from .upgrade import STATES, apply_upgrade
+
+    root, plans = _template_plans(ctx)
+    try:
+        apply_upgrade(root, plans, accept)
+    except NewsletterError as exc:
+        raise fail(exc, "Templates update") from None
+    accepted = {name.removeprefix("templates/") for name in accept}
+    conflicts = 0
+    for plan in plans:
+        name = f"templates/{plan.name}"
+        if plan.name in accepted:
+            click.echo(f"{name}: recorded as up to date")
+        elif plan.state == "conflict":
+            conflicts += 1
+            lines = ", ".join(str(n) for n in plan.conflicts)
+            click.echo(
+                f"{name}: {STATES['conflict']}; see {name}.merge (line {lines}), keep the lines "
+                f"you want, save it as {name}, then run: newsletter templates update "
+                f"--accept {name}",
+                err=True,
+            )
+        elif plan.state != "same":
+            click.echo(f"{name}: {STATES[plan.state]}")
+    if conflicts:
+        ctx.exit(1)
+    click.echo("Templates updated. Build and preview an issue to check them.")
 
 
 # ---------------------------------------------------------------- planning (issue 8)
 
 
 def _load_for_planning(ctx: click.Context, what: str, out: Path | None = None) -> Project:
-    from .load import load_checked
+    """The project as far as it loads: `plan` and `list` run whatever is broken, and show it
+    (on stderr, before their output). Only a project without a readable clinic.yaml stops."""
+    from .errors import Problems
+    from .load import load_project
 
+    problems = Problems()
     try:
-        return load_checked(project_root(ctx), out)
+        project = load_project(project_root(ctx), problems, out)
     except NewsletterError as exc:
         raise fail(exc, what) from None
+    if project is None:
+        raise fail(NewsletterError(problems.errors), what)
+    for problem in problems:
+        echo_problem(problem)
+    broken = len({p.path for p in problems.errors})
+    if broken:
+        click.echo(
+            f"{broken} file{'s' if broken != 1 else ''} with problems (above): what they hold "
+            "is left out below until they are fixed.",
+            err=True,
+        )
+    return project
 
 
 def _refused(error: NewsletterError, what: str) -> click.ClickException:
@@ -325,8 +496,17 @@ def new_article_command(ctx: click.Context, slug: str, condition: str, title: st
     click.echo(f"Created {_show(path)}: replace its TODOs, then add it to an issue.")
 
 
+def _month_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A month that is not YYYY-MM is a command-line mistake (exit 2), named with an example."""
+    from .planner import parse_month
+
+    if value is not None and parse_month(value) is None:
+        raise click.BadParameter(f"'{value}' is not a month; write it as YYYY-MM, like 2027-01")
+    return value
+
+
 @new.command(name="issue")
-@click.argument("month", required=False, metavar="[YYYY-MM]")
+@click.argument("month", required=False, metavar="[YYYY-MM]", callback=_month_argument)
 @today_option("The date to plan from (YYYY-MM-DD; default: today). The issue is next month's.")
 @click.option(
     "--articles",
@@ -432,8 +612,10 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
         )
     except NewsletterError as exc:
         raise fail(exc, "Export") from None
+    if not issue and exports:
+        _say_picked(exports[0].issue_id, f"export --platform {platform}")
     for warning in warnings:
-        click.echo(warning.format(), err=True)
+        echo_problem(warning)
     folders = write_exports(exports)
     for item, folder in zip(exports, folders, strict=True):
         click.echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
@@ -457,7 +639,7 @@ def archive_command(ctx: click.Context, out: Path | None) -> None:
     except NewsletterError as exc:
         raise fail(exc, "Archive") from None
     for warning in problems.warnings:
-        click.echo(warning.format(), err=True)
+        echo_problem(warning)
     target = write_archive(archive)
     count = len(archive.issues)
     click.echo(
@@ -503,8 +685,11 @@ def preview(
         raise fail(exc, "Preview") from None
     except OSError as exc:
         raise click.ClickException(
-            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
+            f"cannot listen on {host}:{port} or the next ports ({exc.strerror}); "
+            "try another, e.g. --port 0 for any free one"
         ) from None
+    if port and server.port != port:
+        click.echo(f"Port {port} is busy, so the preview uses port {server.port}.")
     url = server.start_url()
     click.echo(f"Previewing at {url}  (press Ctrl+C to stop)", err=False)
     if open_browser:
@@ -617,12 +802,19 @@ def send_command(
         raise click.UsageError("use one of --to ADDRESS, --list FILE or --status")
     if (confirm or retry_unknown) and list_file is None:
         raise click.UsageError("--confirm and --retry-unknown go with --list")
+    if list_file is not None and not issue:
+        # The newest issue is soon next month's draft: a list send never guesses.
+        raise click.UsageError(
+            "name the issue to send to a list, e.g. newsletter send 2026-11 --list FILE"
+        )
     try:
         if status:
             for line in run.status_lines(root, issue, out_folder(ctx, out)):
                 click.echo(line)
             return
-        prepared = run.prepare(root, issue, out_folder(ctx, out))
+        prepared = run.prepare(root, issue, out_folder(ctx, out), proof=bool(to))
+        if not issue:
+            _say_picked(prepared.built.issue.id, "send --to ADDRESS")
         if to:
             run.check_test_addresses(to)
             transport = run.transport_from_env()
@@ -633,6 +825,14 @@ def send_command(
             for address, reply, ok in results:
                 click.echo(f"{'Sent' if ok else 'FAILED'}: test of {prepared.built.issue.id} "
                            f"to {address}: {reply}")  # fmt: skip
+            if prepared.open_problems:
+                count = len(prepared.open_problems)
+                click.echo(
+                    f"This was a draft proof, marked [DRAFT]: its {count} open "
+                    f"problem{'s' if count != 1 else ''} (listed at its top) must be fixed "
+                    "before a list send or export.",
+                    err=True,
+                )
             if not all(ok for _, _, ok in results):
                 ctx.exit(1)
             return

@@ -324,7 +324,7 @@ def sender_of(project: Project, env: Mapping[str, str] | None = None) -> Sender:
         dkim_domain=(clinic.send.dkim_domain or "").strip().lower() or None,
         dkim_selector=(clinic.send.dkim_selector or "").strip() or None,
         private_key=private_key_from(env),
-        clinic_yaml=project.content_dir / "clinic.yaml",
+        clinic_yaml=project.paths.clinic_file,
         lines={**clinic.lines},
     )
 

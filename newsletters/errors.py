@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
+# "note": a closing line under a run's problems (what to do next), never counted as a problem.
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True, order=True)

@@ -29,6 +29,7 @@ from .links import rewrite_links
 if TYPE_CHECKING:
     from .built import BuiltIssue
     from .model import Project
+    from .pipeline import Checked
 
 UNSUB, WEB, PREFS, FIRST = merge.TAGS
 
@@ -320,10 +321,12 @@ def export(
     """
     from .pipeline import Policy, build_and_check
 
-    # What `newsletter lint` rejects never leaves: a check error stops the export.
-    checked = build_and_check(root, issue_names, policy=Policy.ERRORS, out=out)
+    # What `newsletter lint` rejects never leaves: check errors and placeholders stop a
+    # platform export; the .eml proof alone goes out, marked as a draft.
+    checked = build_and_check(root, issue_names, policy=Policy.REPORT, out=out)
     project = checked.project
-    exports = [export_issue(project, item, name) for item in checked.issues for name in platforms]
+    built = _cleared(checked, platforms)
+    exports = [export_issue(project, item, name) for item in built for name in platforms]
     return exports, checked.problems.warnings + _list_warnings(project, platforms)
 
 
@@ -335,8 +338,8 @@ def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
     compliance = project.clinic.compliance
     if not compliance.subscriber_list:
         return []
-    path = project.content_dir / compliance.subscriber_list
-    where = project.content_dir / "clinic.yaml"
+    path = project.paths.in_content(compliance.subscriber_list)
+    where = project.paths.clinic_file
     line = compliance.lines.get("subscriber_list", project.clinic.lines.get("compliance"))
     found = []
     for name in platforms:
@@ -348,6 +351,19 @@ def _list_warnings(project: Project, platforms: Sequence[str]) -> list[Problem]:
         if warning:
             found.append(Problem(where, line, warning, "warning"))
     return found
+
+
+def _cleared(checked: Checked, platforms: Sequence[str]) -> list[BuiltIssue]:
+    """The issues to export; NewsletterError for a platform export with open problems."""
+    from .draft import mark_draft, open_problems, refuse
+
+    cleared = []
+    for item, findings in zip(checked.issues, checked.findings, strict=True):
+        problems = open_problems(checked.project, item, findings)
+        if problems and list(platforms) != [EML]:
+            raise refuse(item, problems, f"export for {', '.join(platforms)}")
+        cleared.append(mark_draft(checked.project, item, problems) if problems else item)
+    return cleared
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
@@ -549,6 +565,7 @@ def _own_syntax(platform: Platform) -> list[str]:
 
 
 def _export_eml(project: Project, built: BuiltIssue) -> Export:
+    from .draft import SUBJECT_PREFIX as DRAFT_PREFIX
     from .mime import build_message, stable_message_id
 
     clinic = project.clinic
@@ -575,6 +592,11 @@ def _export_eml(project: Project, built: BuiltIssue) -> Export:
         f"Date is the issue's date ({issue.meta.date.isoformat()}, 00:00 UTC).",
         BAA[EML].note("An .eml"),
     ]
+    if issue.meta.subject.startswith(DRAFT_PREFIX):
+        notes.append(
+            "A DRAFT: the issue still has open problems (listed at the top of the email); "
+            "fix them before a platform export or a list send."
+        )
     meta = _meta(project, built, EML, "Email file (.eml)", values, notes)
     meta["files"] = [eml_name]
     files = {eml_name: message.as_bytes(), "meta.json": _json(meta)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,11 +14,22 @@ from .schema import load_into
 from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
 
 
+def discover_root(start: Path) -> Path:
+    """The project holding `start`: `start` itself or the nearest parent folder with
+    content/clinic.yaml, as git finds its repository; `start` when there is none."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if ProjectPaths.of(folder).clinic_file.is_file():
+            return folder
+    return start
+
+
 def find_project(root: Path) -> Path:
-    """The project folder, or NotAProject with what to do."""
+    """The project folder (found from a subfolder too), or NotAProject with what to do."""
     root = root.resolve()
     if not root.is_dir():
         raise NotAProject(f"{root}: no such folder")
+    root = discover_root(root)
     if not ProjectPaths.of(root).clinic_file.is_file():
         raise NotAProject(
             f"{root} is not a newsletter project (it has no content/clinic.yaml); run the "
@@ -94,6 +106,8 @@ def select_issues(project: Project, names: Sequence[str], problems: Problems) ->
     for name in names:
         issue_id = Path(name).stem if name.endswith(".yaml") else name
         issue = project.issues.get(issue_id)
+        if issue is None and project.paths.issue_file(issue_id).is_file():
+            continue  # the file exists but has mistakes, reported where they are
         if issue is None:
             close = difflib.get_close_matches(issue_id, list(project.issues), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "run 'newsletter list' to see them"
@@ -124,8 +138,17 @@ def check_issue(project: Project, issue: Issue, problems: Problems) -> None:
             seen.add(slug)
             if slug in project.articles:
                 continue
-            if project.paths.article(slug).is_file():
+            if project.paths.article(slug).exists():
                 continue  # the article exists but has mistakes, reported where they are
+            if slug.upper().startswith("TODO"):
+                problems.add(
+                    issue.path,
+                    line,
+                    f"'{field}' is still the placeholder '{slug}'; write the name of an article "
+                    f"in content/articles/ (without .md), e.g. {field}: "
+                    f"{sorted(known)[0] if known else 'my-article'}",
+                )
+                continue
             close = difflib.get_close_matches(slug, known, n=1)
             hint = (
                 f"did you mean '{close[0]}'?"
@@ -149,11 +172,22 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    before = len(problems.errors)
     data = parse_yaml(text, path, problems)
-    if data is None and not problems.errors:
-        problems.add(path, 1, "the file is empty; see the README for the fields clinic.yaml needs")
+    if data is None:
+        if len(problems.errors) == before:  # not after a syntax error: that is the one problem
+            problems.add(
+                path, 1, "the file is empty; see the README for the fields clinic.yaml needs"
+            )
         return None
-    return load_into(Clinic, data, path, problems)
+    clinic = load_into(Clinic, data, path, problems)
+    theme_data = data.get("theme") if isinstance(data, dict) else None
+    if clinic is not None and isinstance(theme_data, dict):
+        from .theme import derive_theme
+
+        # Still loading, read by nobody yet: links and headlines follow a re-brand.
+        object.__setattr__(clinic, "theme", derive_theme(clinic.theme, set(theme_data)))
+    return clinic
 
 
 def _load_article(path: Path, problems: Problems) -> Article | None:
@@ -181,9 +215,10 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    before = len(problems.errors)
     data = parse_yaml(text, path, problems)
     if data is None:
-        if not any(p.path == path for p in problems.errors):
+        if len(problems.errors) == before:
             problems.add(path, 1, "the issue is empty; it needs subject, preheader, date, featured")
         return None
     meta = load_into(IssueMeta, data, path, problems)
@@ -191,19 +226,27 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
         return None
     items = data.get("articles")
     item_lines = tuple(items.item_lines) if isinstance(items, YamlList) else ()
+    named = re.fullmatch(r"(\d{4})-(\d\d)", path.stem)
+    if named and (meta.date.year, meta.date.month) != (int(named[1]), int(named[2])):
+        problems.add(
+            path,
+            data.key_lines.get("date"),
+            f"the date {meta.date.isoformat()} is not in {path.stem}, the month of the file's "
+            f"name; fix the date, or rename the file to {meta.date:%Y-%m}.yaml",
+        )
+        return None
     return Issue(path.stem, path, meta, dict(data.key_lines), item_lines)
 
 
 def _check_article(project: Project, article: Article, problems: Problems) -> None:
     meta = article.meta
+    _raw_html(article, problems)
     conditions = [c.key for c in project.clinic.conditions]
     if conditions and meta.condition not in conditions:
-        close = difflib.get_close_matches(meta.condition, conditions, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "add it to clinic.yaml's conditions"
         problems.add(
             article.path,
             article.line_of("condition"),
-            f"unknown condition '{meta.condition}'; {hint}",
+            f"unknown condition '{meta.condition}'; {_condition_hint(project, meta.condition)}",
         )
     if meta.image:
         _check_local_image(project, meta.image, article.path, article.line_of("image"), problems)
@@ -216,10 +259,59 @@ def _check_article(project: Project, article: Article, problems: Problems) -> No
             )
 
 
+_HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+
+
+def _raw_html(article: Article, problems: Problems) -> None:
+    """HTML pasted into Markdown reaches readers as text (raw HTML is off): warn at its line."""
+    fenced = False
+    for offset, line in enumerate(article.body.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or line.startswith(("    ", "\t")):
+            continue
+        match = _HTML_TAG.search(re.sub(r"`[^`]*`", "", line))
+        if match:
+            problems.warn(
+                article.path,
+                article.body_line + offset,
+                f"raw HTML (<{match.group(1).lower()}>) is shown to readers as text, not as "
+                "formatting; use Markdown instead (**bold**, *italic*, [link](https://...))",
+            )
+            return
+
+
+def _condition_hint(project: Project, typed: str) -> str:
+    """By key or by the name readers see ('Migraine' for migraine), else the close ones, else
+    every key: never a dead end."""
+    conditions = project.clinic.conditions
+    by_name = {c.name.casefold(): c.key for c in conditions}
+    if typed.casefold() in by_name:
+        return f"write its key: condition: {by_name[typed.casefold()]}"
+    keys = [c.key for c in conditions]
+    close = difflib.get_close_matches(typed.casefold(), [*keys, *by_name], n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{by_name.get(close[0], close[0])}'?"
+    return f"use one of: {', '.join(keys)} (or add it to clinic.yaml's conditions)"
+
+
 def _check_local_image(
     project: Project, ref: str, path: Path, line: int, problems: Problems
 ) -> None:
     if ref.startswith("https://"):
         return
     if not project.paths.in_content(ref).is_file():
-        problems.add(path, line, f"image '{ref}' not found in content/; check the file name")
+        images = project.paths.images
+        known = sorted(
+            p.relative_to(project.content_dir).as_posix()
+            for p in images.rglob("*")
+            if p.is_file()
+        ) if images.is_dir() else []  # fmt: skip
+        close = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else "copy the file into content/images/ and check the name"
+        )
+        problems.add(path, line, f"image '{ref}' not found in content/; {hint}")

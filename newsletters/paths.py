@@ -9,6 +9,7 @@ once from the project's folder and the output folder (`--out`, default dist/), c
     <root>/content/issues/<name>.yaml     issue_file(name)
     <root>/content/images/                images
     <root>/templates/layouts/<l>.mjml.j2  layout(l)
+    <root>/.newsletter/pristine/templates/ pristine_templates: as installed (templates update)
     <out>/<issue>/                        issue_out(issue): email.html, email.txt, meta.json...
     <out>/<issue>/export/<platform>/      export_dir(issue, platform)
     <out>/<issue>/outbox/                 outbox(issue): the dry run's messages
@@ -69,6 +70,11 @@ class ProjectPaths:
     @property
     def layouts(self) -> Path:
         return self.templates / "layouts"
+
+    @property
+    def pristine_templates(self) -> Path:
+        """The templates as `init` (or the last `templates update`) wrote them."""
+        return self.root / ".newsletter" / "pristine" / TEMPLATES
 
     @property
     def watched(self) -> tuple[Path, Path]:

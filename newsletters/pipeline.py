@@ -34,6 +34,8 @@ from .finish import clinic_values, tag_links
 from .load import check_issue, load_project, select_issues
 from .model import Issue, Project
 from .paths import ProjectPaths
+from .scope import demote_unused, files_used, newest_broken
+from .scope import describe as scope_describe
 
 # Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
 # (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
@@ -100,15 +102,23 @@ def build(
         raise NewsletterError(problems.errors)
     if all_issues:
         issues = list(project.issues.values())
+        # Every issue file is used by --all, the ones with mistakes too.
+        names = sorted(p.stem for p in project.paths.issues.glob("*.yaml"))
         if not issues and not problems.errors:
             problems.add(project.paths.issues, None, "no issues yet; add one, e.g. 2026-11.yaml")
     else:
+        names = list(names) or newest_broken(project)
         issues = select_issues(project, names, problems)
+    # A draft elsewhere in content/ warns instead of stopping the issues being built.
+    problems = demote_unused(
+        problems, project, files_used(project, issues, names), scope_describe(issues)
+    )
     if problems.errors:
         # Content has mistakes: still check the chosen issues' references, render nothing.
         for issue in issues:
             check_issue(project, issue, problems)
-        raise NewsletterError(problems.errors)
+        # The warnings too (a draft elsewhere): a failed run still shows everything it found.
+        raise NewsletterError([*problems.errors, *problems.warnings])
     built = [b for issue in issues if (b := build_issue(project, issue, problems)) is not None]
     problems.raise_if_errors()
     add_theme_warnings(project, problems)
@@ -173,6 +183,7 @@ class ChecksFailed(NewsletterError):
                     None,
                     None,
                     f"issue {item.issue.id} has {what}; fix them (see 'newsletter lint') first",
+                    "note",  # a closing line: the CLI's summary does not count it as a problem
                 )
             )
         super().__init__(problems)

@@ -8,13 +8,13 @@ history of a month is made of the issues dated before it; an issue's month is it
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from .cliout import colour_wanted as colour_wanted  # re-exported: the CLI output owns it
 from .model import Issue, Project
 from .readability import reading_grade, reading_minutes
 
@@ -578,22 +578,31 @@ def list_json(issues: list[IssueStatus], articles: list[ArticleStatus]) -> dict[
     }
 
 
-def list_lines(issues: list[IssueStatus], articles: list[ArticleStatus], style: Style) -> list[str]:
-    """The listing as text that fits 80 columns: two lines per issue, one per article."""
+def list_lines(
+    issues: list[IssueStatus], articles: list[ArticleStatus], style: Style, width: int = WIDTH
+) -> list[str]:
+    """The listing as text that fits `width` columns (at least 80): two or more lines per
+    issue (its status is wrapped, never cut: whether it was sent matters), one per article."""
+    width = max(width, WIDTH)
     lines = ["Issues (newest first):"]
     for issue in issues:
         count = len(issue.articles)
         plural = "s" if count != 1 else ""
         head = f"  {issue.id:<8} " + f"{count} article{plural}".ljust(13)
-        lines.append(head + _issue_state(issue, style, WIDTH - len(head)))
-        lines.append(f"    {issue.date.isoformat()}  " + fit(issue.subject, WIDTH - 16))
+        state = _issue_state(issue, style)
+        wrapped = _wrap_styled(state, width - len(head))
+        lines.append(head + wrapped[0])
+        lines.extend(" " * len(head) + rest for rest in wrapped[1:])
+        lines.append(f"    {issue.date.isoformat()}  " + fit(issue.subject, width - 16))
     if not issues:
         lines.append("  (none yet: newsletter new issue)")
     lines.append("")
     lines.append("Articles:")
+    # The article column grows with the terminal, up to the longest name.
+    slug_width = max(22, min(max((len(a.slug) + 1 for a in articles), default=0), width - 58))
     lines.append(
         "  "
-        + "article".ljust(22)
+        + "article".ljust(slug_width)
         + "condition".ljust(14)
         + "last use".ljust(9)
         + "reviewed".ljust(12)
@@ -607,7 +616,7 @@ def list_lines(issues: list[IssueStatus], articles: list[ArticleStatus], style: 
         grade = f"{a.grade:5.1f}"
         lines.append(
             "  "
-            + fit(a.slug, 21).ljust(22)
+            + fit(a.slug, slug_width - 1).ljust(slug_width)
             + fit(a.condition, 13).ljust(14)
             + (a.last_issue or "never").ljust(9)
             + (style((review + marker).ljust(12), role) if role else (review + marker).ljust(12))
@@ -624,7 +633,21 @@ def list_lines(issues: list[IssueStatus], articles: list[ArticleStatus], style: 
     return lines
 
 
-def _issue_state(issue: IssueStatus, style: Style, width: int) -> str:
+def _wrap_styled(text: str, width: int) -> list[str]:
+    """Wrap at '; ' boundaries by visible length (colour codes take no columns)."""
+    lines: list[str] = []
+    for part in text.split("; "):
+        if lines and _visible_len(lines[-1] + "; " + part) <= width:
+            lines[-1] += "; " + part
+        elif lines:
+            lines[-1] += ";"
+            lines.append(part)
+        else:
+            lines.append(part)
+    return lines
+
+
+def _issue_state(issue: IssueStatus, style: Style) -> str:
     parts = []
     if issue.problems:
         n = len(issue.problems)
@@ -640,8 +663,7 @@ def _issue_state(issue: IssueStatus, style: Style, width: int) -> str:
         counts = ", ".join(f"{n} {state}" for state, n in issue.sent.counts)
         when = f" {issue.sent.last_at}" if issue.sent.last_at else ""
         parts.append(style(f"sent{when}", "good") + f" ({counts})")
-    text = "; ".join(parts)
-    return text if _visible_len(text) <= width else fit(_unstyle(text), width)
+    return "; ".join(parts)
 
 
 def _unstyle(text: str) -> str:
@@ -653,17 +675,6 @@ def _visible_len(text: str) -> int:
 
 
 # ---------------------------------------------------------------- colour
-
-
-def colour_wanted(stream: IO[Any], environ: Mapping[str, str] | None = None) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
-    env = os.environ if environ is None else environ
-    if env.get("NO_COLOR"):
-        return False
-    if env.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 ROLES: dict[str, dict[str, Any]] = {

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from .errors import NewsletterError
-from .paths import CONTENT, OUT, TEMPLATES, ProjectPaths
+from .paths import CLINIC_FILE, CONTENT, OUT, TEMPLATES, ProjectPaths
 
 STARTER_PARTS = (CONTENT, TEMPLATES)
 
@@ -24,19 +24,34 @@ def starter_root() -> Path:
     )
 
 
-def init_project(target: Path) -> list[Path]:
-    """Copy the starter content and templates into `target`; never overwrite anything."""
-    source = starter_root()
+STARTER_FILES = Path(__file__).parent / "starter_files"  # the clean project's own files
+
+
+def init_project(target: Path, sample: bool = False) -> list[Path]:
+    """Create a project in `target`; never overwrite anything.
+
+    A clean project: the templates, clinic.yaml with placeholders (errors before export or
+    send), one example article and a starter logo. With `sample`, the demo clinic instead.
+    The templates are also recorded as installed (`pristine_templates`): the base of the
+    3-way merge that brings a later version's template fixes (`newsletter templates update`).
+    """
+    source, new = ProjectPaths.of(starter_root()), ProjectPaths.of(target)
     existing = [target / part for part in STARTER_PARTS if (target / part).exists()]
     if existing:
         names = ", ".join(str(p) for p in existing)
         raise NewsletterError(f"{names} already exists; choose an empty folder for the new project")
     target.mkdir(parents=True, exist_ok=True)
-    created = []
-    for part in STARTER_PARTS:
-        shutil.copytree(source / part, target / part)
-        created.append(target / part)
+    if sample:
+        shutil.copytree(source.content, new.content)
+    else:
+        for folder in (new.articles, new.issues, new.images):
+            folder.mkdir(parents=True)
+        shutil.copyfile(STARTER_FILES / CLINIC_FILE, new.clinic_file)
+        shutil.copyfile(STARTER_FILES / "example-article.md", new.article("example-article"))
+        shutil.copyfile(STARTER_FILES / "logo.png", new.in_content("images/logo.png"))
+    shutil.copytree(source.templates, new.templates)
+    shutil.copytree(source.templates, new.pristine_templates)
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(f"{OUT}/\n", encoding="utf-8")
-    return created
+    return [new.content, new.templates]

@@ -42,8 +42,16 @@ ARTICLE_PLACEHOLDERS = {
 }
 ARTICLE_BODY = (
     "TODO: write the article here, in Markdown. Keep paragraphs short and the words plain;\n"
-    'say "may help", never "cures", and list your sources in the front matter above.\n'
+    "say what a treatment may do for some people rather than promise results, and list your\n"
+    "sources in the front matter above.\n"
 )
+# Fields the loader accepts empty but the checks need before the issue can go out: the
+# scaffold must not call them optional.
+NEEDED_TO_SEND = {
+    "reviewed_on": "needed before sending: a medical review at most 12 months old",
+    "reviewed_by": "needed before sending, with reviewed_on",
+    "image_alt": "needed before sending when there is an image",
+}
 ISSUE_PLACEHOLDERS = {
     "subject": "TODO: a subject line of 30 to 50 characters",
     "preheader": "TODO: the inbox preview after the subject, 40 to 130 characters long",
@@ -59,7 +67,8 @@ def quote(text: str) -> str:
 
 def field_comment(name: str, kind: str, doc: str, required: bool) -> list[str]:
     """'# name (kind, required): doc', wrapped: the documentation above a field."""
-    return comment(f"{name} ({kind}{', required' if required else ', optional'}): {doc}")
+    need = "required" if required else NEEDED_TO_SEND.get(name, "optional")
+    return comment(f"{name} ({kind}, {need}): {doc}")
 
 
 def nested_example(tp: Any) -> list[str]:
@@ -138,7 +147,8 @@ def new_article(root: Path, name: str, condition: str, title: str | None = None)
     lines = [
         "---",
         f"# The article '{name}', about {_condition_name(clinic, condition)}.",
-        "# Replace every TODO. Empty fields are optional: fill them in or leave them empty.",
+        "# Replace every TODO. Fields marked 'optional' may stay empty; those 'needed before",
+        "# sending' may stay empty while you draft, but the checks stop the issue without them.",
         *render_fields(ArticleMeta, values),
         "---",
         ARTICLE_BODY,

@@ -111,10 +111,28 @@ def slug(value: str) -> str | None:
     return None
 
 
+def _no_such_day(text: str) -> str:
+    """'2027-02-30' is written right but is no day: say which part is wrong."""
+    year, month, _day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"'{text}' is not a date: there is no month {month}; write it as YYYY-MM-DD"
+    import calendar
+
+    last = calendar.monthrange(year, month)[1]
+    name = calendar.month_name[month]
+    return f"'{text}' is not a date: {name} {year} has {last} days"
+
+
 def image_ref(value: str) -> str | None:
     """An https URL, or a path relative to content/ such as images/migraine.jpg."""
     if value.startswith(("http://", "https://")):
         return https_url(value)
+    if re.match(r"^[A-Za-z]:[\\/]|^\\\\", value) or "\\" in value:
+        name = re.split(r"[\\/]", value)[-1]
+        return (
+            f"'{value}' is a path on your computer, which readers cannot see; copy the file "
+            f"into content/images/ and write: images/{name}"
+        )
     if value.startswith("/") or ".." in Path(value).parts:
         return (
             f"'{value}' must be an https:// address or a path inside content/, like images/logo.png"
@@ -208,7 +226,7 @@ def _convert(value: Any, tp: Any, path: Path, line: int, problems: Problems) -> 
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
-                pass
+                raise _Invalid(_no_such_day(text)) from None
         raise _Invalid(f"'{text}' is not a valid date; write it as YYYY-MM-DD")
     if origin is Literal:
         if value not in typing.get_args(tp):

@@ -30,10 +30,14 @@ LAUNCH_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-INSTALL_HINT = (
-    "screenshots need Playwright and Chromium: run `pip install playwright` and "
-    "`apt-get install chromium` (or `playwright install chromium`), then try again"
-)
+def install_hint() -> str:
+    """How to get Playwright and a browser into the environment newsletter runs in."""
+    from .install import add_package, run_module
+
+    return (
+        f"screenshots need Playwright and Chromium: run `{add_package('playwright')}`, then "
+        f"`{run_module('playwright install chromium')}`, then try again"
+    )
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class BrowserMissing(Exception):
     """Playwright or Chromium is not installed; the message says how to install them."""
 
     def __init__(self) -> None:
-        super().__init__(INSTALL_HINT)
+        super().__init__(install_hint())
 
 
 @contextmanager

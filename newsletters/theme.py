@@ -7,7 +7,9 @@ colour hears about it when it builds, not from a reader.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 from .errors import Problem
 from .model import Theme
@@ -72,3 +74,49 @@ def contrast_warnings(theme: Theme, path: Path, line: int | None) -> list[Proble
                 )
             )
     return warnings
+
+
+# A re-brand names `primary` and `accent`; these follow them unless clinic.yaml sets them too.
+DERIVED = {
+    "primary": ("link", "heading", "dark_link"),
+    "accent": ("dark_accent",),
+}
+
+
+def derive_theme(theme: Theme, explicit: set[str]) -> Theme:
+    """The theme with the colours that depend on a changed `primary`/`accent` derived from
+    them (links and headlines in the brand colour, darkened or lightened until they read
+    well), unless set in clinic.yaml. Unchanged brand colours keep every default."""
+    defaults = Theme()
+    changes: dict[str, Any] = {}
+    for brand, dependents in DERIVED.items():
+        colour = getattr(theme, brand)
+        if brand not in explicit or colour.upper() == getattr(defaults, brand).upper():
+            continue
+        for name in dependents:
+            if name in explicit:
+                continue
+            if name.startswith("dark_"):
+                backs = [theme.dark_surface, theme.dark_panel, theme.dark_background]
+                changes[name] = _readable(colour, backs, "#FFFFFF", BODY)
+            elif name == "heading":
+                dark = _mix(colour, "#000000", 0.35)
+                changes[name] = _readable(dark, [theme.surface, theme.panel], "#000000", BODY)
+            else:
+                changes[name] = _readable(colour, [theme.surface, theme.panel], "#000000", BODY)
+    return dataclasses.replace(theme, **changes) if changes else theme
+
+
+def _readable(colour: str, backgrounds: list[str], toward: str, minimum: float) -> str:
+    """`colour` mixed toward `toward` in small steps until it reads on every background."""
+    for step in range(21):
+        candidate = _mix(colour, toward, step / 20)
+        if all(contrast(candidate, back) >= minimum for back in backgrounds):
+            return candidate
+    return toward
+
+
+def _mix(colour: str, other: str, amount: float) -> str:
+    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b, strict=True))

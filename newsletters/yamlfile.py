@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import Problems
+from .yamlwords import check_values, explain
 
 
 class YamlMap(dict[str, Any]):
@@ -94,7 +95,7 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
     else:
         for key, key_line in fast.duplicate_keys:
             problems.add(path, key_line, f"'{key}' is set twice; keep one of them")
-        return data
+        return check_values(data, text, path, problems, line_offset)
     finally:
         fast.dispose()
     loader = _Loader(text)
@@ -103,10 +104,16 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        what = exc.problem or exc.context or "invalid YAML"
-        problems.add(path, line, f"invalid YAML: {what}; check the indentation and quotes")
+        # Where the person made the mistake and how to fix it, not where the parser gave up.
+        found = explain(
+            text,
+            exc.problem or "",
+            exc.problem_mark.line if exc.problem_mark else None,
+            exc.context or "",
+            exc.context_mark.line if exc.context_mark else None,
+            line_offset,
+        )
+        problems.add(path, found.line, found.message)
         return None
     except yaml.YAMLError as exc:
         problems.add(path, None, f"invalid YAML: {exc}")
@@ -115,7 +122,7 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
         loader.dispose()
     for key, line in loader.duplicate_keys:
         problems.add(path, line, f"'{key}' is set twice; keep one of them")
-    return data
+    return check_values(data, text, path, problems, line_offset)
 
 
 def read_text(path: Path, problems: Problems) -> str | None:
@@ -160,7 +167,10 @@ def read_front_matter(path: Path, problems: Problems) -> FrontMatterFile | None:
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             meta_text = "\n".join(lines[1:index])
+            before = len(problems.errors)
             meta = parse_yaml(meta_text, path, problems, line_offset=1)
+            if meta is None and len(problems.errors) > before:
+                return None  # the syntax error is the one problem: no "empty" after it
             body = "\n".join(lines[index + 1 :])
             return FrontMatterFile(meta, body, index + 2)
     problems.add(path, 1, "front matter is not closed: add a line '---' after the fields")

@@ -62,6 +62,21 @@ def copy_sample(target: Path) -> Path:
     return target
 
 
+def claim_sample(root: Path) -> Path:
+    """The sample at `root` with its placeholders replaced (benchmarks/synthetic.py owns how),
+    as a clinic ready to export and send has it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_synthetic", ROOT / "benchmarks" / "synthetic.py"
+    )
+    assert spec is not None and spec.loader is not None
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    result: Path = synthetic.claim_sample(root)
+    return result
+
+
 def sample_issues() -> dict[str, str]:
     """The sample project's issue for each layout (layout -> issue name), read from content/."""
     found = {}

@@ -68,3 +68,26 @@ def test_a_missing_project_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-C", str(tmp_path / "nope"), "list"])
     assert result.exit_code == 1
     assert "no such folder" in result.output
+
+
+DRAFTS = ["front-matter-missing", "front-matter-unclosed", "invalid-utf8", "unreadable-file"]
+
+
+@pytest.mark.parametrize("name", DRAFTS)
+def test_a_broken_file_no_chosen_issue_uses_is_a_warning(
+    name: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A half-written article for next month does not stop this month's build."""
+    case = Path(__file__).parent / "fixtures" / "bad" / name
+    overlay(case, project)
+    (project / "content" / "issues" / "2026-12.yaml").unlink()
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["build", "2026-11"])
+    [expected] = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    where, message = expected.split(": ", 1)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        f"{where}: warning: {message} "
+        "(a file issue 2026-11 does not use: fix it before it goes out)"
+    )
+    assert (project / "dist" / "2026-11" / "email.html").is_file()

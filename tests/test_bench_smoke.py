@@ -41,7 +41,7 @@ def test_six_article_synthetic_issue_builds(bench: ModuleType, tmp_path: Path) -
         assert f"part {n} of 6" in text
     # Full articles carry their Markdown body, teasers link to the clinic's site.
     assert ">Is it affecting your life?</h3>" in html
-    assert "https://www.ketamineclinicwtx.example/blog/article-001" in html
+    assert "https://www.ketamineclinicwtx.com/blog/article-001" in html  # claimed
 
 
 def test_generator_refuses_an_empty_issue(bench: ModuleType, tmp_path: Path) -> None:

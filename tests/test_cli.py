@@ -56,7 +56,12 @@ def test_build_with_project_option_and_out(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["-C", str(ROOT), "build", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert re.match(r"Built 2026-11: .*email\.html \(\d+\.\d KB\) and .*email\.txt", result.output)
+    note, built = result.output.splitlines()
+    assert note == (  # no issue named: the command says which it took, and why
+        "No issue named, so using 2026-11: the newest by date in content/issues/. "
+        "To choose another: newsletter build ISSUE"
+    )
+    assert re.match(r"Built 2026-11: .*email\.html \(\d+\.\d KB\) and .*email\.txt", built)
     assert (out / "2026-11" / "email.html").is_file()
     assert not (ROOT / "dist" / "2026-11" / "email.html").is_relative_to(out)
 
@@ -71,9 +76,9 @@ def test_list_shows_issues_then_articles() -> None:
     assert any(line.strip().startswith("migraine ") for line in lines)
 
 
-def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
+def test_init_sample_creates_the_demo_that_builds(tmp_path: Path) -> None:
     target = tmp_path / "clinic"
-    result = CliRunner().invoke(cli, ["init", str(target)])
+    result = CliRunner().invoke(cli, ["init", "--sample", str(target)])
     assert result.exit_code == 0, result.output
     assert (target / "content" / "clinic.yaml").is_file()
     result = CliRunner().invoke(cli, ["-C", str(target), "build"])
@@ -113,6 +118,7 @@ def test_wheel_ships_the_starter_files_and_init_works_without_the_source(tmp_pat
     assert "newsletters/starter/content/clinic.yaml" in names
     assert "newsletters/starter/templates/base.mjml.j2" in names
     assert "newsletters/py.typed" in names
+    assert "newsletters/starter_files/clinic.yaml" in names  # the clean project's files
     # Only the unpacked wheel on the path: no source tree to fall back on.
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import newsletters.project as p; "

@@ -345,6 +345,50 @@ def test_a_rebrand_needs_only_clinic_yaml(tmp_path: Path) -> None:
     assert style_of(h1)["font-family"] == "palatino, book antiqua, serif"
 
 
+def test_a_rebrand_of_primary_and_accent_carries_links_and_headings_along(
+    tmp_path: Path,
+) -> None:
+    """Only primary and accent set: links, headlines and their dark-mode versions follow, in
+    shades that keep WCAG AA contrast; nothing stays the sample's blue."""
+    from newsletters.theme import contrast
+
+    copy_sample(tmp_path)
+    clinic = tmp_path / "content" / "clinic.yaml"
+    clinic.write_text(
+        clinic.read_text().replace(
+            'theme:\n  primary: "#1F5F8B"\n  accent: "#2E7D6B"\n',
+            'theme:\n  primary: "#B5462E"\n  accent: "#E0A030"\n',
+        )
+    )
+    project, (issue,), _ = build(tmp_path, [SAMPLES["digest"]])
+    theme = project.clinic.theme
+    assert (theme.link, theme.heading, theme.dark_link, theme.dark_accent) == (
+        "#B5462E",
+        "#762E1E",
+        "#CB7E6D",
+        "#E0A030",
+    )
+    for old_blue in ("#1F5F8B", "#17324D", "#8CC8F0"):
+        assert old_blue not in issue.html.upper()
+    assert theme.heading in issue.html and theme.link in issue.html
+    assert contrast(theme.link, theme.surface) >= 4.5
+    assert contrast(theme.dark_link, theme.dark_surface) >= 4.5
+
+
+def test_a_colour_set_in_clinic_yaml_is_never_derived(tmp_path: Path) -> None:
+    copy_sample(tmp_path)
+    clinic = tmp_path / "content" / "clinic.yaml"
+    clinic.write_text(
+        clinic.read_text().replace(
+            'theme:\n  primary: "#1F5F8B"\n',
+            'theme:\n  primary: "#B5462E"\n  heading: "#222222"\n',
+        )
+    )
+    project, _, _ = build(tmp_path, [SAMPLES["digest"]])
+    assert project.clinic.theme.heading == "#222222"
+    assert project.clinic.theme.link == "#B5462E"
+
+
 def test_a_font_that_could_break_the_style_sheet_is_refused(tmp_path: Path) -> None:
     from newsletters.errors import NewsletterError
 

@@ -74,8 +74,12 @@ def test_without_playwright_one_line_says_how_to_install_it(
     )
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: {screenshots.INSTALL_HINT}"]
-    assert "pip install playwright" in lines[0] and "apt-get install chromium" in lines[0]
+    python = sys.executable
+    assert lines == [
+        "error: screenshots need Playwright and Chromium: run "
+        f"`{python} -m pip install playwright`, then `{python} -m playwright install chromium`, "
+        "then try again"
+    ]
     assert not (tmp_path / SAMPLES["spotlight"] / "screenshots").exists()
 
 

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from newsletters.__main__ import cli
 from newsletters.export import PLATFORMS
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 
 SECRET = "test-secret-0123456789abcdef"
 UTM = re.compile(r"https?://[^\s\"'<>]*utm_[^\s\"'<>]*")
@@ -57,8 +57,7 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "clinic"
-    copy_sample(root)
-    return root
+    return claim_sample(copy_sample(root))
 
 
 def newsletter(project: Path, *args: str, env: dict[str, str] | None = None) -> str:

@@ -59,14 +59,14 @@ def with_warning(root: Path) -> None:
 
 
 def test_lint_the_sample_passes_with_no_finding(sample: Path) -> None:
-    code, output = run(sample, "lint")
+    code, output = run(sample, "lint", "2026-11")
     assert code == 0, output
     assert output.splitlines() == ["Checked 2026-11: no findings."]
 
 
 def test_lint_warns_and_exits_0(sample: Path) -> None:
     with_warning(sample)
-    code, output = run(sample, "lint")
+    code, output = run(sample, "lint", "2026-11")
     assert code == 0, output
     lines = output.splitlines()
     assert LINE.match(lines[0]) and "warning [hygiene/reading-level]" in lines[0]
@@ -124,7 +124,7 @@ def test_lint_json_shape(sample: Path) -> None:
 
 def test_build_writes_prints_findings_and_exits_0(sample: Path) -> None:
     with_error(sample)
-    code, output = run(sample, "build")
+    code, output = run(sample, "build", "2026-11")
     assert code == 0, output
     assert output.startswith("Built 2026-11:")
     assert "error [health/condition-subject]" in output

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from newsletters.__main__ import cli
 from newsletters.delivery.journal import Journal
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 
 PACKAGE = Path(__file__).resolve().parents[1] / "newsletters"
 
@@ -25,8 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "newsletters"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "clinic"
-    copy_sample(root)
-    return root
+    return claim_sample(copy_sample(root))  # export and send refuse the sample's placeholders
 
 
 def newsletter(*args: str, env: dict[str, str] | None = None) -> str:

@@ -265,11 +265,30 @@ def test_plan_blocks_keep_every_month(library: Path) -> None:
     assert header_months == 30
 
 
-def test_plan_on_a_broken_project_reports_problems(library: Path) -> None:
+@pytest.mark.parametrize("command", ["plan", "list"])
+def test_plan_and_list_run_on_a_broken_project_and_show_what_is_broken(
+    library: Path, command: str
+) -> None:
+    """A half-written article or issue never stops planning: it is shown, the rest is planned."""
     (library / "content" / "articles" / "pain-new.md").write_text("no front matter\n")
+    (library / "content" / "issues" / "2026-12.yaml").write_text('subject: "Half\n')
+    code, out, err = run("-C", str(library), command, "--today", TODAY)
+    assert code == 0
+    assert err.replace(f"{library.resolve()}/", "").splitlines() == [
+        "content/articles/pain-new.md:1: no front matter: start the file with a line '---', "
+        "the fields, then '---'",
+        "content/issues/2026-12.yaml:1: this double quote is never closed: end the value with "
+        '" on this line (a value may not run over several lines)',
+        "2 files with problems (above): what they hold is left out below until they are fixed.",
+    ]
+    assert out.startswith("Issues (newest first):" if command == "list" else "Conditions covered")
+
+
+def test_plan_stops_only_without_a_readable_clinic_file(library: Path) -> None:
+    (library / "content" / "clinic.yaml").write_text("name: [unclosed\n")
     code, out, err = run("-C", str(library), "plan", "--today", TODAY)
     assert code == 1 and out == ""
-    assert "pain-new.md:1: no front matter" in err
+    assert err.splitlines()[-1] == "Planning failed: 1 problem to fix."
 
 
 # ---------------------------------------------------------------- list

@@ -14,6 +14,7 @@ from newsletters.errors import NewsletterError, Problems
 from newsletters.load import load_project
 from newsletters.model import ArticleMeta, IssueMeta, Project
 from newsletters.pipeline import build
+from newsletters.scaffold import NEEDED_TO_SEND
 from newsletters.schema import field_docs
 from newsletters.yamlfile import YamlMap, parse_yaml, read_front_matter
 
@@ -75,7 +76,10 @@ def test_new_article_has_every_field_documented_from_the_schema(sample: Path) ->
     assert list(parsed.meta) == [name for name, *_ in docs]
     described = comments(text.split("---")[1])
     for name, kind, doc, required in docs:
-        assert f"{name} ({kind}, {'required' if required else 'optional'}): {doc}" in described
+        need = "required" if required else NEEDED_TO_SEND.get(name, "optional")
+        assert f"{name} ({kind}, {need}): {doc}" in described
+    # What the checks need before sending is never called optional.
+    assert "reviewed_on (a date (YYYY-MM-DD), needed before sending: a medical review" in described
     assert parsed.meta["condition"] == "migraine"
     assert parsed.meta["title"].startswith("TODO")
     assert "TODO" in parsed.body
@@ -256,13 +260,15 @@ def test_new_issue_refuses_to_overwrite(sample: Path) -> None:
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-1", "december"])
-def test_new_issue_refuses_a_bad_month(sample: Path, month: str) -> None:
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "december", "January"])
+def test_new_issue_refuses_a_bad_month_as_a_command_line_mistake(sample: Path, month: str) -> None:
     code, _, err = run(sample, "new", "issue", month)
-    assert code == 1
-    assert err.strip().splitlines() == [
-        f"Error: '{month}' is not a month; write it as YYYY-MM, like 2026-12"
-    ]
+    assert code == 2  # a command-line mistake, as promised for every command
+    assert err.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '[YYYY-MM]': '{month}' is not a month; write it as YYYY-MM, "
+        "like 2027-01"
+    )
+    assert not (sample / "content" / "issues" / f"{month}.yaml").exists()
 
 
 def test_new_issue_without_a_fresh_article_does_not_build_until_one_is_chosen(
@@ -280,7 +286,9 @@ def test_new_issue_without_a_fresh_article_does_not_build_until_one_is_chosen(
         build(sample, ["2026-12"])
     messages = [p.format(sample) for p in caught.value.problems]
     line = path.read_text().splitlines().index(featured)
-    assert messages[0].startswith(f"content/issues/2026-12.yaml:{line + 1}: no article 'TODO")
+    assert messages[0].startswith(
+        f"content/issues/2026-12.yaml:{line + 1}: 'featured' is still the placeholder 'TODO"
+    )
 
 
 def test_new_issue_on_a_broken_project_reports_every_problem(sample: Path) -> None:
@@ -291,3 +299,20 @@ def test_new_issue_on_a_broken_project_reports_every_problem(sample: Path) -> No
     assert "content/articles/crps.md:2: 'summary' is missing" in err
     assert err.strip().endswith("New issue failed: 2 problems to fix.")
     assert not (sample / "content" / "issues" / "2026-12.yaml").exists()
+
+
+def test_the_scaffolds_own_words_do_not_trip_the_health_checks(sample: Path) -> None:
+    import json
+
+    assert run(sample, "new", "article", "sleep-and-pain", "--condition", "migraine")[0] == 0
+    issue = sample / "content" / "issues" / "2026-12.yaml"
+    issue.write_text(
+        "subject: Sleep and pain\npreheader: How sleep and pain are linked, and what may help.\n"
+        "date: 2026-12-03\nfeatured: sleep-and-pain\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["-C", str(sample), "lint", "2026-12", "--format", "json"])
+    findings = json.loads(result.stdout)["issues"][0]["findings"]
+    rules = {f["rule"] for f in findings if f["path"] == "content/articles/sleep-and-pain.md"}
+    assert "hygiene/placeholder" in rules  # the TODOs are caught...
+    assert not {r for r in rules if r.startswith("health/")}  # ...its advice is not a claim

@@ -27,13 +27,13 @@ from newsletters.delivery import run
 from newsletters.delivery.journal import issue_lock
 from newsletters.delivery.message import message_id, unsubscribe_token
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-0123456789abcdef"
 PASSWORD = "pw-Zq8!never-print-me"
-SENDER = "news@ketamineclinicwtx.example"
-DOMAIN = "ketamineclinicwtx.example"
+SENDER = "news@ketamineclinicwtx.com"
+DOMAIN = "ketamineclinicwtx.com"
 SUBJECT = "Café notes: when does pain become chronic?"
 
 
@@ -99,7 +99,7 @@ def server() -> Iterator[tuple[Controller, Recorder]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "clinic"
-    copy_sample(root)
+    claim_sample(copy_sample(root))
     issue = root / "content" / "issues" / "2026-11.yaml"
     text = issue.read_text(encoding="utf-8")
     lines = [
@@ -154,8 +154,23 @@ def smtp_env(controller: Controller, **extra: str) -> dict[str, str]:
 
 
 def invoke(project: Path, env: dict[str, str], *args: str) -> Any:
+    """`newsletter send`; a list send names its issue (2026-11), as it must."""
     clean = {k: None for k in os.environ if k.startswith("NEWSLETTER_")}
+    if "--list" in args and args[0].startswith("-"):
+        args = ("2026-11", *args)
     return CliRunner().invoke(cli, ["-C", str(project), "send", *args], env={**clean, **env})
+
+
+def test_a_list_send_must_name_its_issue(project: Path, subscribers: Path) -> None:
+    clean = {k: None for k in os.environ if k.startswith("NEWSLETTER_")}
+    result = CliRunner().invoke(
+        cli, ["-C", str(project), "send", "--list", str(subscribers)], env=clean
+    )
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: name the issue to send to a list, e.g. newsletter send 2026-11 --list FILE"
+    )
+    assert not (project / "dist").exists()
 
 
 def journal_states(project: Path) -> dict[str, str]:
@@ -192,17 +207,14 @@ def test_list_send_delivers_one_complete_message_per_reader(
         msg = got.message
         assert msg["From"] == f"Ketamine Clinic of West Texas <{SENDER}>"
         assert msg["To"] == address
-        assert msg["Reply-To"] == "care@ketamineclinicwtx.example"
+        assert msg["Reply-To"] == "care@ketamineclinicwtx.com"
         assert msg["Subject"] == SUBJECT
         assert b"Subject: =?utf-8?" in got.data  # non-ASCII subject encoded (RFC 2047)
         assert msg["Date"] and msg["Date"].datetime.tzinfo is not None
         assert msg["Message-ID"] == f"<{message_id('2026-11', address, DOMAIN)}>"
-        assert (
-            msg["List-Id"] == "Ketamine Clinic of West Texas <newsletter.ketamineclinicwtx.example>"
-        )
-        url = (
-            "https://www.ketamineclinicwtx.example/newsletter/unsubscribe?token="
-            + unsubscribe_token(SECRET, address)
+        assert msg["List-Id"] == "Ketamine Clinic of West Texas <newsletter.ketamineclinicwtx.com>"
+        url = "https://www.ketamineclinicwtx.com/newsletter/unsubscribe?token=" + unsubscribe_token(
+            SECRET, address
         )
         assert msg["List-Unsubscribe"] == f"<{url}>"
         assert b"List-Unsubscribe: <https://" in got.data  # not RFC-2047 encoded
@@ -218,7 +230,7 @@ def test_list_send_delivers_one_complete_message_per_reader(
         assert f"Hello {name}," in text
         assert url in text and f'href="{url}"' in html
         assert "__NL_MERGE_" not in text + html
-        assert "https://www.ketamineclinicwtx.example/newsletter/2026-11/" in html
+        assert "https://www.ketamineclinicwtx.com/newsletter/2026-11/" in html
     # The journal has them all as sent; a second run sends nobody again.
     assert journal_states(project) == {
         "ana@example.com": "sent",
@@ -334,6 +346,7 @@ def test_send_killed_with_sigkill_resumes_without_losing_or_repeating(
         "-C",
         str(project),
         "send",
+        "2026-11",
         "--list",
         str(subscribers),
         "--confirm",
@@ -437,7 +450,7 @@ def test_test_send_marks_the_subject_and_uses_sample_values(
     assert not (project / "dist" / "2026-11" / "send-journal.sqlite").exists()
 
 
-def test_a_lint_error_blocks_every_send(
+def test_a_lint_error_blocks_a_list_send_but_a_test_goes_out_as_a_marked_draft(
     server: tuple[Controller, Recorder], project: Path, subscribers: Path
 ) -> None:
     controller, recorder = server
@@ -445,12 +458,29 @@ def test_a_lint_error_blocks_every_send(
     text = issue.read_text(encoding="utf-8")
     issue.write_text(text.replace(f'subject: "{SUBJECT}"', "subject: Your migraines can end"))
     env = smtp_env(controller)
-    for args in (("--to", "me@example.com"), ("--list", str(subscribers), "--confirm")):
-        result = invoke(project, env, *args)
-        assert result.exit_code == 1, result.output
-        assert "2026-11.yaml:2: error [health/condition-subject]" in result.output
-        assert "fix them (see 'newsletter lint') first" in result.output
+    result = invoke(project, env, "--list", str(subscribers), "--confirm")
+    assert result.exit_code == 1, result.output
+    assert "2026-11.yaml:2: error [health/condition-subject]" in result.output
+    assert "1 open problem, so a list send is refused; fix them first" in result.output
     assert recorder.received == []
+    assert not (project / "dist" / "2026-11" / "send-journal.sqlite").exists()
+
+    # A proof for the director still goes out, unmistakably a draft listing the problem.
+    result = invoke(project, env, "2026-11", "--to", "director@example.com")
+    assert result.exit_code == 0, result.output
+    assert "This was a draft proof, marked [DRAFT]: its 1 open problem" in result.output
+    [received] = recorder.received
+    message = received.message
+    assert message["Subject"] == "[TEST] [DRAFT] Your migraines can end"
+    html_part = message.get_body(("html",))
+    text_part = message.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    html_body, text_body = html_part.get_content(), text_part.get_content()
+    assert "DRAFT - not ready to send: 1 open problem" in html_body
+    assert "content/issues/2026-11.yaml:2: error [health/condition-subject]" in html_body
+    assert text_body.replace("\r\n", "\n").startswith(
+        "*** DRAFT - not ready to send: 1 open problem ***\n- content/issues/2026-11.yaml:2: "
+    )
     assert not (project / "dist" / "2026-11" / "send-journal.sqlite").exists()
 
 

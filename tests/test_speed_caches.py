@@ -51,7 +51,8 @@ def test_yaml_mistakes_are_worded_by_pyyaml(tmp_path: Path) -> None:
     [problem] = problems.errors
     assert (problem.line, problem.message) == (
         2,
-        "invalid YAML: mapping values are not allowed here; check the indentation and quotes",
+        "a second ':' is inside this value, and YAML reads 'word: ' as a new field; put the "
+        'value in double quotes: title: "a: b"',
     )
 
 

@@ -9,7 +9,6 @@ are retried with exponential backoff; the pace is set by a simple pacer (one mes
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -54,10 +53,12 @@ BACKOFF_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class Prepared:
-    """An issue built in memory and cleared to be sent."""
+    """An issue built in memory and cleared to be sent (or, for a proof, marked as a draft
+    with its open problems)."""
 
     project: Project
     built: BuiltIssue
+    open_problems: tuple[Problem, ...] = ()
     dkim: DkimKey | None = None  # the clinic's DKIM key, when it signs
 
     @property
@@ -99,17 +100,25 @@ class Prepared:
         )
 
 
-def prepare(root: Path, issue_name: str | None, out: Path | None = None) -> Prepared:
-    """Build the issue in memory and refuse to go on when the linter finds errors."""
+def prepare(
+    root: Path, issue_name: str | None, out: Path | None = None, proof: bool = False
+) -> Prepared:
+    """Build the issue in memory. A list send is refused while it has open problems (check
+    errors, placeholders); a `proof` (test send) goes out marked as a draft instead."""
+    from ..draft import mark_draft, open_problems, refuse
     from ..pipeline import Policy, build_and_check
 
-    # Any check error blocks every send, test sends included.
     names = [issue_name] if issue_name else []
-    checked = build_and_check(root, names, policy=Policy.ERRORS, out=out)
-    project = checked.project
-    prepared = Prepared(project, checked.issues[0])
+    checked = build_and_check(root, names, policy=Policy.REPORT, out=out)
+    project, built = checked.project, checked.issues[0]
+    problems = open_problems(project, built, checked.findings[0])
+    if problems and not proof:
+        raise refuse(built, problems, "a list send")
     _check_send_settings(project)
-    return dataclasses.replace(prepared, dkim=key_for(project.clinic))
+    dkim = key_for(project.clinic)
+    if problems:
+        return Prepared(project, mark_draft(project, built, problems), tuple(problems), dkim)
+    return Prepared(project, built, dkim=dkim)
 
 
 def _check_send_settings(project: Project) -> None:
@@ -337,7 +346,7 @@ def plan_list(
 
     refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
     if refusal:
-        where = prepared.project.content_dir / "clinic.yaml"
+        where = prepared.project.paths.clinic_file
         line = prepared.project.clinic.lines.get("compliance")
         raise NewsletterError([Problem(where, line, message) for message in refusal])
     secret = secret_from_env(env)

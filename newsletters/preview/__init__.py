@@ -29,7 +29,7 @@ def open_preview(
     """
     if issue is not None and issue.endswith(".yaml"):
         issue = Path(issue).stem
-    server = PreviewServer(root, host=host, port=port, issue=issue, checks=checks)
+    server = _listen(root, host, port, issue, checks)
     project, _ = server.workspace.project()
     if issue is not None and project is not None and issue not in project.issues:
         from ..errors import NewsletterError, Problems
@@ -41,3 +41,20 @@ def open_preview(
         raise NewsletterError(problems.errors)
     server.warm_up()
     return server
+
+
+PORT_TRIES = 20  # a busy port: the next ones are tried, then the error says what to do
+
+
+def _listen(root: Path, host: str, port: int, issue: str | None, checks: bool) -> PreviewServer:
+    """A server on `port`, or on the next free one when it is busy (another preview...)."""
+    import errno
+
+    last = port if port == 0 else min(port + PORT_TRIES - 1, 65535)
+    for candidate in range(port, last + 1):
+        try:
+            return PreviewServer(root, host=host, port=candidate, issue=issue, checks=checks)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or candidate == last:
+                raise
+    raise AssertionError("unreachable")

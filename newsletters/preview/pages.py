@@ -53,7 +53,9 @@ def index_page(overview: Overview, root: Path) -> str:
             issue = project.issues.get(view.target.name)
         if issue is None:
             continue
-        warnings = len(view.findings) if not view.errors else 0
+        # A check's error is an error here too, as `newsletter lint` counts it.
+        check_errors = sum(f.severity == "error" for f in view.findings) if not view.errors else 0
+        warnings = sum(f.severity == "warning" for f in view.findings) if not view.errors else 0
         issues.append(
             {
                 "id": issue.id,
@@ -64,7 +66,7 @@ def index_page(overview: Overview, root: Path) -> str:
                 "articles": len(issue.article_slugs),
                 "size": len(built.html.encode("utf-8")) if built else None,
                 "size_class": _size_class(len(built.html.encode("utf-8"))) if built else "",
-                "errors": len(view.errors),
+                "errors": len(view.errors) + check_errors,
                 # project-wide errors are shown once, above the list
                 "error_lines": [] if overview.errors else [e.format(root) for e in view.errors],
                 "warnings": warnings,

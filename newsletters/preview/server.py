@@ -112,6 +112,7 @@ class PreviewServer:
         self.hub = Hub()
         self.latency = Latency()
         self.stopping = threading.Event()
+        self.not_live: str | None = None  # why saved files no longer reach the pages
         self._threads: list[threading.Thread] = []
         self.httpd = ThreadingHTTPServer((host, port), _handler(self))
         self.httpd.daemon_threads = True
@@ -193,7 +194,14 @@ class PreviewServer:
             self.log(f"  {error.format(self.workspace.root)}")
 
     def _watch(self) -> None:
-        watch_project(self.workspace.root, self.changed, self.stopping, self.log)
+        watch_project(
+            self.workspace.root, self.changed, self.stopping, self.log, self.watching_stopped
+        )
+
+    def watching_stopped(self, reason: str) -> None:
+        """Saved files no longer reach the pages: they must stop saying "Live"."""
+        self.not_live = reason
+        self.hub.publish(json.dumps({"dead": reason}))
 
     def _spawn(self, run: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=run, name=name, daemon=True)
@@ -315,6 +323,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.end_headers()
             hello = json.dumps({"version": preview.workspace.generation})
             self.wfile.write(f"retry: 1000\nevent: build\ndata: {hello}\n\n".encode())
+            if preview.not_live is not None:
+                dead = json.dumps({"dead": preview.not_live})
+                self.wfile.write(f"event: dead\ndata: {dead}\n\n".encode())
             self.wfile.flush()
             while not preview.stopping.is_set():
                 try:
@@ -324,7 +335,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 else:
                     if message is None:
                         break
-                    self.wfile.write(f"event: build\ndata: {message}\n\n".encode())
+                    event = "dead" if message.startswith('{"dead"') else "build"
+                    self.wfile.write(f"event: {event}\ndata: {message}\n\n".encode())
                 self.wfile.flush()
         finally:
             preview.hub.unsubscribe(inbox)

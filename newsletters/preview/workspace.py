@@ -107,9 +107,11 @@ class Workspace:
                     project, errors = None, exc.problems
                 except Exception as exc:
                     project, errors = None, [self._unexpected(exc)]
-                if project is not None and not errors:
+                if project is not None:
+                    # A broken draft does not hide the rest: its errors are listed above
+                    # the issues that still build.
                     loaded.project = project
-                    loaded.errors = ()
+                    loaded.errors = tuple(errors)
                     loaded.warnings = tuple(problems.warnings)
                 else:
                     loaded.errors = tuple(errors)

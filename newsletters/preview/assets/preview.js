@@ -19,6 +19,12 @@
       setLive(null, "Live");
       onBuild(JSON.parse(event.data).version);
     });
+    source.addEventListener("dead", (event) => {
+      // The preview no longer sees saved files: say so instead of "Live".
+      source.close();
+      setLive("off", "Not live: restart the preview");
+      live.title = JSON.parse(event.data).dead;
+    });
     source.onerror = () => setLive("off", "Reconnecting…");
     window.addEventListener("pagehide", () => source.close());
   }
