@@ -461,9 +461,9 @@ def smtp_env(port: int) -> dict[str, str]:
 def transport_worker(root: str, port: int, count: int) -> None:
     """send.py's SmtpTransport alone: one real message of the issue, made by the product,
     handed over `count` times on one connection. Prints JSON numbers."""
-    import send
     from newsletters.delivery import run
     from newsletters.delivery.message import unsubscribe_token
+    from newsletters.delivery.transport import provider as send
 
     prepared = run.prepare(Path(root), ISSUE_ID)
     address = "reader0@example.org"

@@ -204,8 +204,7 @@ def build(
     counted = [*findings, *checked.problems.warnings]  # as `newsletter lint` counts them
     if counted:
         click.echo(
-            f"Checks: {_count(counted)}; fix errors before export or send "
-            "(see 'newsletter lint').",
+            f"Checks: {_count(counted)}; fix errors before export or send (see 'newsletter lint').",
             err=True,
         )
     if screenshots:
@@ -301,21 +300,21 @@ def list_command(
     the send journal). Per article: condition, last issue used, medical review date, reading
     time and reading level (Flesch-Kincaid grade).
     """
-    from . import planner
+    from . import status, tables
     from .write import dumps_json
 
     project = _load_for_planning(ctx, "Listing", out_folder(ctx, out))
     day = today.date() if today else dt.date.today()
-    issues = planner.issue_statuses(project)
-    articles = planner.article_statuses(project, day)
+    issues = status.issue_statuses(project)
+    articles = status.article_statuses(project, day)
     if output_format == "json":
-        click.echo(dumps_json(planner.list_json(issues, articles)), nl=False)
+        click.echo(dumps_json(tables.list_json(issues, articles)), nl=False)
         return
     import shutil
 
-    style = planner.styler(planner.colour_wanted(sys.stdout))
-    width = shutil.get_terminal_size((planner.WIDTH, 24)).columns
-    for line in planner.list_lines(issues, articles, style, width):
+    style = tables.styler(tables.colour_wanted(sys.stdout))
+    width = shutil.get_terminal_size((tables.WIDTH, 24)).columns
+    for line in tables.list_lines(issues, articles, style, width):
         click.echo(line)
 
 
@@ -555,16 +554,16 @@ def plan(ctx: click.Context, months: int, output_format: str, today: dt.datetime
     Conditions never covered are named, and so are the articles whose yearly medical review
     is due within 30 days, overdue, or never done.
     """
-    from . import planner
+    from . import planner, tables
     from .write import dumps_json
 
     project = _load_for_planning(ctx, "Planning")
     result = planner.plan(project, today.date() if today else dt.date.today(), months)
     if output_format == "json":
-        click.echo(dumps_json(planner.plan_json(result)), nl=False)
+        click.echo(dumps_json(tables.plan_json(result)), nl=False)
         return
-    style = planner.styler(planner.colour_wanted(sys.stdout))
-    for line in planner.plan_lines(result, style):
+    style = tables.styler(tables.colour_wanted(sys.stdout))
+    for line in tables.plan_lines(result, style):
         click.echo(line)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import merge
+from .dates import date_label
 from .errors import NewsletterError, Problem, Problems
 from .links import rewrite_links
 
@@ -157,7 +158,7 @@ def index_page(project: Project, ordered: Sequence[BuiltIssue]) -> str:
     items = []
     for item in ordered:
         m = item.issue.meta
-        label = f"{m.date.strftime('%B')} {m.date.day}, {m.date.year}"
+        label = date_label(m.date)
         items.append(
             f'<li><a href="{item.issue.id}/index.html">{html.escape(m.subject)}</a>\n'
             f'<time datetime="{m.date.isoformat()}">{label}</time>\n'

@@ -298,7 +298,7 @@ def organizational(domain: str) -> str:
 
 
 @dataclass(frozen=True)
-class Sender:
+class Setup:
     """What doctor checks, taken from clinic.yaml and the environment."""
 
     domain: str  # of the From address
@@ -311,13 +311,13 @@ class Sender:
     lines: Mapping[str, int]
 
 
-def sender_of(project: Project, env: Mapping[str, str] | None = None) -> Sender:
+def sender_of(project: Project, env: Mapping[str, str] | None = None) -> Setup:
     from .delivery.signing import private_key_from
 
     env = os.environ if env is None else env
     clinic = project.clinic
     reply = clinic.reply_to or clinic.sender.email
-    return Sender(
+    return Setup(
         domain=clinic.sender.email.rsplit("@", 1)[1].lower(),
         reply_domain=reply.rsplit("@", 1)[1].lower(),
         smtp_host=env.get(SMTP_HOST_VARIABLE, "").strip().strip("[]") or None,
@@ -329,7 +329,7 @@ def sender_of(project: Project, env: Mapping[str, str] | None = None) -> Sender:
     )
 
 
-def diagnose(sender: Sender, dns: Dns) -> Report:
+def diagnose(sender: Setup, dns: Dns) -> Report:
     """Every check; a DNS server that does not answer stops the run with one problem."""
     report = Report()
     for check in (_spf, _dmarc, _dkim, _mx):
@@ -349,7 +349,7 @@ def diagnose(sender: Sender, dns: Dns) -> Report:
     return report
 
 
-def _problem(report: Report, sender: Sender, key: str, message: str, severity: Severity) -> None:
+def _problem(report: Report, sender: Setup, key: str, message: str, severity: Severity) -> None:
     """A finding at clinic.yaml's `key` line; the message's first word names the check
     ("SPF: ...") and becomes its rule id, doctor/spf."""
     check, _, text = message.partition(": ")
@@ -364,7 +364,7 @@ def _problem(report: Report, sender: Sender, key: str, message: str, severity: S
     )
 
 
-def _spf(sender: Sender, dns: Dns, report: Report) -> None:
+def _spf(sender: Setup, dns: Dns, report: Report) -> None:
     domain = sender.domain
     records = spf_records(dns, domain)
     if not records:
@@ -453,7 +453,7 @@ def _spf(sender: Sender, dns: Dns, report: Report) -> None:
     )
 
 
-def _dmarc(sender: Sender, dns: Dns, report: Report) -> None:
+def _dmarc(sender: Setup, dns: Dns, report: Report) -> None:
     domain = sender.domain
     names = [f"_dmarc.{domain}"]
     org = organizational(domain)
@@ -524,7 +524,7 @@ def _dmarc(sender: Sender, dns: Dns, report: Report) -> None:
         )
 
 
-def _dkim(sender: Sender, dns: Dns, report: Report) -> None:
+def _dkim(sender: Setup, dns: Dns, report: Report) -> None:
     if not (sender.dkim_domain and sender.dkim_selector):
         _problem(
             report,
@@ -612,7 +612,7 @@ def _same_key(published: str, private_pem: bytes) -> bool | None:
     )
 
 
-def _mx(sender: Sender, dns: Dns, report: Report) -> None:
+def _mx(sender: Setup, dns: Dns, report: Report) -> None:
     domain = sender.reply_domain
     key = "reply_to" if "reply_to" in sender.lines else "sender"
     records = dns.query(domain, "MX")

@@ -24,7 +24,7 @@ TEXT_WIDTH = 72
 
 
 @dataclass(frozen=True)
-class Rendered:
+class RenderedText:
     """One Markdown text as HTML for the email and as plain text for its text part."""
 
     html: str
@@ -32,7 +32,7 @@ class Rendered:
 
 
 @dataclass(frozen=True)
-class Context:
+class MarkdownContext:
     """What the Markdown needs to know about where it lives."""
 
     path: Path
@@ -52,14 +52,14 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render(source: str, ctx: Context, problems: Problems) -> Rendered:
+def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedText:
     """Render Markdown; images that do not exist and unsafe links become problems."""
     md = _parser()
     tokens = md.parse(source)
     _prepare(tokens, ctx, problems)
     tokens = _attribute_quotations(tokens, ctx)
     html = md.renderer.render(tokens, md.options, {}).strip()
-    return Rendered(html=html, text=_to_text(tokens))
+    return RenderedText(html=html, text=_to_text(tokens))
 
 
 def render_inline(source: str) -> str:
@@ -68,7 +68,7 @@ def render_inline(source: str) -> str:
     return str(md.render(source)).strip()
 
 
-def _prepare(tokens: list[Token], ctx: Context, problems: Problems) -> None:
+def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> None:
     levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
     shift = ctx.heading_base - min(levels) if levels else 0
     line = ctx.first_line
@@ -84,7 +84,7 @@ def _prepare(tokens: list[Token], ctx: Context, problems: Problems) -> None:
                 _prepare_link(child, ctx, line, problems)
 
 
-def _attribute_quotations(tokens: list[Token], ctx: Context) -> list[Token]:
+def _attribute_quotations(tokens: list[Token], ctx: MarkdownContext) -> list[Token]:
     """After a top-level blockquote or paragraph holding a listed quotation, a line naming
     who said it and their connection to the clinic (FTC 16 CFR 255): inside the blockquote,
     so both the HTML and the text part show it."""
@@ -122,7 +122,7 @@ def _attribution_tokens(line: str, level: int) -> list[Token]:
     return [opening, inline, Token("paragraph_close", "p", -1, level=level)]
 
 
-def _prepare_image(token: Token, ctx: Context, line: int, problems: Problems) -> None:
+def _prepare_image(token: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
     src = str(token.attrGet("src") or "")
     if not src.startswith("https://"):
         if src.startswith("http://"):
@@ -138,7 +138,7 @@ def _prepare_image(token: Token, ctx: Context, line: int, problems: Problems) ->
     token.attrSet("style", "display:block;width:100%;max-width:552px;height:auto;border:0;")
 
 
-def _prepare_link(token: Token, ctx: Context, line: int, problems: Problems) -> None:
+def _prepare_link(token: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
     href = str(token.attrGet("href") or "")
     if href.startswith("/") and not href.startswith("//"):
         token.attrSet("href", urljoin(ctx.website, href))

@@ -162,7 +162,8 @@ class ExportSettings:
 
     utm: bool = spec(
         "Add UTM parameters to links to your own website, so your analytics can tell which "
-        "visits came from the newsletter.",
+        "visits came from the newsletter: in the built email, every export, web versions and "
+        "sent messages alike.",
         default=True,
     )
     utm_source: str = spec("The utm_source added to your links.", default="newsletter")
@@ -242,6 +243,13 @@ class LintSettings:
     lines: dict[str, int] = dataclasses.field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+
+    def html_size(self, size: int) -> str:
+        """'over' (Gmail clips it: an error), 'near' (a warning) or 'ok', for an email's HTML
+        of `size` bytes: the one place the size thresholds are applied (lint, preview)."""
+        if size >= self.html_max_kb * 1024:
+            return "over"
+        return "near" if size >= self.html_warn_kb * 1024 else "ok"
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,6 @@ from .paths import ProjectPaths
 from .scope import demote_unused, files_used, newest_broken
 from .scope import describe as scope_describe
 
-# Gmail clips a message's HTML at about 102 KB; platforms add tracking, so warn from 90 KB.
-# (The lint rule deliverability/html-size checks these, with thresholds clinic.yaml can tune.)
-GMAIL_CLIP_BYTES = 102 * 1024
-SIZE_WARNING_BYTES = 90 * 1024
-
 
 def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssue | None:
     """Stages 2-6 for one issue. Problems are added; None when any is an error."""

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from . import markdown
 from .compliance import attribution_finder, sponsor_label
+from .dates import date_label, month_label
 from .errors import Problem, Problems
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source, Testimonial
@@ -58,7 +59,7 @@ class ArticleView:
 
 
 @dataclass(frozen=True)
-class Rendered:
+class RenderedIssue:
     """The MJML and plain text of one issue, with the CSS to inline pulled out of the MJML."""
 
     mjml: str
@@ -92,7 +93,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         clinic.lines.get("disclaimer", 1),
         problems,
     )
-    title = issue.meta.title or issue.meta.date.strftime("%B %Y")
+    title = issue.meta.title or month_label(issue.meta.date.year, issue.meta.date.month)
     return {
         "clinic": clinic,
         "theme": clinic.theme,
@@ -101,7 +102,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
             "subject": issue.meta.subject,
             "preheader": issue.meta.preheader,
             "date": issue.meta.date,
-            "date_label": _date_label(issue.meta.date),
+            "date_label": date_label(issue.meta.date),
             "title": title,
             "layout": issue.meta.layout,
             "intro_html": Markup(intro.html),
@@ -128,13 +129,8 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
     }
 
 
-def _date_label(day: dt.date) -> str:
-    """November 5, 2026: no locale, no zero padding, the same on every machine."""
-    return f"{day.strftime('%B')} {day.day}, {day.year}"
-
-
 _MarkdownKey = tuple[str, str, int, str, str, str, tuple[Testimonial, ...]]
-_MarkdownEntry = tuple[markdown.Rendered, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
+_MarkdownEntry = tuple[markdown.RenderedText, tuple[Problem, ...], tuple[tuple[str, bool], ...]]
 _markdown_cache: dict[_MarkdownKey, _MarkdownEntry] = {}
 _markdown_lock = threading.Lock()
 MARKDOWN_CACHE_SIZE = 512
@@ -147,7 +143,7 @@ def _markdown(
     line: int,
     problems: Problems,
     testimonials: tuple[Testimonial, ...] = (),
-) -> markdown.Rendered:
+) -> markdown.RenderedText:
     """Markdown of one text, remembered for the next build in this process (preview, benchmark):
     parsing is a third of a warm rebuild. The key holds everything the result depends on; the
     images it checked must still exist or not as before, and its problems are reported again."""
@@ -176,7 +172,7 @@ def _markdown(
         seen.append((ref, exists))
         return exists
 
-    ctx = markdown.Context(
+    ctx = markdown.MarkdownContext(
         path=path,
         first_line=line,
         website=clinic.website,
@@ -303,7 +299,7 @@ def shared_environment(templates_dir: Path) -> jinja2.Environment:
 
 def render_issue(
     project: Project, issue: Issue, problems: Problems, env: jinja2.Environment | None = None
-) -> Rendered | None:
+) -> RenderedIssue | None:
     """Render the layout's two templates; template mistakes become problems."""
     context = build_context(project, issue, problems)
     env = env or shared_environment(project.templates_dir)
@@ -313,7 +309,7 @@ def render_issue(
     if mjml is None or text is None:
         return None
     mjml, inline_css = extract_inline_css(mjml)
-    return Rendered(mjml=mjml, inline_css=inline_css, text=tidy_text(text), context=context)
+    return RenderedIssue(mjml=mjml, inline_css=inline_css, text=tidy_text(text), context=context)
 
 
 def _render(

@@ -17,6 +17,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from .dates import month_label
 from .errors import NewsletterError, Problems, display_path
 from .load import find_project, load_checked
 from .model import ArticleMeta, Clinic, IssueMeta
@@ -203,7 +204,7 @@ def new_issue(
         values["featured"] = NO_FEATURED + "  # no article was free to suggest: write its slug here"
         values["articles"] = "[]"
     lines = [
-        f"# The {dt.date(month[0], month[1], 1):%B %Y} issue, drafted by 'newsletter new issue' on "
+        f"# The {month_label(*month)} issue, drafted by 'newsletter new issue' on "
         f"{today.isoformat()}.",
         f"# Replace every TODO, then run: newsletter build {name}",
         "",

@@ -30,6 +30,8 @@ LAUNCH_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
+
+
 def install_hint() -> str:
     """How to get Playwright and a browser into the environment newsletter runs in."""
     from .install import add_package, run_module
@@ -41,7 +43,7 @@ def install_hint() -> str:
 
 
 @dataclass(frozen=True)
-class View:
+class Viewport:
     """One way a reader sees the email: a window width and a colour scheme."""
 
     name: str
@@ -49,7 +51,7 @@ class View:
     dark: bool = False
 
 
-VIEWS = (View("desktop", 800), View("phone", 375), View("dark", 375, dark=True))
+VIEWS = (Viewport("desktop", 800), Viewport("phone", 375), Viewport("dark", 375, dark=True))
 
 
 class BrowserMissing(Exception):

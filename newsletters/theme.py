@@ -44,15 +44,33 @@ PAIRS: tuple[tuple[str, str, float], ...] = (
 )
 
 
-def luminance(colour: str) -> float:
-    """WCAG relative luminance of #RRGGBB."""
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+Colour = tuple[int, int, int]  # red, green, blue: 0-255
 
 
-def contrast(foreground: str, background: str) -> float:
-    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+def rgb(colour: str | Colour) -> Colour:
+    """#RRGGBB (as clinic.yaml's theme writes it) as (red, green, blue)."""
+    if isinstance(colour, tuple):
+        return colour
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return (r, g, b)
+
+
+def luminance(colour: str | Colour) -> float:
+    """WCAG 2 relative luminance, with the sRGB threshold 0.04045 (WCAG 2.0 printed 0.03928;
+    the two differ for no 8-bit channel value but the definition is sRGB's)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb(colour)
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str | Colour, b: str | Colour) -> float:
+    """WCAG 2 contrast ratio, 1 to 21: the one formula of the theme's check and lint's
+    a11y/contrast."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 

@@ -119,10 +119,17 @@ def test_wheel_ships_the_starter_files_and_init_works_without_the_source(tmp_pat
     assert "newsletters/starter/templates/base.mjml.j2" in names
     assert "newsletters/py.typed" in names
     assert "newsletters/starter_files/clinic.yaml" in names  # the clean project's files
+    # send.py travels inside the package: no top-level `send` module to clash with another's.
+    assert "newsletters/_send.py" in names
+    assert not [n for n in names if "/" not in n and n.endswith(".py")], names
     # Only the unpacked wheel on the path: no source tree to fall back on.
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import newsletters.project as p; "
         "assert 'starter' in str(p.starter_root()), p.starter_root(); "
+        "from newsletters.delivery.transport import provider; "
+        "assert provider.__file__.startswith(sys.argv[1]), provider.__file__; "
+        "assert provider.__name__ == 'newsletters._send', provider.__name__; "
+        "assert 'send' not in sys.modules; "
         "from newsletters.__main__ import main; "
         "sys.argv = ['newsletter', 'init', sys.argv[2]]; main()"
     )

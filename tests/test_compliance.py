@@ -19,7 +19,7 @@ from newsletters.errors import Problem
 from newsletters.export import BAA, NAMES, PLATFORMS
 from newsletters.pipeline import build
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 
 CHRONIC = "content/articles/chronic-pain.md"
 ISSUE = "content/issues/2026-11.yaml"
@@ -37,7 +37,7 @@ GOOD = {
 
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
-    return copy_sample(tmp_path / "clinic")
+    return claim_sample(copy_sample(tmp_path / "clinic"))  # placeholders block export/send
 
 
 def edit(root: Path, name: str, old: str, new: str) -> None:
@@ -241,14 +241,14 @@ def test_a_list_send_of_a_sponsored_issue_needs_recorded_marketing_authorization
     sample: Path, readers: Path
 ) -> None:
     sponsor_issue(sample)
-    result = send(sample, "--list", str(readers))
+    result = send(sample, "2026-11", "--list", str(readers))
     assert result.exit_code == 1
     assert "sponsored by Acme Pharma" in result.output
     assert "marketing_authorization_on" in result.output
     assert not (sample / "dist" / "2026-11" / "outbox").exists()
     with (sample / CLINIC).open("a", encoding="utf-8") as handle:
         handle.write("\ncompliance:\n  marketing_authorization_on: 2026-06-01\n")
-    result = send(sample, "--list", str(readers))  # the dry run now goes ahead
+    result = send(sample, "2026-11", "--list", str(readers))  # the dry run now goes ahead
     assert result.exit_code == 0, result.output
     assert (sample / "dist" / "2026-11" / "outbox").is_dir()
 
@@ -257,7 +257,7 @@ def test_a_future_marketing_authorization_date_is_refused(sample: Path, readers:
     sponsor_article(sample)
     with (sample / CLINIC).open("a", encoding="utf-8") as handle:
         handle.write("\ncompliance:\n  marketing_authorization_on: 2999-01-01\n")
-    result = send(sample, "--list", str(readers))
+    result = send(sample, "2026-11", "--list", str(readers))
     assert result.exit_code == 1
     assert "in the future" in result.output
 
@@ -311,14 +311,14 @@ def test_a_list_without_health_columns_gives_no_warning(sample: Path) -> None:
 def test_send_warns_about_a_list_with_condition_columns(sample: Path, tmp_path: Path) -> None:
     readers = tmp_path / "patients.csv"
     readers.write_text("email,first_name,Migraine\nana@example.com,Ana,yes\n", encoding="utf-8")
-    result = send(sample, "--list", str(readers))
+    result = send(sample, "2026-11", "--list", str(readers))
     assert result.exit_code == 0, result.output
     assert "patients.csv has health columns (Migraine) and your SMTP provider has no" in (
         result.output
     )
     with (sample / CLINIC).open("a", encoding="utf-8") as handle:
         handle.write("\ncompliance:\n  baa: [smtp]\n")
-    assert "health columns" not in send(sample, "--list", str(readers)).output
+    assert "health columns" not in send(sample, "2026-11", "--list", str(readers)).output
 
 
 def test_a_subscriber_list_outside_content_is_refused(sample: Path) -> None:

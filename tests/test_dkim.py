@@ -16,12 +16,12 @@ import dns.resolver
 import pytest
 from aiosmtpd.controller import Controller
 
-from .conftest import copy_sample
+from .conftest import claim_sample, copy_sample
 from .dnsserver import Zone, dns_server
 from .test_doctor import new_key
 from .test_send import Recorder, free_port, invoke, smtp_env
 
-DOMAIN = "ketamineclinicwtx.example"
+DOMAIN = "ketamineclinicwtx.com"  # the claimed sample's domain
 SELECTOR = "news2026"
 COVERED = (
     "From",
@@ -50,7 +50,7 @@ def smtp() -> Iterator[tuple[Controller, Recorder]]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = copy_sample(tmp_path / "clinic")
+    root = claim_sample(copy_sample(tmp_path / "clinic"))  # placeholders block list sends
     with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as handle:
         handle.write(f"\nsend:\n  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n")
     return root

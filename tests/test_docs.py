@@ -203,7 +203,9 @@ def _parse(args: list[str]) -> None:
                 return  # a bare `newsletter new` names the group
             split = 0
             while split < len(args) and args[split].startswith("-"):
-                split += 2 if args[split] in ("-C", "--project") else 1
+                option = next((p for p in command.params if args[split] in p.opts), None)
+                takes_value = isinstance(option, click.Option) and not option.is_flag
+                split += 2 if takes_value else 1  # -C DIR, --out DIR
             try:  # the group's own options, and the name of the command that follows
                 ctx = command.make_context(name, args[: split + 1], parent=ctx)
             except click.exceptions.Exit:

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from newsletters import lint
+from newsletters.dates import add_months
 from newsletters.errors import NewsletterError, Problem
 from newsletters.lint import RULES
-from newsletters.lint.document import contrast, parse_colour
-from newsletters.lint.hygiene import add_months
+from newsletters.lint.document import parse_colour
 from newsletters.pipeline import ChecksFailed, Policy, build, build_and_check
 from newsletters.readability import reading_grade
+from newsletters.theme import contrast
 
 from .conftest import copy_sample
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsletters import planner
+from newsletters import planner, status, tables
 from newsletters.__main__ import cli
 from newsletters.delivery.journal import FAILED, SENT, Journal
 from newsletters.errors import Problems
@@ -410,13 +410,13 @@ def test_list_truncates_a_long_subject_to_80_columns(library: Path) -> None:
 
 
 def test_send_summary_without_a_journal(tmp_path: Path) -> None:
-    assert planner.send_summary(tmp_path / "send-journal.sqlite") is None
+    assert status.send_summary(tmp_path / "send-journal.sqlite") is None
 
 
 def test_send_summary_of_an_unreadable_journal(tmp_path: Path) -> None:
     path = tmp_path / "send-journal.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    assert planner.send_summary(path) == planner.SendSummary((), None)
+    assert status.send_summary(path) == status.JournalSummary((), None)
 
 
 # ---------------------------------------------------------------- colour
@@ -441,7 +441,7 @@ class FakeTerminal:
     ],
 )
 def test_colour_wanted(tty: bool, env: dict[str, str], wanted: bool) -> None:
-    assert planner.colour_wanted(FakeTerminal(tty), env) is wanted  # type: ignore[arg-type]
+    assert tables.colour_wanted(FakeTerminal(tty), env) is wanted  # type: ignore[arg-type]
 
 
 def run_in_terminal(args: list[str], env: dict[str, str]) -> str:

@@ -21,11 +21,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-import send as provider
 from newsletters.__main__ import cli
 from newsletters.delivery import run
 from newsletters.delivery.journal import issue_lock
 from newsletters.delivery.message import message_id, unsubscribe_token
+from newsletters.delivery.transport import provider
 
 from .conftest import claim_sample, copy_sample
 

@@ -139,17 +139,22 @@ def test_floating_images_still_get_their_align_attribute() -> None:
 
 def test_the_float_shortcut_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
     """premailer's align_floating_images is skipped when no image can float: same bytes."""
-    for issue in ("2026-10", "2026-11"):
-        rendered = render.render_issue(*_project_and_issue(issue), Problems())
-        assert rendered is not None
-        from newsletters.compile import compile_mjml
+    from newsletters import pipeline
+    from newsletters.compile import compile_mjml
+    from newsletters.finish import tag_links
 
-        compiled = compile_mjml(rendered.mjml, REPO / "templates", "x", Problems())
+    for name in ("2026-10", "2026-11"):
+        _, [built], _ = pipeline.build(REPO, [name])
+        project, issue = _project_and_issue(name)
+        rendered = render.render_issue(project, issue, Problems())
+        assert rendered is not None
+        compiled = compile_mjml(rendered.mjml, project.paths, "x", Problems())
         assert compiled is not None
         assert not inline._may_float(compiled, rendered.inline_css)  # the fast path is taken
         fast = inline.inline_css(compiled, rendered.inline_css)
         monkeypatch.setattr(inline, "_may_float", lambda html, css: True)
         assert inline.inline_css(compiled, rendered.inline_css) == fast
+        assert tag_links(project, issue, fast, rendered.text)[0] == built.html_template
         monkeypatch.undo()
 
 

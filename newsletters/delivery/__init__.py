@@ -1,10 +1,12 @@
 """Sending an issue to people: recipients, messages, the journal, and the run that ties them.
 
-The provider itself is reached only through `send.py` at the repository root (a `Transport`);
-nothing in this package opens a network connection. Modules:
+The provider itself is reached only through `send.py` at the repository root (a `Transport`),
+imported by transport.py (inside an installed wheel it is `newsletters/_send.py`); nothing in
+this package opens a network connection. Modules:
 
     recipients   the subscriber CSV, suppression file, address checks
     message      one issue -> a MIME template (email.message) -> per-reader bytes
     journal      SQLite record of each reader's state, and the per-issue lock
     run          test sends, dry runs, list sends, status; the benchmark hook `deliver`
+    transport    send.py as `provider`, without a top-level `send` module in a wheel
 """

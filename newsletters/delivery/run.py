@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import send as provider
-
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
@@ -45,6 +43,7 @@ from .message import (
 )
 from .recipients import Recipient, RecipientList, address_problem, read_list, read_suppression
 from .signing import DkimKey, key_for
+from .transport import provider
 
 SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5

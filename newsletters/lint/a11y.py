@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..theme import contrast
 from .context import Context
-from .document import contrast
 from .registry import Hit, rule
 
 GENERIC_LINK_TEXTS = (

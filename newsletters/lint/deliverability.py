@@ -24,15 +24,15 @@ def html_size(ctx: Context) -> Iterator[Hit]:
     Fix: give long articles a `url` so the email shows only their summary, or move some to
     the next issue."""
     size = len(ctx.built.html.encode("utf-8"))
-    limit, warn = ctx.settings.html_max_kb * 1024, ctx.settings.html_warn_kb * 1024
-    if size >= warn:
+    verdict = ctx.settings.html_size(size)
+    if verdict != "ok":
         yield Hit(
             f"the email is {size / 1024:.0f} KB; Gmail clips emails over "
             f"{ctx.settings.html_max_kb} KB and platforms add tracking: give long articles a "
             "`url` (summary only) or move some to the next issue",
             ctx.issue_path,
             ctx.built.issue.line_of("articles"),
-            severity="error" if size >= limit else "warning",
+            severity="error" if verdict == "over" else "warning",
         )
 
 

@@ -14,10 +14,11 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from ..theme import Colour
+
 DEFAULT_COLOUR = (0, 0, 0)
 DEFAULT_BACKGROUND = (255, 255, 255)
 DEFAULT_SIZE = 16.0
-Colour = tuple[int, int, int]
 
 _NAMED = {
     "black": (0, 0, 0),
@@ -38,7 +39,7 @@ _HEADING_SIZES = {"h1": 32.0, "h2": 24.0, "h3": 18.72, "h4": 16.0, "h5": 13.28, 
 
 
 @dataclass(frozen=True)
-class Link:
+class OutputLink:
     href: str
     text: str  # visible text, or the alt text of an image inside
     hidden: bool
@@ -90,7 +91,7 @@ class Document:
     lang: str | None = None
     dir: str | None = None
     style_bytes: int = 0
-    links: list[Link] = field(default_factory=list)
+    links: list[OutputLink] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
@@ -128,7 +129,7 @@ def _walk(el: etree._Element, state: _State, doc: Document) -> None:
         text = " ".join(_all_text(el).split())
         if not text:
             text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
-        doc.links.append(Link(el.get("href", ""), text, state.hidden, describe(el)))
+        doc.links.append(OutputLink(el.get("href", ""), text, state.hidden, describe(el)))
     elif tag == "img":
         doc.images.append(
             Image(el.get("src", ""), el.get("alt"), el.get("width"), state.hidden, describe(el))
@@ -269,24 +270,3 @@ def _all_text(el: etree._Element) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------- WCAG
-
-
-def luminance(colour: Colour) -> float:
-    """WCAG 2 relative luminance."""
-
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = colour
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: Colour, b: Colour) -> float:
-    """WCAG 2 contrast ratio, 1 to 21."""
-    la, lb = luminance(a), luminance(b)
-    high, low = max(la, lb), min(la, lb)
-    return (high + 0.05) / (low + 0.05)

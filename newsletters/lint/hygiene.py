@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 
+from ..dates import review_due
 from ..readability import reading_grade
 from .context import Context
 from .registry import Hit, rule
@@ -48,7 +48,7 @@ def review_age(ctx: Context) -> Iterator[Hit]:
                 article.path,
                 article.line_of("reviewed_by") if article.meta.reviewed_by else 1,
             )
-        elif day > add_months(reviewed, months):
+        elif day > review_due(reviewed, months):
             yield Hit(
                 f"the medical review of {reviewed.isoformat()} is more than {months} months old "
                 f"at the issue's date ({day.isoformat()}); have it reviewed again and update "
@@ -56,17 +56,6 @@ def review_age(ctx: Context) -> Iterator[Hit]:
                 article.path,
                 article.line_of("reviewed_on"),
             )
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 @rule("hygiene/reading-level", "warning", "An article's reading grade at most 12.")

@@ -2,7 +2,7 @@
 
 A rule is a function that receives the `Context` of one built issue and yields `Hit`s; the
 registry turns each hit into a `Problem` (errors.py, the program's one finding type) with its
-rule id and default severity, so ids and severities live in one place (the decorator) and the
+rule id and default severity, so ids and severities live in one place (the decorator) and
 docs/reference/rules.md is generated from `RULES`.
 """
 

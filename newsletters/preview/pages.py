@@ -10,8 +10,9 @@ from typing import Any
 
 import jinja2
 
+from ..dates import date_label, short_date
 from ..errors import Problem
-from ..pipeline import GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES
+from ..model import LintSettings
 from .workspace import Overview, View, Workspace
 
 PUBLIC_ASSETS = frozenset({"preview.css", "preview.js", "blocked-image.svg"})
@@ -46,6 +47,7 @@ def _render(name: str, **context: Any) -> str:
 
 def index_page(overview: Overview, root: Path) -> str:
     project = overview.project
+    sizes = project.clinic.lint if project is not None else LintSettings()
     issues = []
     for view in overview.issues:
         built, issue = view.built, None
@@ -61,11 +63,11 @@ def index_page(overview: Overview, root: Path) -> str:
                 "id": issue.id,
                 "subject": issue.meta.subject,
                 "date": issue.meta.date.isoformat(),
-                "date_label": issue.meta.date.strftime("%-d %B %Y"),
+                "date_label": date_label(issue.meta.date),
                 "layout": issue.meta.layout,
                 "articles": len(issue.article_slugs),
                 "size": len(built.html.encode("utf-8")) if built else None,
-                "size_class": _size_class(len(built.html.encode("utf-8"))) if built else "",
+                "size_class": sizes.html_size(len(built.html.encode("utf-8"))) if built else "",
                 "errors": len(view.errors) + check_errors,
                 # project-wide errors are shown once, above the list
                 "error_lines": [] if overview.errors else [e.format(root) for e in view.errors],
@@ -94,7 +96,7 @@ def index_page(overview: Overview, root: Path) -> str:
         articles=articles,
         errors=[panel_json(e, root) for e in overview.errors],
         version=overview.generation,
-        clip_kb=GMAIL_CLIP_BYTES // 1024,
+        clip_kb=sizes.html_max_kb,
     )
 
 
@@ -115,6 +117,7 @@ def state(view: View, workspace: Workspace) -> dict[str, Any]:
     built = view.built
     meta = built.issue.meta if built else None
     size = len(built.html.encode("utf-8")) if built else 0
+    sizes = project.clinic.lint if project is not None else LintSettings()
     base = f"/{view.target.kind}/{view.target.name}"
     return {
         "key": view.target.key,
@@ -128,13 +131,13 @@ def state(view: View, workspace: Workspace) -> dict[str, Any]:
         "subject": meta.subject if meta else "",
         "preheader": meta.preheader if meta else "",
         "date": meta.date.isoformat() if meta else "",
-        "date_label": meta.date.strftime("%b %-d") if meta else "",
+        "date_label": short_date(meta.date) if meta else "",
         "layout": meta.layout if meta else "",
         "sender": project.clinic.sender.name if project else "",
         "html_bytes": size,
-        "size_class": _size_class(size),
-        "clip_bytes": GMAIL_CLIP_BYTES,
-        "warn_bytes": SIZE_WARNING_BYTES,
+        "size_class": sizes.html_size(size),
+        "clip_bytes": sizes.html_max_kb * 1024,
+        "warn_bytes": sizes.html_warn_kb * 1024,
         "text": built.text if built else "",
         "source": built.html if built else "",
         "mjml": built.mjml if built else "",
@@ -155,11 +158,3 @@ def no_email_yet() -> str:
 
 def not_found() -> str:
     return _render("404.html.j2")
-
-
-def _size_class(size: int) -> str:
-    if size >= GMAIL_CLIP_BYTES:
-        return "over"
-    if size >= SIZE_WARNING_BYTES:
-        return "near"
-    return "ok"
