@@ -13,8 +13,11 @@ import pytest
 
 import newsletters
 
+from .conftest import claim_sample
+
 
 def test_a_script_builds_checks_exports_and_plans(project: Path, tmp_path: Path) -> None:
+    claim_sample(project)  # export refuses the starter's placeholders
     out = tmp_path / "out"
     loaded = newsletters.load_project(project, out=out)
     assert "2026-11" in loaded.issues and loaded.paths.out == out

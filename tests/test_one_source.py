@@ -30,8 +30,8 @@ def newsletter(root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def review_findings(root: Path) -> list[dict[str, object]]:
-    _, output = newsletter(root, "lint", "2026-11", "--format", "json")
+def review_findings(root: Path, issue: str) -> list[dict[str, object]]:
+    _, output = newsletter(root, "lint", issue, "--format", "json")
     (issue,) = json.loads(output)["issues"]
     return [f for f in issue["findings"] if f["rule"] == "hygiene/review-age"]
 
@@ -56,10 +56,13 @@ def test_plan_list_and_lint_use_the_same_review_period(project: Path, months: in
         (article,) = [a for a in json.loads(output)["articles"] if a["slug"] == "migraine"]
         assert article["review_due"] == due.isoformat()
         assert (article["review"] == "overdue") is overdue
-        issue.write_text(original.replace("date: 2026-11-05", f"date: {day.isoformat()}"), "utf-8")
-        flagged = [f for f in review_findings(project) if "migraine" in str(f["path"])]
+        # The same issue dated that day (its file named after the day's month, as load requires).
+        moved = issue.with_name(f"{day:%Y-%m}.yaml")
+        assert moved != issue  # the periods tested all end after November 2026
+        moved.write_text(original.replace("date: 2026-11-05", f"date: {day.isoformat()}"), "utf-8")
+        flagged = [f for f in review_findings(project, moved.stem) if "migraine" in str(f["path"])]
         assert bool(flagged) is overdue, (months, day)
-    issue.write_text(original, encoding="utf-8")
+        moved.unlink()
 
 
 def test_the_preview_size_meter_follows_clinic_yaml(project: Path) -> None:
