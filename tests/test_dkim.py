@@ -52,7 +52,10 @@ def smtp() -> Iterator[tuple[Controller, Recorder]]:
 def project(tmp_path: Path) -> Path:
     root = claim_sample(copy_sample(tmp_path / "clinic"))  # placeholders block list sends
     with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(f"\nsend:\n  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n")
+        handle.write(
+            f"\nsend:\n  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n"
+            "  website_handles_opt_outs: true\n"  # a list send must know how opt-outs come back
+        )
     return root
 
 

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from newsletters.__main__ import cli
 from newsletters.export import PLATFORMS
+from newsletters.yamledit import set_keys
 
 from .conftest import claim_sample, copy_sample
 
@@ -70,6 +71,11 @@ def newsletter(project: Path, *args: str, env: dict[str, str] | None = None) -> 
 def send_to_list(project: Path, port: int, rows: str) -> None:
     subscribers = project / "subscribers.csv"
     subscribers.write_text("email,first_name\n" + rows, encoding="utf-8")
+    clinic = project / "content/clinic.yaml"  # a list send must know how opt-outs come back
+    text = set_keys(
+        clinic.read_text(encoding="utf-8"), "send", {"website_handles_opt_outs": True}, clinic
+    )
+    clinic.write_text(text, encoding="utf-8")
     env = {
         "NEWSLETTER_SMTP_HOST": "127.0.0.1",
         "NEWSLETTER_SMTP_PORT": str(port),

@@ -109,6 +109,8 @@ def project(tmp_path: Path) -> Path:
     (root / "content" / "suppressed.txt").write_text(
         "# unsubscribed and bounced\nGone@Example.com\n", encoding="utf-8"
     )
+    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
+        clinic.write("\nsend:\n  website_handles_opt_outs: true\n")
     return root
 
 
@@ -214,7 +216,7 @@ def test_list_send_delivers_one_complete_message_per_reader(
         assert msg["Message-ID"] == f"<{message_id('2026-11', address, DOMAIN)}>"
         assert msg["List-Id"] == "Ketamine Clinic of West Texas <newsletter.ketamineclinicwtx.com>"
         url = "https://www.ketamineclinicwtx.com/newsletter/unsubscribe?token=" + unsubscribe_token(
-            SECRET, address
+            SECRET, address, "2026-11"
         )
         assert msg["List-Unsubscribe"] == f"<{url}>"
         assert b"List-Unsubscribe: <https://" in got.data  # not RFC-2047 encoded
@@ -527,7 +529,8 @@ def test_smtp_settings_errors_name_the_variable(
 def test_a_list_send_needs_the_unsubscribe_secret(project: Path, subscribers: Path) -> None:
     result = invoke(project, {}, "--list", str(subscribers))
     assert result.exit_code == 1
-    assert "NEWSLETTER_UNSUBSCRIBE_SECRET is not set" in result.output
+    assert "no unsubscribe secret" in result.output
+    assert "NEWSLETTER_UNSUBSCRIBE_SECRET" in result.output
 
 
 def test_the_password_never_appears_in_output_journal_or_outbox(
@@ -567,42 +570,11 @@ def test_the_password_never_appears_in_output_journal_or_outbox(
 
 
 def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path: Path) -> None:
-    import datetime as dt
-    import ipaddress
     import ssl
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from .servers import make_certificate
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_file, key_file = make_certificate(tmp_path)
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert_file, key_file)
     logins: list[bytes] = []

@@ -17,11 +17,12 @@ import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..dbtx import immediate
 from ..errors import NewsletterError, Problem, display_path
 
 LOCK_NAME = "send.lock"
@@ -204,15 +205,8 @@ class Journal:
                 ((_now(), key) for key in keys),
             )
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return immediate(self._db)
 
 
 @contextmanager
