@@ -409,3 +409,55 @@ def test_a_dry_run_says_what_a_real_send_will_need(tmp_path: Path) -> None:
     assert "content/clinic.yaml" in result.output
     assert "warning: send: say how opt-outs come back" in result.output
     assert "Nothing was sent." in result.output
+
+
+# ---------------------------------------------------------------- personal data stays out of git
+
+
+def test_a_new_projects_gitignore_keeps_readers_addresses_out_of_git(tmp_path: Path) -> None:
+    """What git itself ignores in a project made by `newsletter init`: the opt-out record
+    (with SQLite's -wal/-shm files), the one-click service's database, the suppression file,
+    subscriber CSVs and the outputs; never the content a clinic shares."""
+    root = tmp_path / "clinic"
+    result = CliRunner().invoke(cli, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    personal = [
+        "opt-outs.sqlite",
+        "opt-outs.sqlite-wal",
+        "opt-outs.sqlite-shm",
+        "opt-out-service.sqlite",
+        "content/suppressed.txt",
+        "subscribers.csv",
+        "content/lists/november.csv",
+        "dist/2026-11/send-journal.sqlite",
+        "dist/.test-addresses",
+    ]
+    shared = ["content/clinic.yaml", "content/articles/example-article.md", "templates/x.mjml"]
+    for name in personal + shared:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).touch()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    checked = subprocess.run(
+        ["git", "-C", str(root), "check-ignore", "--no-index", *personal, *shared],
+        capture_output=True,
+        text=True,
+    )
+    assert sorted(checked.stdout.split()) == sorted(personal)
+
+
+@pytest.mark.parametrize("kind", ["symlink", "not-a-database"])
+def test_an_unusable_opt_out_record_is_one_clear_error(tmp_path: Path, kind: str) -> None:
+    root = clinic_with(tmp_path / "clinic", "  website_handles_opt_outs: true\n")
+    record = root / "opt-outs.sqlite"
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not yours\n", encoding="utf-8")
+    if kind == "symlink":
+        record.symlink_to(elsewhere)
+    else:
+        record.write_bytes(b"this is not SQLite\n" * 100)
+    result = cli_run(root, {}, "unsubscribes", "list")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "opt-outs.sqlite" in result.output
+    assert ("symbolic link" if kind == "symlink" else "not an opt-out record") in result.output
+    assert elsewhere.read_text(encoding="utf-8") == "not yours\n"

@@ -60,11 +60,25 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.is_symlink():  # a copied project must not make the record write elsewhere
+            why = "is a symbolic link; the opt-out record must be a file here: move it here"
+            raise NewsletterError([Problem(path, None, why)])
         try:
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise NewsletterError(
+                [Problem(path, None, f"the opt-out record cannot be opened ({exc})")]
+            ) from None
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            raise NewsletterError(
+                [Problem(path, None, f"the opt-out record cannot be used ({exc})")]
+            ) from None
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise NewsletterError(
                 [Problem(path, None, f"is not an opt-out record this program can read ({exc})")]
             ) from None
