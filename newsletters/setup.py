@@ -259,6 +259,11 @@ def run_setup(
         }
         kept[secrets.IMAP_PASSWORD] = imap_password
 
+    if send.dkim_selector:
+        key = _dkim_key(prompts, who)
+        if key is not None:
+            kept[secrets.DKIM_PRIVATE_KEY] = key
+
     clinic_file = project.paths.clinic_file
     text = clinic_file.read_text(encoding="utf-8")
     new_text = set_keys(text, "send", values, clinic_file)
@@ -279,3 +284,32 @@ def run_setup(
         )
     lines.append(f"Next: newsletter send --to {project.clinic.sender.email}   (a test to yourself)")
     return lines
+
+
+MAX_KEY_BYTES = 64 * 1024  # an RSA key in PEM is a few KB
+
+
+def _dkim_key(prompts: Prompts, who: str) -> str | None:
+    """The DKIM private key, read from the PEM file the provider or IT gave, for the keychain
+    (clinic.yaml names a selector). None: keep what is there, or skip."""
+    from .confine import Refused, read_bytes
+    from .delivery.signing import check_private_key
+
+    stored = secrets.get_secret(secrets.DKIM_PRIVATE_KEY, who, {})
+    hint = "press Enter to keep the saved one" if stored else "press Enter to skip"
+    while True:
+        answer = prompts.ask(f"DKIM private key file (PEM), to keep in the keychain ({hint})", "")
+        if not answer.strip():
+            return None
+        path = Path(answer.strip().strip("'\"")).expanduser()
+        try:
+            data = read_bytes(path, MAX_KEY_BYTES)
+            check_private_key(data)
+        except Refused as exc:
+            prompts.say(f"That file cannot be used ({exc.reason}).")
+            continue
+        except NewsletterError:
+            prompts.say("That file is not an RSA private key in PEM form (BEGIN ... KEY).")
+            continue
+        prompts.say("The DKIM key will be kept in the keychain; keep the file somewhere safe.")
+        return data.decode("ascii", "replace")

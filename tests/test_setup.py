@@ -193,3 +193,38 @@ def test_the_summary_says_what_is_left_and_what_to_do() -> None:
     assert lines[-1] == (
         "Next: run the same command again to send the 2 still to send (nobody gets it twice)."
     )
+
+
+def test_setup_keeps_the_dkim_key_in_the_keychain_and_sends_sign_with_it(
+    tmp_path: Path, relay: tuple[Controller, Recorder, Path], test_keyring: Path
+) -> None:
+    """One keychain for every secret: the DKIM key setup keeps signs the next send, with no
+    NEWSLETTER_DKIM_PRIVATE_KEY set."""
+    import dkim
+
+    from .test_doctor import new_key
+
+    controller, recorder, cert = relay
+    root = claim_sample(copy_sample(tmp_path / "clinic"))
+    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as f:
+        f.write("\nsend:\n  dkim_domain: ketamineclinicwtx.com\n  dkim_selector: news2026\n")
+    private, public = new_key()
+    key_file = tmp_path / "dkim.pem"
+    key_file.write_text(private, encoding="ascii")
+    not_a_key = tmp_path / "notes.txt"
+    not_a_key.write_text("hello\n", encoding="ascii")
+    answers = [*smtp_answers(controller.port), "", str(not_a_key), str(key_file)]
+    result = run_cli(root, answers, "setup", SSL_CERT_FILE=str(cert))
+    assert result.exit_code == 0, result.output
+    assert "not an RSA private key" in result.output
+    assert private not in result.output
+    assert "BEGIN" not in (root / "content" / "clinic.yaml").read_text(encoding="utf-8")
+    stored = json.loads(test_keyring.read_text())
+    assert stored["newsletters\nnews@ketamineclinicwtx.com:dkim_private_key"] == private
+
+    sent = run_cli(root, [], "send", "--to", "me@example.com", SSL_CERT_FILE=str(cert))
+    assert sent.exit_code == 0, sent.output
+    data = recorder.received[0].data
+    assert data.startswith(b"DKIM-Signature:")
+    record = f"v=DKIM1; k=rsa; p={public}".encode()
+    assert dkim.verify(data, dnsfunc=lambda name, timeout=5: record)
