@@ -467,7 +467,7 @@ def transport_worker(root: str, port: int, count: int) -> None:
 
     prepared = run.prepare(Path(root), ISSUE_ID)
     address = "reader0@example.org"
-    token = unsubscribe_token(SECRET, address)
+    token = unsubscribe_token(SECRET, address, ISSUE_ID)
     message = prepared.template().render(prepared.personal(address, "Reader 0", token))
     transport = send.SmtpTransport(send.SmtpSettings("127.0.0.1", port, "none"))
     begin = time.perf_counter()
