@@ -489,6 +489,7 @@ def _cleared(checked: Checked, platforms: Sequence[str]) -> list[BuiltIssue]:
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
     """One platform's package for one issue, checked: the files its importer takes."""
     from . import packaging as pk
+    from .confine import url_path
 
     if platform_name == EML:
         return _export_eml(project, built)
@@ -516,14 +517,15 @@ def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Exp
         ]
         where = pk.Images(len(images), zip_name, None, base_url, None)
     elif package.kind == pk.IMAGES_ZIP:
-        relative = {ref: ref for ref in images}
+        paths = pk.safe_paths(list(images))
+        relative = {ref: url_path(paths[ref]) for ref in images}
         files["email.html"] = pk.point_images(html_doc, base_url, relative).encode("utf-8")
         if images:
-            files[images_zip] = deterministic_zip(images)
+            files[images_zip] = deterministic_zip({paths[r]: d for r, d in images.items()})
         where = pk.Images(len(images), images_zip, None, base_url, None)
     else:
         files |= {f"{publish}/{ref}": data for ref, data in images.items()}
-        example = base_url.rstrip("/") + "/" + min(images) if images else None
+        example = base_url.rstrip("/") + "/" + url_path(min(images)) if images else None
         where = pk.Images(len(images), None, publish, base_url, example)
     steps = pk.next_steps(
         platform.title,

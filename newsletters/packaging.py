@@ -34,12 +34,15 @@ class Packaging:
     steps: tuple[str, ...]
 
 
-# Mailchimp, "Create a Custom Template" (Templates > Create Template > Code your own > Import
-# ZIP): "Mailchimp requires that the zip archive contains the HTML file and all its images in the
+# Mailchimp's own help, "Create a Custom Template": "On the Code Your Own tab, select Import
+# HTML or Import ZIP to upload a file from your computer. Click Browse and choose your HTML or
+# ZIP file. Name your template, and click Upload." The layout of the zip is not on a Mailchimp
+# page this project could read; it follows Maizzle's Mailchimp guide (a secondary source):
+# "Mailchimp requires that the zip archive contains the HTML file and all its images in the
 # same folder ... In order for an image to be uploaded to Mailchimp's servers, it must be
-# referenced using a relative path: <img src="image1.jpg">" (quoted in Maizzle's Mailchimp
-# guide). Absolute URLs are left as they are. The importer takes the HTML and images only, so the
-# zip holds nothing else: no text part, no meta.json, no README.
+# referenced using a relative path: <img src="image1.jpg">". Absolute URLs are left as they
+# are. The importer takes the HTML and images only, so the zip holds nothing else: no text
+# part, no meta.json, no README.
 _MAILCHIMP = Packaging(
     FLAT_ZIP,
     "Mailchimp: 'the zip archive contains the HTML file and all its images in the same folder'; "
@@ -53,9 +56,11 @@ _MAILCHIMP = Packaging(
     ),
 )
 
-# Campaign Monitor, "Import your own HTML template": the import asks for the HTML page and,
-# separately, "a zip file of images" that the HTML refers to by relative paths (images/...);
-# its API (templates: HtmlPageURL, ZipFileURL) takes the same two as public URLs.
+# Campaign Monitor's own API reference (api/v3-3/templates, "Creating a template"): a template
+# is made "by providing the name of the template and URLs for the HTML file and a zip of all
+# other files" (HtmlPageURL, ZipFileURL); its "Import your own HTML template" screen asks for
+# the same two files. The HTML refers to the images by relative paths (images/...), the paths
+# they have in the zip.
 _CAMPAIGN_MONITOR = Packaging(
     IMAGES_ZIP,
     "Campaign Monitor: the template import takes the HTML page and 'a zip file of images' "
@@ -71,8 +76,10 @@ _CAMPAIGN_MONITOR = Packaging(
 
 def _published(title: str, where: str) -> Packaging:
     # Brevo, SendGrid, Mailgun, Amazon SES, Postmark, Klaviyo, listmonk: the HTML is pasted or
-    # uploaded as it is; none hosts images from a zip ("host all of your images ... then use
-    # absolute paths that point back to your server", the advice all their editors follow).
+    # uploaded as it is; none hosts images from a zip. Mailchimp's own "Common HTML Mistakes"
+    # page says what holds for pasted HTML everywhere: "host all of your images on your server,
+    # then use absolute paths that point back to your server" (and "About HTML Email": "Post
+    # images on a publicly accessible web server. Use absolute paths in your code").
     return Packaging(
         PUBLISHED,
         f"{title} takes the HTML as it is and does not host images from a zip: image addresses "
@@ -154,36 +161,66 @@ def unsupported_message(name: str) -> str | None:
 # ---------------------------------------------------------------- image references
 
 
+# Mailchimp, "Troubleshooting Images in Campaigns": "Images should not contain spaces or special
+# characters in the file name, as this can cause upload issues ... Remove the space or replace
+# them with underscores." Every name a package gives an image is letters, digits, . _ - only.
+_NOT_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe(part: str) -> str:
+    name = re.sub(r"_+(?=\.)|(?<=\.)_+", "", _NOT_SAFE.sub("_", part))  # My_Photo_1.jpg
+    return name.strip("_") or "image"
+
+
+def _unique(names: dict[str, str], taken: set[str], ref: str, name: str) -> None:
+    stem, dot, ext = name.rpartition(".")
+    counter = 2
+    while name.lower() in taken:
+        name = f"{stem}-{counter}{dot}{ext}" if dot else f"{name}-{counter}"
+        counter += 1
+    taken.add(name.lower())
+    names[ref] = name
+
+
 def flat_names(refs: Sequence[str]) -> dict[str, str]:
-    """Each image path (images/a/logo.png) -> a unique bare file name for a flat zip."""
+    """Each image path (images/a/My logo.png) -> a unique, safe bare file name for a flat zip."""
     names: dict[str, str] = {}
     taken: set[str] = {"email.html"}  # the HTML's own name in the zip
     for ref in sorted(refs):
-        base = posixpath.basename(ref)
-        name = base
+        name = _safe(posixpath.basename(ref))
         if name.lower() in taken:
-            name = "-".join(PurePosixPath(ref).parts)
-        stem, dot, ext = name.rpartition(".")
-        counter = 2
-        while name.lower() in taken:
-            name = f"{stem}-{counter}{dot}{ext}" if dot else f"{name}-{counter}"
-            counter += 1
-        taken.add(name.lower())
-        names[ref] = name
+            name = "-".join(_safe(part) for part in PurePosixPath(ref).parts)
+        _unique(names, taken, ref, name)
     return names
 
 
-# Mailchimp's content manager takes JPG, PNG and GIF images (its file-hosting article).
+def safe_paths(refs: Sequence[str]) -> dict[str, str]:
+    """Each image path -> the same folders and name with only safe characters, unique."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for ref in sorted(refs):
+        _unique(names, taken, ref, "/".join(_safe(p) for p in PurePosixPath(ref).parts))
+    return names
+
+
+# Mailchimp, "Troubleshooting Images in Campaigns": "make sure the image's file extension (JPG,
+# PNG, GIF) is in the URL"; its content manager hosts those three image types.
 MAILCHIMP_IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".gif")
 
 
 def point_images(html: str, base_url: str, targets: Mapping[str, str]) -> str:
-    """Replace each absolute image address (base_url + ref) with its package-relative name."""
-    base = base_url.rstrip("/") + "/"
-    # Longest first, so images/a.png.webp is never cut by images/a.png.
-    for ref in sorted(targets, key=len, reverse=True):
-        html = re.sub(re.escape(base + ref) + r"(?=[\"'\s)<>]|&quot;)", targets[ref], html)
-    return html
+    """Replace each absolute image address (base_url + the reference, percent-encoded as
+    confine.url_path writes it) with its package-relative name; other addresses stay."""
+    from urllib.parse import unquote
+
+    base = re.escape(base_url.rstrip("/") + "/")
+
+    def swap(match: re.Match[str]) -> str:
+        ref = unquote(match.group(1))
+        return targets[ref] if ref in targets else match.group(0)
+
+    # An address ends where HTML or CSS ends it: a quote (or &quot;), space, ) < > ? #.
+    return re.sub(base + r"((?:(?!&quot;)[^\"'\s)<>?#])+)", swap, html)
 
 
 # ---------------------------------------------------------------- next steps

@@ -168,3 +168,50 @@ def test_mailchimp_is_told_about_images_it_does_not_host(tmp_path: Path) -> None
     clinic.write_text(clinic.read_text().replace("src: images/logo.png", "src: images/logo.webp"))
     result, _ = export(root, ["2026-11"], ["mailchimp"])
     assert any("images/logo.webp: Mailchimp hosts JPG, PNG and GIF" in n for n in result[0].notes)
+
+
+@pytest.fixture(scope="module")
+def odd_name_packages(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, dict[str, bytes]]]:
+    """The sample with an article picture named the way people name files: spaces,
+    parentheses, an accent."""
+    root = claim_sample(copy_sample(tmp_path_factory.mktemp("odd")))
+    article = root / "content/articles/chronic-pain.md"
+    text = article.read_text(encoding="utf-8")
+    assert "image: images/chronic-pain.png" in text
+    odd = root / "content/images/Café photo (1).png"
+    odd.write_bytes((root / "content/images/chronic-pain.png").read_bytes() + b"odd one")
+    article.write_text(
+        text.replace("image: images/chronic-pain.png", 'image: "images/Café photo (1).png"'),
+        encoding="utf-8",
+    )
+    result, _ = export(root, ["2026-11"], ["mailchimp", "campaign-monitor", "brevo"])
+    return root, {item.platform: item.files for item in result}
+
+
+def test_an_image_with_spaces_and_brackets_travels_in_every_package(
+    odd_name_packages: tuple[Path, dict[str, dict[str, bytes]]],
+) -> None:
+    root, packages = odd_name_packages
+    picture = (root / "content/images/Café photo (1).png").read_bytes()
+    safe = re.compile(r"[A-Za-z0-9._/-]+")  # Mailchimp: no spaces or special characters
+
+    flat = unzip(packages["mailchimp"]["2026-11-mailchimp.zip"])
+    refs = image_refs(flat["email.html"].decode())
+    assert not [r for r in refs if r.startswith(BASE)]  # Mailchimp would host none of those
+    local = {r for r in refs if not r.startswith("https:")}
+    assert local == set(flat) - {"email.html"}  # every image the HTML loads is beside it
+    assert all(safe.fullmatch(name) for name in flat)
+    assert picture in flat.values()
+
+    monitor = packages["campaign-monitor"]
+    images = unzip(monitor["2026-11-campaign-monitor-images.zip"])
+    local = {r for r in image_refs(monitor["email.html"].decode()) if not r.startswith("https:")}
+    assert local == set(images) and all(safe.fullmatch(name) for name in images)
+    assert picture in images.values()
+
+    brevo = packages["brevo"]
+    assert brevo["to-publish/images/Café photo (1).png"] == picture
+    wanted = {r for r in image_refs(brevo["email.html"].decode()) if r.startswith(BASE)}
+    assert f"{BASE}images/Caf%C3%A9%20photo%20%281%29.png" in wanted  # one token, decodes back
