@@ -1,4 +1,5 @@
-"""Real servers for tests, on loopback and free ports: a TLS certificate, Dovecot (IMAP)."""
+"""Real servers for tests, on loopback and free ports: aiosmtpd (SMTP, plain or STARTTLS with
+AUTH), a TLS certificate, Dovecot (IMAP)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -28,6 +31,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def smtp_server(handler: Any, **options: Any) -> Iterator[Controller]:
+    """aiosmtpd with `handler` on a free loopback port, stopped afterwards; `options` go to
+    aiosmtpd's Controller (TLS, AUTH)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def starttls_smtp(
+    folder: Path, handler: Any, authenticator: Any
+) -> Iterator[tuple[Controller, Path]]:
+    """An SMTP relay as providers run them: STARTTLS and a login required, with a certificate
+    made in `folder` (its cert.pem is yielded for the client to trust)."""
+    cert, key = make_certificate(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with smtp_server(
+        handler,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_required=True,
+    ) as controller:
+        yield controller, cert
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:

@@ -11,14 +11,12 @@ import email.policy
 import json
 import os
 import re
-import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from newsletters.__main__ import cli
@@ -26,6 +24,7 @@ from newsletters.export import PLATFORMS
 from newsletters.yamledit import set_keys
 
 from .conftest import claim_sample, copy_sample
+from .servers import smtp_server
 
 SECRET = "test-secret-0123456789abcdef"
 UTM = re.compile(r"https?://[^\s\"'<>]*utm_[^\s\"'<>]*")
@@ -45,14 +44,9 @@ class Inbox:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, Inbox]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with smtp_server(inbox) as controller:
+        yield controller.port, inbox
 
 
 @pytest.fixture

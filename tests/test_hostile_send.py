@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from newsletters.delivery.recipients import read_suppression, suppression_addresses
 
-from .test_send import Received, free_port, invoke, journal_states, smtp_env
+from .servers import smtp_server
+from .test_send import Received, invoke, journal_states, smtp_env
 
 ISSUE = "2026-11"
 
@@ -61,10 +61,8 @@ class FaultySmtp:
 @pytest.fixture
 def faulty() -> Any:
     handler = FaultySmtp()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with smtp_server(handler) as controller:
+        yield controller, handler
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from aiosmtpd.controller import Controller  # noqa: E402
 from playwright.sync_api import Browser, expect  # noqa: E402
 
 from newsletters.preview import PreviewServer  # noqa: E402
 
 from . import test_preview_browser  # noqa: E402
 from .conftest import claim_sample, copy_sample  # noqa: E402
-from .servers import free_port  # noqa: E402
+from .servers import smtp_server  # noqa: E402
 from .test_send import Recorder  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -28,15 +27,13 @@ browser = test_preview_browser.browser  # the shared Chromium fixture
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setenv("NEWSLETTER_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("NEWSLETTER_SMTP_PORT", str(controller.port))
-    monkeypatch.setenv("NEWSLETTER_SMTP_SECURITY", "none")
-    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
-    monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD", raising=False)
-    yield recorder
-    controller.stop()
+    with smtp_server(recorder) as controller:
+        monkeypatch.setenv("NEWSLETTER_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("NEWSLETTER_SMTP_PORT", str(controller.port))
+        monkeypatch.setenv("NEWSLETTER_SMTP_SECURITY", "none")
+        monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+        monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD", raising=False)
+        yield recorder
 
 
 @pytest.fixture

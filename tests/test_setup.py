@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,30 +19,16 @@ from newsletters.secrets import get_secret
 from newsletters.smtpsettings import smtp_environment
 
 from .conftest import claim_sample, copy_sample
-from .servers import dovecot, free_port, make_certificate
+from .servers import dovecot, free_port, starttls_smtp
 from .test_send import PASSWORD, Recorder, authenticator
 
 
 @pytest.fixture
 def relay(tmp_path: Path) -> Iterator[tuple[Controller, Recorder, Path]]:
     """aiosmtpd with STARTTLS required and AUTH (clinic / PASSWORD), its certificate trusted."""
-    cert, key = make_certificate(tmp_path / "tls")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
     recorder = Recorder()
-    logins: list[bytes] = []
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=free_port(),
-        tls_context=context,
-        require_starttls=True,
-        authenticator=authenticator(logins),
-        auth_required=True,
-    )
-    controller.start()
-    yield controller, recorder, cert
-    controller.stop()
+    with starttls_smtp(tmp_path / "tls", recorder, authenticator([])) as (controller, cert):
+        yield controller, recorder, cert
 
 
 def run_cli(root: Path, answers: list[str], *args: str, **env: str) -> Any:
