@@ -35,7 +35,7 @@ def render(source: str) -> markdown.RenderedText:
         first_line=1,
         website="https://clinic.example/",
         image_url=lambda ref: "https://clinic.example/" + ref,
-        image_exists=lambda ref: True,
+        image_problem=lambda ref: None,
     )
     problems = Problems()
     rendered = markdown.render(source, ctx, problems)
@@ -64,6 +64,48 @@ def test_a_pipe_table_becomes_an_accessible_data_table() -> None:
         "flashing lights",
     ]
     assert "—" not in render(TABLE).html  # the typographer never sees the --- row
+
+
+def rendered_with_problems(source: str) -> tuple[markdown.RenderedText, Problems]:
+    ctx = markdown.MarkdownContext(
+        path=Path("article.md"),
+        first_line=1,
+        website="https://clinic.example/",
+        image_url=lambda ref: "https://clinic.example/" + ref,
+        image_problem=lambda ref: None,
+    )
+    problems = Problems()
+    return markdown.render(source, ctx, problems), problems
+
+
+def test_table_cells_escape_hostile_text() -> None:
+    """Cell text is text: quotes, ampersands and angle brackets reach the HTML escaped."""
+    rendered, problems = rendered_with_problems(
+        '| Dose | Note |\n| --- | --- |\n| 5 < 6 & "7" | a > b \' c |\n'
+    )
+    assert not problems.errors
+    doc = lxml.html.fragment_fromstring(rendered.html, create_parent="div")
+    assert [td.text_content() for td in doc.xpath("//td")] == ["5 < 6 & \u201c7\u201d", "a > b \u2019 c"]
+    assert "5 &lt; 6 &amp;" in rendered.html
+
+
+def test_raw_html_in_a_table_cell_is_the_raw_html_error() -> None:
+    """A table does not open a way around the raw-HTML rule: the cell's tag is reported at
+    its row and shown as text, never passed through."""
+    rendered, problems = rendered_with_problems(
+        "| A | B |\n| --- | --- |\n| ok | fine |\n| x | <img src=x onerror=alert(1)> |\n"
+    )
+    assert [(p.line, p.message.split(" (")[0]) for p in problems.errors] == [(4, "raw HTML")]
+    doc = lxml.html.fragment_fromstring(rendered.html, create_parent="div")
+    assert doc.xpath("//img") == []
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rendered.html
+
+
+def test_an_unsafe_link_in_a_table_cell_is_reported() -> None:
+    rendered, problems = rendered_with_problems(
+        "| A |\n| --- |\n| [call](javascript:alert(1)) |\n"
+    )
+    assert any("'javascript:' links are unsafe" in p.message for p in problems.errors)
 
 
 def test_a_table_in_the_text_part_is_aligned_under_its_header() -> None:
@@ -314,7 +356,7 @@ def test_ios_data_detectors_are_off(built: dict[str, BuiltIssue]) -> None:
         '<meta name="format-detection" content="telephone=no,date=no,address=no,email=no,url=no">'
         in html
     )
-    assert "a[x-apple-data-detectors] { color: inherit !important;" in html
+    assert "a[ x-apple-data-detectors] { color: inherit !important;" in html
 
 
 def test_inlined_css_is_not_copied_into_the_head(built: dict[str, BuiltIssue]) -> None:
