@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 
 import lxml.html
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from newsletters import compat, markdown
+from newsletters import compat, logo, markdown
 from newsletters.__main__ import cli
 from newsletters.compile import merge_outlook_conditionals
 from newsletters.errors import Problems
@@ -262,6 +266,30 @@ def test_a_logo_that_is_already_light_on_dark_gets_no_plate(tmp_path: Path) -> N
     _, items, _ = build(root, ["2026-11"])
     assert "images/logo.png" in items[0].html
     assert "logo.plate.png" not in items[0].html
+
+
+def test_a_plate_folder_another_user_could_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plates' cache lives in the shared temp folder: one opened to others (or made by
+    another user) could have a plate swapped for any picture, so a private one is used."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"newsletters-plates-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)
+    chosen = logo.plates_folder.__wrapped__()
+    assert chosen != shared and chosen.parent == tmp_path
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o700
+    shared.chmod(0o700)
+    assert logo.plates_folder.__wrapped__() == shared
+
+
+def test_a_logo_too_large_to_decode_is_not_measured() -> None:
+    """Pixels are decoded only up to a limit: a small file can hold a huge picture."""
+    out = io.BytesIO()
+    Image.new("L", (5000, 4000)).save(out, format="PNG")
+    assert len(out.getvalue()) < 100_000
+    assert measure(out.getvalue()) is None
 
 
 # ---------------------------------------------------------------- 4. Outlook ghost tables
