@@ -10,34 +10,58 @@ the alt text the theme's font, size and colour; the logo's alt (the clinic's nam
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html as htmllib
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from .model import Project
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
 
 
-@functools.lru_cache(maxsize=256)
-def _natural_size(path: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
+class Unreadable(Exception):
+    """Pillow cannot, or must not, decode this picture."""
+
+
+@contextlib.contextmanager
+def opened_image(source: str | IO[bytes], max_pixels: int = 0) -> Iterator[PILImage]:
+    """Pillow's `Image.open`, with every way a hostile or broken file can fail as Unreadable:
+    not an image, truncated, or more pixels than Pillow's bomb limit (its warning is made an
+    error) or than `max_pixels` (when given), checked before anything is decoded."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:  # reads the header only
-                width, height = image.size
+            with Image.open(source) as image:
+                if max_pixels and image.width * image.height > max_pixels:
+                    raise Unreadable("too many pixels")
+                yield image
     except (
         UnidentifiedImageError,
         OSError,
         ValueError,
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
-    ):
+    ) as exc:
+        raise Unreadable(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _natural_size(path: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
+    try:
+        with opened_image(path) as image:  # reads the header only
+            width, height = image.size
+    except Unreadable:
         return None
     return (width, height) if width > 0 and height > 0 else None
 

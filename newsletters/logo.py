@@ -18,7 +18,6 @@ import io
 import os
 import stat
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,23 +61,12 @@ def measure(data: bytes, canvases: tuple[str, ...] = DARK_CANVASES) -> Measure |
     A fully opaque image carries its own background: its outer ring of pixels is what meets
     the canvas. None when the bytes are not an image Pillow can read.
     """
-    from PIL import Image, UnidentifiedImageError
+    from .images import Unreadable, opened_image
 
     try:
-        with warnings.catch_warnings():
-            # A picture of more pixels than Pillow's bomb limit is refused, never decoded.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:
-                if opened.width * opened.height > _MAX_PIXELS:
-                    return None
-                image = opened.convert("RGBA")
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ):
+        with opened_image(io.BytesIO(data), max_pixels=_MAX_PIXELS) as opened:
+            image = opened.convert("RGBA")
+    except Unreadable:
         return None
     image.thumbnail((240, 240))  # enough pixels for a median, quick for any file
     width, height = image.size
@@ -160,8 +148,13 @@ def _plate(
         return None
     from PIL import Image, ImageDraw
 
-    with Image.open(io.BytesIO(data)) as opened:
-        logo = opened.convert("RGBA")
+    from .images import Unreadable, opened_image
+
+    try:
+        with opened_image(io.BytesIO(data), max_pixels=_MAX_PIXELS) as opened:
+            logo = opened.convert("RGBA")
+    except Unreadable:  # measured above, so only a file changed meanwhile gets here
+        return None
     colour = surface if luminance(surface) > 0.5 else "#FFFFFF"
     margin = max(4, round(logo.height * 0.12))
     size = (logo.width + 2 * margin, logo.height + 2 * margin)

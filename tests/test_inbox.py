@@ -34,6 +34,12 @@ SAMPLES = sample_issues()
 
 
 def render(source: str) -> markdown.RenderedText:
+    rendered, problems = rendered_with_problems(source)
+    assert not problems.errors
+    return rendered
+
+
+def rendered_with_problems(source: str) -> tuple[markdown.RenderedText, Problems]:
     ctx = markdown.MarkdownContext(
         path=Path("article.md"),
         first_line=1,
@@ -42,9 +48,7 @@ def render(source: str) -> markdown.RenderedText:
         image_problem=lambda ref: None,
     )
     problems = Problems()
-    rendered = markdown.render(source, ctx, problems)
-    assert not problems.errors
-    return rendered
+    return markdown.render(source, ctx, problems), problems
 
 
 # ---------------------------------------------------------------- 1. tables
@@ -68,18 +72,6 @@ def test_a_pipe_table_becomes_an_accessible_data_table() -> None:
         "flashing lights",
     ]
     assert "—" not in render(TABLE).html  # the typographer never sees the --- row
-
-
-def rendered_with_problems(source: str) -> tuple[markdown.RenderedText, Problems]:
-    ctx = markdown.MarkdownContext(
-        path=Path("article.md"),
-        first_line=1,
-        website="https://clinic.example/",
-        image_url=lambda ref: "https://clinic.example/" + ref,
-        image_problem=lambda ref: None,
-    )
-    problems = Problems()
-    return markdown.render(source, ctx, problems), problems
 
 
 def test_table_cells_escape_hostile_text() -> None:
