@@ -291,7 +291,6 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
 
 def _check_article(project: Project, article: Article, problems: Problems) -> None:
     meta = article.meta
-    _raw_html(article, problems)
     conditions = [c.key for c in project.clinic.conditions]
     if conditions and meta.condition not in conditions:
         problems.add(
@@ -308,29 +307,6 @@ def _check_article(project: Project, article: Article, problems: Problems) -> No
                 "the image has no 'image_alt'; describe it, or write image_alt: \"\" if it is "
                 "only decoration",
             )
-
-
-_HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
-
-
-def _raw_html(article: Article, problems: Problems) -> None:
-    """HTML pasted into Markdown reaches readers as text (raw HTML is off): warn at its line."""
-    fenced = False
-    for offset, line in enumerate(article.body.split("\n")):
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-            continue
-        if fenced or line.startswith(("    ", "\t")):
-            continue
-        match = _HTML_TAG.search(re.sub(r"`[^`]*`", "", line))
-        if match:
-            problems.warn(
-                article.path,
-                article.body_line + offset,
-                f"raw HTML (<{match.group(1).lower()}>) is shown to readers as text, not as "
-                "formatting; use Markdown instead (**bold**, *italic*, [link](https://...))",
-            )
-            return
 
 
 def _condition_hint(project: Project, typed: str) -> str:

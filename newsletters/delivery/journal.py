@@ -121,10 +121,12 @@ def _now() -> str:
 
 
 class Journal:
-    """One issue's journal. Every state change is its own committed transaction."""
+    """One issue's journal. Every state change is committed before the run goes on, except
+    'sent', which is committed with the next change (see mark_sent)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._settled: list[tuple[str, str, str]] = []  # (reply, time, key) to record as sent
         if path.is_symlink() or path.parent.is_symlink():
             raise _unusable(path, OSError("it is a symbolic link; the journal must be a file here"))
         try:
@@ -143,7 +145,10 @@ class Journal:
             raise _unusable(path, exc) from None
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._record_settled()
+        finally:
+            self._db.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -164,10 +169,12 @@ class Journal:
 
     @_guarded
     def states(self) -> dict[str, str]:
+        self._record_settled()
         return dict(self._db.execute("SELECT key, state FROM recipients").fetchall())
 
     @_guarded
     def rows(self, state: str | None = None) -> list[Row]:
+        self._record_settled()
         sql = "SELECT key, address, line, state, attempts, reply, updated FROM recipients"
         args: tuple[str, ...] = ()
         if state is not None:
@@ -177,23 +184,41 @@ class Journal:
 
     @_guarded
     def counts(self) -> dict[str, int]:
+        self._record_settled()
         found = dict(self._db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state"))
         return {state: found.get(state, 0) for state in (SENT, PENDING, SENDING, FAILED)}
 
     @_guarded
     def mark_sending(self, key: str) -> None:
         """Committed before the message is handed over: a kill from here on leaves 'unknown'."""
-        self._db.execute(
-            "UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE key=?",
-            (_now(), key),
-        )
+        with self._transaction():
+            self._db.execute(
+                "UPDATE recipients SET state='sending', attempts=attempts+1, updated=? "
+                "WHERE key=?",
+                (_now(), key),
+            )
 
     @_guarded
     def mark(self, key: str, state: str, reply: str) -> None:
-        self._db.execute(
-            "UPDATE recipients SET state=?, reply=?, updated=? WHERE key=?",
-            (state, reply, _now(), key),
-        )
+        with self._transaction():
+            self._db.execute(
+                "UPDATE recipients SET state=?, reply=?, updated=? WHERE key=?",
+                (state, reply, _now(), key),
+            )
+
+    def mark_sent(self, key: str, reply: str) -> None:
+        """The provider accepted the message: recorded with the journal's next commit (the next
+        reader's 'sending', any other mark, or closing), so a list send flushes the disk once
+        per message instead of twice. A kill before that commit leaves this reader 'sending',
+        reported unknown and never sent again unasked: what a kill between the reply and its
+        own commit always did."""
+        self._settled.append((reply, _now(), key))
+
+    @_guarded
+    def _record_settled(self) -> None:
+        if self._settled:
+            with self._transaction():
+                pass  # the transaction itself records them
 
     @_guarded
     def release_unknown(self, keys: Iterable[str]) -> None:
@@ -206,13 +231,20 @@ class Journal:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One commit (one disk flush), which also records the messages settled as sent."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            if self._settled:
+                self._db.executemany(
+                    "UPDATE recipients SET state='sent', reply=?, updated=? WHERE key=?",
+                    self._settled,
+                )
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+        self._settled.clear()
 
 
 @contextmanager

@@ -1,9 +1,10 @@
 """Test sends, dry runs, list sends and the journal's status: what `newsletter send` runs.
 
 A list send never loses and never repeats a message: each reader's row is committed as
-`sending` before the message is handed over and as `sent`/`failed` after the reply (see
-journal.py). Temporary refusals are retried with exponential backoff; the pace is set by a
-simple pacer (one message every 1/rate seconds).
+`sending` before the message is handed over and as `sent`/`failed` after the reply ('sent'
+in the same disk flush as the next reader's `sending`; see journal.py). Temporary refusals
+are retried with exponential backoff; the pace is set by a simple pacer (one message every
+1/rate seconds).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
+from .ahead import made_ahead
 from .journal import (
     FAILED,
     PENDING,
@@ -502,9 +504,12 @@ def send_list(
         template = prepared.template()
         streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
         last_refusal: str | None = None
-        for r in todo:
+
+        def message_for(r: Recipient) -> bytes:
             token = unsubscribe_token(plan.secret, r.address)
-            message = template.render(prepared.personal(r.address, r.first_name, token))
+            return template.render(prepared.personal(r.address, r.first_name, token))
+
+        for r, message in made_ahead(message_for, todo):  # rendered while the last one is sent
             pacer.wait()
             try:
                 reply = send_one(
@@ -547,7 +552,7 @@ def send_list(
                     summary.stopped = exc.reply
                     break
             else:
-                j.mark(r.key, SENT, reply)
+                j.mark_sent(r.key, reply)  # committed with the next reader's 'sending'
                 summary.sent += 1
             streak, last_refusal = [], None
             progress(1)

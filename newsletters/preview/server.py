@@ -28,7 +28,7 @@ from . import pages
 from .emailcopy import LOCAL_IMAGES, preview_copy
 from .simulate import MODES, simulate
 from .watch import watch_project
-from .workspace import Target, Workspace
+from .workspace import Target, View, Workspace
 
 NAME = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
 PAGE = re.compile(rf"^/(issue|article)/({NAME})$")
@@ -153,9 +153,14 @@ class PreviewServer:
             thread.join(timeout=5)
 
     def warm_up(self) -> None:
-        """Build the pages a visitor sees first, so the first request is quick."""
-        overview = self.workspace.overview()
-        for view in overview.issues:
+        """Build the page a visitor sees first, so the first request is quick: the issue asked
+        for, else the index (every issue). Other pages build when they are first opened, so
+        the start does not grow with the number of issues."""
+        if self.issue:
+            views: tuple[View, ...] = (self.workspace.view(Target("issue", self.issue)),)
+        else:
+            views = self.workspace.overview().issues
+        for view in views:
             for finding in view.errors:
                 self.log(f"  {finding.format(self.workspace.root)}")
 
