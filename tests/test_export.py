@@ -262,16 +262,20 @@ def test_zip_holds_what_meta_lists(exports: dict[str, dict[str, bytes]], platfor
     files = exports[platform]
     meta = json.loads(files["meta.json"])
     assert set(meta["files"]) == set(files)
-    name = next((n for n in files if n.endswith(".zip") and "images" not in n), None)
-    if name is None:  # Campaign Monitor: the HTML and a zip of images, no bundle
-        assert meta["zip_files"] == []
-        return
-    with zipfile.ZipFile(__import__("io").BytesIO(files[name])) as archive:
-        assert archive.testzip() is None
-        names = archive.namelist()
-        assert names == sorted(names)
-        assert set(names) == set(meta["zip_files"])
-        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    # the logo as the email shows it (logo.py) is one of the package's images
+    assert "images/logo.plate.png" in meta["images"]
+    carried = dict(files)
+    for name in (n for n in files if n.endswith(".zip")):
+        with zipfile.ZipFile(__import__("io").BytesIO(files[name])) as archive:
+            assert archive.testzip() is None
+            names = archive.namelist()
+            assert names == sorted(names)
+            if "images" not in name:  # the bundle (Campaign Monitor has only an images zip)
+                assert set(names) == set(meta["zip_files"])
+            assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            carried |= {f"{name}:{n}": archive.read(n) for n in names}
+    dark = (REPO / "content/images/logo-dark.png").read_bytes() + b"clinic's own"
+    assert dark in carried.values()  # claim_sample's stand-in travels in the package
 
 
 def test_zip_is_deterministic() -> None:

@@ -61,7 +61,9 @@ def test_mailchimp_zip_is_flat_with_every_image_beside_the_html(
     # ...no image still points at images_base_url (Mailchimp would not host it)...
     assert not [r for r in refs if r.startswith(BASE)]
     # ...and the bytes are the project's files.
-    assert files["logo.png"] == (REPO / "content/images/logo.png").read_bytes() + b"clinic's own"
+    dark = (REPO / "content/images/logo-dark.png").read_bytes() + b"clinic's own"
+    assert files["logo-dark.png"] == dark
+    assert "logo.plate.png" in files  # the logo as the email shows it (logo.py), made at build
     assert others == local  # nothing unused travels
 
 
@@ -69,7 +71,7 @@ def test_mailchimp_folder_html_keeps_absolute_addresses_for_pasting(
     packages: dict[str, dict[str, bytes]],
 ) -> None:
     html = packages["mailchimp"]["email.html"].decode()
-    assert f'src="{BASE}images/logo.png"' in html
+    assert f'src="{BASE}images/logo.plate.png"' in html
     readme = packages["mailchimp"]["README.txt"].decode()
     assert "inside 2026-11-mailchimp.zip" in readme
     assert "README.txt" not in unzip(packages["mailchimp"]["2026-11-mailchimp.zip"])
@@ -85,8 +87,8 @@ def test_campaign_monitor_images_zip_matches_the_relative_paths(
     assert local and local == set(images)
     assert all(name.startswith("images/") for name in images)
     assert (
-        images["images/logo.png"]
-        == (REPO / "content/images/logo.png").read_bytes() + b"clinic's own"
+        images["images/logo-dark.png"]
+        == (REPO / "content/images/logo-dark.png").read_bytes() + b"clinic's own"
     )
 
 
@@ -163,11 +165,13 @@ def test_a_second_export_leaves_no_stale_files(tmp_path: Path) -> None:
 
 def test_mailchimp_is_told_about_images_it_does_not_host(tmp_path: Path) -> None:
     root = claim_sample(copy_sample(tmp_path / "p"))
-    clinic = root / "content" / "clinic.yaml"
-    (root / "content/images/logo.webp").write_bytes((root / "content/images/logo.png").read_bytes())
-    clinic.write_text(clinic.read_text().replace("src: images/logo.png", "src: images/logo.webp"))
+    article = root / "content/articles/migraine.md"
+    picture = root / "content/images/migraine.png"
+    (root / "content/images/migraine.webp").write_bytes(picture.read_bytes())
+    article.write_text(article.read_text().replace("images/migraine.png", "images/migraine.webp"))
     result, _ = export(root, ["2026-11"], ["mailchimp"])
-    assert any("images/logo.webp: Mailchimp hosts JPG, PNG and GIF" in n for n in result[0].notes)
+    told = "images/migraine.webp: Mailchimp hosts JPG, PNG and GIF"
+    assert any(told in note for note in result[0].notes)
 
 
 @pytest.fixture(scope="module")
