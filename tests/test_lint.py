@@ -274,7 +274,16 @@ def no_review(root: Path) -> None:
 
 
 def big_image(root: Path) -> None:
-    (root / "content/images/chronic-pain.png").write_bytes(b"\x89PNG" + b"\0" * (1024 * 1024 + 1))
+    """Over 1 MB and still a whole PNG: a 1 MB text chunk before its end (IEND) chunk."""
+    import struct
+    import zlib
+
+    picture = root / "content/images/chronic-pain.png"
+    data = picture.read_bytes()
+    end = data.rindex(b"IEND") - 4  # the end chunk: length, type, CRC
+    body = b"tEXt" + b"Comment\0" + b"x" * (1024 * 1024 + 1)
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    picture.write_bytes(data[:end] + chunk + data[end:])
 
 
 # (id, edit, rule, severity, path, line: int | str (a text on the line) | None, element part)
