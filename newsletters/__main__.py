@@ -304,10 +304,15 @@ def lint_command(
     for warning in checked.problems.warnings:
         echo_problem(warning)
     if output_format == "json":
-        echo(dumps_json(lint.to_json(results, checked.project.root)), nl=False)
+        document = lint.to_json(results, checked.project.root)
+        echo(dumps_json(lint.add_compatibility(document, checked.issues)), nl=False)
     else:
+        from .compat import report, summary
+
         for finding in findings:
             echo(paint(finding.format(), finding.severity, sys.stdout), colour=True)
+        for item in checked.issues:
+            echo(f"{item.issue.id}: {summary(report(item.html))}")
         # The build's own warnings (printed above) count as `build` counts them.
         counted = [*findings, *checked.problems.warnings]
         checked_ids = ", ".join(issue_id for issue_id, _ in results)

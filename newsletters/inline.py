@@ -39,7 +39,7 @@ _STYLE_TAG = re.compile(r"<style(?=[\s>])")
 OPTIONS: dict[str, Any] = {
     "allow_network": False,
     "strip_important": False,
-    "keep_style_tags": True,
+    "keep_style_tags": False,  # True appends a second copy of the inlined CSS to the head
     "remove_classes": False,
     "disable_validation": True,
     "disable_basic_attributes": ["width", "height", "align", "bgcolor", "valign"],

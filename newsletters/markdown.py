@@ -2,7 +2,9 @@
 
 Headings in an article body sit below the article's own title (h2), so they are shifted to
 start at h3; images and site-relative links become absolute; raw HTML is not allowed (it would
-bypass the templates' accessible markup).
+bypass the templates' accessible markup). GFM pipe tables become data tables (`<th scope>`,
+styled by the template's inline CSS) and aligned columns in the text part; bold and italic
+keep a marker there (`*bold*`, `_italic_`), as plain-text readers expect.
 """
 
 from __future__ import annotations
@@ -49,10 +51,11 @@ class MarkdownContext:
 def _parser() -> MarkdownIt:
     # Raw HTML is parsed (html=True) only so that it can be reported where it is written; every
     # HTML token is turned back into text before rendering (_neutralise_html), so it is
-    # escaped, never passed through. Every link is kept (validateLink) so that a `javascript:`
-    # link is reported instead of silently becoming text.
+    # escaped, never passed through (table cells included). Every link is kept (validateLink)
+    # so that a `javascript:` link is reported instead of silently becoming text. GFM pipe
+    # tables are on: the commonmark preset has them off.
     md = MarkdownIt("commonmark", {"typographer": True, "html": True})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["replacements", "smartquotes", "table"])
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
@@ -120,8 +123,15 @@ def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> N
             line = ctx.first_line + token.map[0]
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
-        if token.type == "html_block":
+        elif token.type == "html_block":
             report_html(token)
+        elif token.type == "table_open":
+            # A data table: no role="presentation"; Outlook reads the HTML attributes.
+            for name, value in (("width", "100%"), ("cellpadding", "0"), ("cellspacing", "0")):
+                token.attrSet(name, value)
+            token.attrSet("class", "nl-data")
+        elif token.type == "th_open":
+            token.attrSet("scope", "col")
         for child in [token, *(token.children or [])]:
             if child.type == "image":
                 _prepare_image(child, ctx, line, problems)
@@ -233,6 +243,9 @@ def _prepare_link(token: Token, ctx: MarkdownContext, line: int, problems: Probl
 # ---------------------------------------------------------------- plain text
 
 
+_MARKERS = {"strong_open": "*", "strong_close": "*", "em_open": "_", "em_close": "_"}
+
+
 def _inline_text(token: Token) -> str:
     out: list[str] = []
     href_stack: list[tuple[str, int]] = []
@@ -245,6 +258,8 @@ def _inline_text(token: Token) -> str:
             out.append("\n")
         elif child.type == "image":
             out.append(child.content or "")
+        elif child.type in _MARKERS:
+            out.append(_MARKERS[child.type])
         elif child.type == "link_open":
             href_stack.append((str(child.attrGet("href") or ""), len(out)))
         elif child.type == "link_close" and href_stack:
@@ -274,15 +289,57 @@ def wrap(text: str, indent: str = "", first: str | None = None) -> str:
     return "\n".join(lines)
 
 
+_LINE_PREFIX = re.compile(r"^(\s*)(- |\d+\. |\[\d+\] |> )?")
+
+
+def rewrap(text: str) -> str:
+    """Every line of a finished text part within 72 columns: longer lines (a template's
+    sentence, a long title, "label: URL") are wrapped under their own indent or list marker.
+    Only a URL too long for any line stays longer: breaking it would break the link."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= TEXT_WIDTH:
+            out.append(line)
+            continue
+        match = _LINE_PREFIX.match(line)
+        assert match is not None  # the pattern matches every string
+        prefix = match.group(0)
+        rest = " " * len(prefix) if match.group(2) != "> " else match.group(1) + "> "
+        out.append(wrap(line[len(prefix) :], indent=rest, first=prefix))
+    return "\n".join(out)
+
+
+def underline(title: str, char: str) -> str:
+    """A heading for the text part: wrapped, underlined as long as its longest line."""
+    lines = wrap(" ".join(title.split())).split("\n")
+    return "\n".join([*lines, char * min(max(len(x) for x in lines), TEXT_WIDTH)])
+
+
 def _to_text(tokens: list[Token]) -> str:
     blocks: list[str] = []
     prefix_stack: list[str] = []  # list markers and blockquote prefixes
     counters: list[int] = []
     pending_marker: str | None = None
     tight = False  # items after a list's first follow it without a blank line
+    table: list[list[str]] | None = None
+    aligns: list[str] = []
     for token in tokens:
         kind = token.type
-        if kind == "bullet_list_open":
+        if table is not None:
+            if kind == "tr_open":
+                table.append([])
+            elif kind in ("th_open", "td_open") and len(table) == 1:
+                aligns.append(str(token.attrGet("style") or ""))
+            elif kind == "inline":
+                table[-1].append(" ".join(_inline_text(token).split()))
+            elif kind == "table_close":
+                indent = "".join(" " * len(p) if p != "> " else "> " for p in prefix_stack)
+                blocks.append(textwrap.indent(table_text(table, aligns), indent))
+                table = None
+            continue
+        if kind == "table_open":
+            table, aligns = [], []
+        elif kind == "bullet_list_open":
             counters.append(0)
             prefix_stack.append("- ")
         elif kind == "ordered_list_open":
@@ -294,7 +351,7 @@ def _to_text(tokens: list[Token]) -> str:
         elif kind == "list_item_open":
             counters[-1] += 1
             pending_marker = "- " if prefix_stack[-1] == "- " else f"{counters[-1]}. "
-            tight = counters[-1] > 1
+            tight = counters[-1] > 1 or len(counters) > 1  # a nested list hugs its item
         elif kind == "blockquote_open":
             prefix_stack.append("> ")
         elif kind == "blockquote_close":
@@ -309,13 +366,48 @@ def _to_text(tokens: list[Token]) -> str:
             else:
                 blocks.append(wrap(_inline_text(token), indent=indent))
         elif kind == "heading_close":
-            title = blocks[-1]
-            blocks[-1] = f"{title}\n{'-' * min(len(title), TEXT_WIDTH)}"
+            blocks[-1] = underline(blocks[-1], "-")
         elif kind in ("fence", "code_block"):
             blocks.append(textwrap.indent(token.content.rstrip("\n"), "    "))
         elif kind == "hr":
             blocks.append("-" * 20)
     return _join_blocks(blocks)
+
+
+def table_text(rows: list[list[str]], aligns: list[str], width: int = TEXT_WIDTH) -> str:
+    """A table for the text part: aligned columns when they fit the width, else one record
+    per row ("Header: value" lines), so no cell is ever cut or run together."""
+    if not rows:
+        return ""
+    columns = max(len(row) for row in rows)
+    rows = [row + [""] * (columns - len(row)) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(columns)]
+    if sum(widths) + 2 * (columns - 1) <= width:
+
+        def line(row: list[str]) -> str:
+            cells = []
+            for i, cell in enumerate(row):
+                align = aligns[i] if i < len(aligns) else ""
+                if "right" in align:
+                    cells.append(cell.rjust(widths[i]))
+                elif "center" in align:
+                    cells.append(cell.center(widths[i]))
+                else:
+                    cells.append(cell.ljust(widths[i]))
+            return "  ".join(cells).rstrip()
+
+        rule = "  ".join("-" * w for w in widths)
+        return "\n".join([line(rows[0]), rule, *(line(row) for row in rows[1:])])
+    header, records = rows[0], []
+    for row in rows[1:]:
+        records.append(
+            "\n".join(
+                wrap(f"{name}: {cell}" if name else cell, indent="  ", first="")
+                for name, cell in zip(header, row, strict=True)
+                if cell
+            )
+        )
+    return "\n\n".join(records)
 
 
 def _join_blocks(blocks: list[str]) -> str:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import merge
 from .built import BuiltIssue
@@ -42,6 +43,7 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     """Stages 2-6 for one issue. Problems are added; None when any is an error."""
     from .compile import compile_mjml
     from .inline import inline_css
+    from .markdown import rewrap
     from .render import render_issue
 
     before = len(problems.errors)
@@ -58,6 +60,8 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
     html_template, text_template = tag_links(
         project, issue, inline_css(compiled, rendered.inline_css), rendered.text
     )
+    html_template, images = finish_markup(project, rendered.context, html_template)
+    text_template = rewrap(text_template)  # UTM made some links longer: 72 columns again
     values = clinic_values(project, issue)
     html = merge.substitute(html_template, values, escape=True)
     text = merge.substitute(text_template, values, escape=False)
@@ -68,26 +72,50 @@ def build_issue(project: Project, issue: Issue, problems: Problems) -> BuiltIssu
         text_template=text_template,
         html=html,
         text=text,
-        images=_local_images(project, html),
+        images=images,
     )
 
 
-def _local_images(project: Project, html: str) -> tuple[tuple[Path, str], ...]:
-    """Files from content/ that the email links to under the images base URL."""
+def finish_markup(
+    project: Project, context: dict[str, Any], html: str
+) -> tuple[str, tuple[tuple[Path, str], ...]]:
+    """After link tagging: Outlook conditionals merged (the article markers that sat between
+    them are gone; MRML leaves 70 where node MJML writes 41), then the images' real heights and
+    alt styles. Returns the HTML and the image files it shows."""
+    import html as htmllib
+
+    from .compile import merge_outlook_conditionals
+    from .images import finish_images
+
+    html = merge_outlook_conditionals(html)
+    found = _local_images(project, html)
+    files = {htmllib.unescape(url): path for url, path, _ in found}
+    logos = frozenset(u for u in (context["logo_url"], context["logo_dark_url"]) if u)
+    return finish_images(html, project, files, logos), tuple((p, n) for _, p, n in found)
+
+
+def _local_images(project: Project, html: str) -> list[tuple[str, Path, str]]:
+    """Files from content/ (and the generated logo plate) that the email links to under the
+    images base URL: (the URL as written, the file, its name under content/)."""
     from urllib.parse import unquote
 
     from .confine import Refused, content_file
+    from .logo import project_plate
 
-    base = re.escape(project.clinic.images_base_url.rstrip("/") + "/")
+    prefix = project.clinic.images_base_url.rstrip("/") + "/"
+    plate = project_plate(project)
     found = []
-    for ref in sorted(set(re.findall(base + r'([^"\'\s)<>?#]+)', html))):
+    for ref in sorted(set(re.findall(re.escape(prefix) + r'([^"\'\s)<>?#]+)', html))):
         name = unquote(ref)
+        if plate is not None and name == plate.ref:
+            found.append((prefix + ref, plate.path, name))
+            continue
         try:
             path = content_file(project.content_dir, name)
         except Refused:
             continue  # not a file inside content/ (e.g. '../'): the URL stays as it is
-        found.append((path, name))
-    return tuple(found)
+        found.append((prefix + ref, path, name))
+    return found
 
 
 def build(

@@ -26,6 +26,7 @@ from .compliance import attribution_finder, sponsor_label
 from .dates import date_label, month_label
 from .errors import Problem, Problems
 from .load import image_problem
+from .logo import project_plate
 from .merge import PLACEHOLDERS
 from .model import Article, Clinic, Condition, Issue, Link, Project, Source, Testimonial
 from .readability import reading_minutes
@@ -95,6 +96,7 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         problems,
     )
     title = issue.meta.title or month_label(issue.meta.date.year, issue.meta.date.month)
+    plate = project_plate(project)
     return {
         "clinic": clinic,
         "theme": clinic.theme,
@@ -115,7 +117,11 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
         "featured": articles[0],
         "others": articles[1:],
         "conditions": clinic.conditions,
-        "logo_url": image_url(clinic, clinic.logo.src) if clinic.logo else None,
+        # The plated logo when the clinic's would vanish under forced dark (logo.py).
+        "logo_url": image_url(clinic, plate.ref if plate else clinic.logo.src)
+        if clinic.logo
+        else None,
+        "logo_width": plate.width if plate else clinic.logo.width if clinic.logo else None,
         "logo_dark_url": (
             image_url(clinic, clinic.logo.dark_src)
             if clinic.logo and clinic.logo.dark_src
@@ -281,7 +287,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["wrap"] = lambda text, indent="": markdown.wrap(str(text), indent=indent)
-    env.filters["underline"] = lambda text, char="=": f"{text}\n{char * len(str(text))}"
+    env.filters["underline"] = lambda text, char="=": markdown.underline(str(text), char)
     return env
 
 
@@ -361,7 +367,8 @@ def extract_inline_css(mjml: str) -> tuple[str, str]:
 
 
 def tidy_text(text: str) -> str:
-    """No trailing spaces, at most one blank line in a row, one final newline."""
+    """No trailing spaces, at most one blank line in a row, lines within 72 columns (URLs
+    excepted), one final newline."""
     lines = [line.rstrip() for line in text.splitlines()]
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return out + "\n"
+    return markdown.rewrap(out) + "\n"

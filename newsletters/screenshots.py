@@ -8,7 +8,7 @@ depends on the internet. Playwright is imported only here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,15 +87,21 @@ def open_email(
     content_dir: Path,
     width: int,
     dark: bool = False,
+    images: Sequence[tuple[Path, str]] = (),
 ) -> Page:
-    """A page showing `html` at `width` pixels, images served from content/, no network."""
+    """A page showing `html` at `width` pixels, images served from content/ (or `images`, the
+    build's (file, ref) pairs, which include generated ones such as the logo plate), no network."""
     base = images_base_url.rstrip("/") + "/"
     root = content_dir.resolve()
+    built = {ref: path for path, ref in images}
 
     def serve(route: Route) -> None:
         url = route.request.url.split("#", 1)[0].split("?", 1)[0]
         if not url.startswith(base):
             route.abort()
+            return
+        if url[len(base) :] in built:
+            route.fulfill(path=str(built[url[len(base) :]]))
             return
         path = (root / url[len(base) :]).resolve()
         if path.is_relative_to(root) and path.is_file():
@@ -125,6 +131,7 @@ def take_screenshots(project: Project, built: BuiltIssue) -> list[Path]:
                 project.content_dir,
                 view.width,
                 view.dark,
+                built.images,
             )
             png = page.screenshot(full_page=True)
             page.close()

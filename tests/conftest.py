@@ -86,6 +86,27 @@ def sample_issues() -> dict[str, str]:
     return found
 
 
+@pytest.fixture(scope="module")
+def built() -> dict[str, Any]:
+    """The sample's issues built in memory, by layout (BuiltIssue values)."""
+    from newsletters.pipeline import build
+
+    _, issues, _ = build(ROOT, list(sample_issues().values()))
+    return {issue.issue.meta.layout: issue for issue in issues}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (skipped where it is missing)."""
+    from newsletters.screenshots import BrowserMissing, launch
+
+    try:
+        with launch() as chromium:
+            yield chromium
+    except BrowserMissing as exc:
+        pytest.skip(str(exc))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A private copy of the sample project that a test may change."""

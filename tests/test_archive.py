@@ -70,7 +70,8 @@ def test_folder_layout(archive_dir: Path) -> None:
         "feed.xml",
         "index.html",
     ]
-    assert "images/logo.png" in names and "images/migraine.png" in names
+    # the plated logo the emails show (logo.py), next to the other images
+    assert "images/logo.plate.png" in names and "images/migraine.png" in names
 
 
 def test_index_lists_issues_newest_first(archive_dir: Path) -> None:
@@ -111,7 +112,7 @@ def test_web_version_has_nothing_personal(archive_dir: Path) -> None:
         '/conditions/crps?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=2026-11"'
         in page
     )
-    assert 'src="../images/logo.png"' in page
+    assert 'src="../images/logo.plate.png"' in page
 
 
 def test_feed_parses_with_absolute_links(archive_dir: Path) -> None:

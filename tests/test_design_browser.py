@@ -8,7 +8,6 @@ axe.min.js), so no npm step is needed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from newsletters.pipeline import BuiltIssue, build
-from newsletters.screenshots import BrowserMissing, launch, open_email
+from newsletters.screenshots import open_email
 
 from .conftest import copy_sample, sample_issues
 
@@ -27,21 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = sample_issues()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        with launch() as chromium:
-            yield chromium
-    except BrowserMissing as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def built() -> dict[str, BuiltIssue]:
-    _, issues, _ = build(ROOT, list(SAMPLES.values()))
-    return {issue.issue.meta.layout: issue for issue in issues}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +41,7 @@ def show(browser: Any, built: BuiltIssue, width: int, dark: bool = False) -> Any
         ROOT / "content",
         width,
         dark,
+        built.images,
     )
 
 
@@ -189,7 +174,8 @@ def test_dark_mode_swaps_in_the_light_on_dark_logo(
     light = show(browser, built["digest"], 600)
     dark = show(browser, built["digest"], 600, dark=True)
     try:
-        assert visible_logos(light) == ["logo.png"]
+        # the plated logo: the sample's would vanish under forced dark (logo.py)
+        assert visible_logos(light) == ["logo.plate.png"]
         assert visible_logos(dark) == ["logo-dark.png"]
     finally:
         light.close()
@@ -218,7 +204,7 @@ def test_a_logo_without_dark_version_gets_a_light_backing_in_dark_mode(
     clinic.write_text(clinic.read_text().replace("  dark_src: images/logo-dark.png\n", ""))
     _, (issue,), _ = build(project, [SAMPLES["digest"]])
     page = show(browser, issue, 600, dark=True)
-    logo = page.query_selector("img[src$='/logo.png']")
+    logo = page.query_selector("img[src$='/logo.plate.png']")
     assert logo is not None and logo.bounding_box()["height"] > 0
     backing = logo.evaluate("i => getComputedStyle(i.closest('table')).backgroundColor")
     page.close()

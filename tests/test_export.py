@@ -267,14 +267,11 @@ def test_zip_holds_what_meta_lists(exports: dict[str, dict[str, bytes]], platfor
         names = archive.namelist()
         assert names == sorted(names)
         assert set(names) == {*meta["files"], "meta.json"}
-        assert "images/logo.png" in names
+        assert "images/logo.plate.png" in names  # the logo as the email shows it (logo.py)
         assert archive.read("email.html") == files["email.html"]
         assert archive.read("meta.json") == files["meta.json"]
-        assert archive.read("images/logo.png") == (
-            REPO / "content/images/logo.png"
-        ).read_bytes() + (
-            b"clinic's own"  # claim_sample's stand-in for the clinic's own logo
-        )
+        dark = (REPO / "content/images/logo-dark.png").read_bytes() + b"clinic's own"
+        assert archive.read("images/logo-dark.png") == dark  # claim_sample's stand-in
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 

@@ -28,6 +28,9 @@ FOOTER = "templates/partials/footer.mjml.j2"
 FOOTER_TXT = "templates/partials/footer.txt.j2"
 LAYOUT = "templates/layouts/digest.mjml.j2"
 LAYOUT_TXT = "templates/layouts/digest.txt.j2"
+CHECKLIST = "templates/partials/checklist.mjml.j2"
+CARDS = "templates/partials/cards.mjml.j2"
+BASE = "templates/base.mjml.j2"
 
 
 @pytest.fixture
@@ -98,7 +101,7 @@ def test_every_rule_documents_an_example_and_a_fix() -> None:
     for rule in RULES.values():
         assert "Example:" in rule.doc and "Fix:" in rule.doc, rule.id
         assert rule.severity in ("error", "warning", "error/warning"), rule.id
-        assert rule.id.split("/")[0] in ("law", "deliverability", "a11y", "health", "hygiene")
+        assert rule.id.split("/")[0] in lint.CATEGORIES
 
 
 # ---------------------------------------------------------------- triggers
@@ -137,7 +140,7 @@ def hidden_unsubscribe_html(root: Path) -> None:
 
 
 def no_unsubscribe_text(root: Path) -> None:
-    edit(root, FOOTER_TXT, "Unsubscribe: {{ merge.unsubscribe_url }}\n", "")
+    edit(root, FOOTER_TXT, "Unsubscribe:\n{{ merge.unsubscribe_url }}\n", "")
 
 
 def no_clinic_name(root: Path) -> None:
@@ -160,6 +163,13 @@ def both(*edits: Edit) -> Edit:
             one(root)
 
     return apply
+
+
+def dark_opaque_logo(root: Path) -> None:
+    """An opaque navy logo: the build cannot plate it, and it is dark on dark canvases."""
+    from PIL import Image
+
+    Image.new("RGB", (360, 96), (20, 40, 80)).save(root / "content/images/logo.png")
 
 
 def settings(text: str) -> Edit:
@@ -605,6 +615,66 @@ TRIGGERS: list[tuple[str, Edit, str, str, str, int | str | None, str | None]] = 
         ISSUE,
         "title: TODO",
         None,
+    ),
+    (
+        "pipe-paragraph",
+        lambda root: append(root, CHRONIC, "\n| Stage | When |\n| Aura | Before |\n"),
+        "inbox/pipe-table",
+        "warning",
+        CHRONIC,
+        "| Stage | When |",
+        None,
+    ),
+    (
+        "negative-margin",
+        lambda root: edit(root, CHECKLIST, 'style="width:30px;', 'style="margin-left:-30px;'),
+        "inbox/dropped-css",
+        "warning",
+        CHECKLIST,
+        "margin-left:-30px",
+        "<td",
+    ),
+    (
+        "position-absolute",
+        lambda root: edit(root, CHECKLIST, 'style="width:30px;', 'style="position:absolute;'),
+        "inbox/dropped-css",
+        "warning",
+        CHECKLIST,
+        "position:absolute",
+        "<td",
+    ),
+    (
+        "ghost-wider-than-cell",
+        lambda root: edit(root, CARDS, '<mj-divider padding="0px ', '<mj-divider padding="0 '),
+        "inbox/ghost-width",
+        "warning",
+        CARDS,
+        '<mj-divider padding="0 ',
+        "Outlook",
+    ),
+    (
+        "font-declared-under-another-name",
+        both(
+            lambda root: edit(root, BASE, 'name="{{ families[0]', 'name="Brand" x="{{ families[0]'),
+            lambda root: edit(
+                root, CLINIC, "theme:\n", "theme:\n  web_font_url: https://fonts.example/css\n"
+            ),
+        ),
+        "inbox/unused-font",
+        "warning",
+        CLINIC,
+        "theme:",
+        None,
+    ),
+    ("dark-opaque-logo", dark_opaque_logo, "inbox/logo-dark", "warning", CLINIC, "logo:", "<img"),
+    (
+        "remote-image-without-height",
+        chronic_body("![A chart of pain scores](https://cdn.example.com/chart.png)"),
+        "inbox/img-dimensions",
+        "warning",
+        CHRONIC,
+        "chart.png",
+        "<img",
     ),
     (
         "unknown-disabled",

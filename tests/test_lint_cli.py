@@ -61,7 +61,9 @@ def with_warning(root: Path) -> None:
 def test_lint_the_sample_passes_with_no_finding(sample: Path) -> None:
     code, output = run(sample, "lint", "2026-11")
     assert code == 0, output
-    assert output.splitlines() == ["Checked 2026-11: no findings."]
+    lines = output.splitlines()
+    assert lines[-1] == "Checked 2026-11: no findings."
+    assert lines[:-1] == [line for line in lines[:-1] if line.startswith("2026-11: Compatibility:")]
 
 
 def test_lint_warns_and_exits_0(sample: Path) -> None:
@@ -109,7 +111,7 @@ def test_lint_json_shape(sample: Path) -> None:
     assert data["version"] == JSON_VERSION == 1
     assert [i["issue"] for i in data["issues"]] == ["2026-10", "2026-11"]
     issue = data["issues"][1]
-    assert set(issue) == {"issue", "errors", "warnings", "findings"}
+    assert set(issue) == {"issue", "errors", "warnings", "findings", "compatibility"}
     assert data["errors"] == sum(i["errors"] for i in data["issues"]) >= issue["errors"] >= 1
     for finding in issue["findings"]:
         assert set(finding) == {

@@ -267,3 +267,24 @@ def test_a_project_broken_from_the_start_still_shows_its_pages(project: Path) ->
     view = workspace.view(ISSUE)
     assert view.built is None
     assert view.errors[0].path == project / "content/clinic.yaml"
+
+
+def test_each_client_simulation_has_its_own_address(server: PreviewServer) -> None:
+    email = server.url + "issue/2026-11/email.html"
+    _, plain, _ = get(email)
+    assert b"(max-width: 0px)" in plain  # the dark rules, switched off for light
+    _, gmail_app, _ = get(email + "?simulate=gmail-app")
+    assert b"<style" not in gmail_app
+    _, outlook, _ = get(email + "?simulate=outlook")
+    assert b"<!--[if mso" not in outlook and b'class="nl-logo-dark"' not in outlook
+    _, images_off, _ = get(email + "?simulate=images-off")
+    assert b"<img " in images_off and b" src=" not in images_off.split(b"<body", 1)[1]
+    _, unknown, _ = get(email + "?simulate=%3Cscript%3E")
+    assert unknown == plain  # an unknown mode is ignored, never echoed
+
+
+def test_the_checks_panel_carries_the_compatibility_report(server: PreviewServer) -> None:
+    _, body, _ = get(server.url + "issue/2026-11/state.json")
+    report = json.loads(body)["compatibility"]
+    assert report["date"] and report["licence"]
+    assert any(f["feature"] == "css-at-media-prefers-color-scheme" for f in report["features"])

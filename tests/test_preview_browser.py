@@ -122,7 +122,7 @@ def test_issue_page_shows_the_email_inbox_row_and_local_images(
     expect(page.locator("#subject")).to_have_text(SUBJECT)
     expect(page.locator("#preheader")).to_contain_text("How to tell when pain has lasted")
     expect(page.locator("#meter-text")).to_contain_text("of Gmail’s 102 KB limit")
-    logo = page.frame_locator("#email-frame").locator("img[src='/images/images/logo.png']")
+    logo = page.frame_locator("#email-frame").locator("img[src='/images/images/logo.plate.png']")
     expect(logo.first).to_be_attached()
     page.wait_for_function(
         "() => [...document.getElementById('email-frame').contentDocument.images]"
@@ -283,5 +283,32 @@ def status(server: PreviewServer, raw_path: str) -> int:
     ],
 )
 def test_paths_outside_the_preview_are_not_found(server: PreviewServer, raw_path: str) -> None:
-    assert status(server, "/images/images/logo.png") == 200  # the route itself works
+    assert status(server, "/images/images/logo.plate.png") == 200  # the route itself works
     assert status(server, raw_path) == 404
+
+
+def test_simulation_toggles_reload_the_frame_with_the_mode(
+    page: Page, server: PreviewServer
+) -> None:
+    open_issue(page, server)
+    frame = page.locator("#email-frame")
+    note = page.locator("#simulate-note")
+    expect(note).to_be_hidden()
+    page.click("[data-simulate=images-off]")
+    expect(frame).to_have_attribute("data-simulate", "images-off")
+    expect(note).to_be_visible()
+    logo = page.frame_locator("#email-frame").locator("img[alt='Ketamine Clinic of West Texas']")
+    assert logo.first.evaluate("i => i.naturalWidth") == 0
+    page.click("[data-simulate=forced-dark]")
+    expect(frame).to_have_attribute("data-simulate", "forced-dark")
+    html = page.frame_locator("#email-frame").locator("html")
+    expect(html).to_have_css("filter", "invert(1) hue-rotate(180deg)")
+    page.click("[data-simulate='']")
+    expect(frame).to_have_attribute("data-simulate", "")
+    expect(note).to_be_hidden()
+
+
+def test_checks_panel_lists_the_compatibility_report(page: Page, server: PreviewServer) -> None:
+    open_issue(page, server)
+    expect(page.locator("#compat-summary")).to_contain_text("caniemail.com")
+    expect(page.locator("#compat")).to_contain_text("Outlook for Windows (classic)")

@@ -154,7 +154,8 @@ def test_the_float_shortcut_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> 
         fast = inline.inline_css(compiled, rendered.inline_css)
         monkeypatch.setattr(inline, "_may_float", lambda html, css: True)
         assert inline.inline_css(compiled, rendered.inline_css) == fast
-        assert tag_links(project, issue, fast, rendered.text)[0] == built.html_template
+        tagged = tag_links(project, issue, fast, rendered.text)[0]
+        assert pipeline.finish_markup(project, rendered.context, tagged)[0] == built.html_template
         monkeypatch.undo()
 
 

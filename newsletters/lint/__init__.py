@@ -8,9 +8,9 @@ Nothing here builds or decides whether a run stops: the pipeline runs these chec
 stage 7 (`pipeline.build_and_check`) and its `Policy` decides. This package imports nothing
 from the pipeline module, only `BuiltIssue` (built.py).
 
-Rules live in law.py, deliverability.py, a11y.py, health.py and hygiene.py; each registers
-itself with a stable id (`RULES`). Content findings point at the source file and line; output
-findings at the layout's template plus a description of the element.
+Rules live in law.py, deliverability.py, a11y.py, inbox.py, health.py and hygiene.py; each
+registers itself with a stable id (`RULES`). Content findings point at the source file and
+line; output findings at the layout's template plus a description of the element.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import compat
 from ..built import BuiltIssue
 from ..errors import Problem
 from ..model import LintAllow, LintSettings, Project
-from . import a11y, deliverability, health, hygiene, law  # noqa: F401  (they register rules)
+from . import a11y, deliverability, health, hygiene, inbox, law  # noqa: F401  (register rules)
 from .context import Context
 from .registry import RULES, Rule
 
@@ -36,7 +37,7 @@ __all__ = [
     "to_json",
 ]
 
-CATEGORIES = ("law", "deliverability", "a11y", "health", "hygiene")
+CATEGORIES = ("law", "deliverability", "a11y", "inbox", "health", "hygiene")
 # Rules run and are documented in this order: the law first.
 _ordered = sorted(RULES.items(), key=lambda item: CATEGORIES.index(item[0].split("/")[0]))
 RULES.clear()
@@ -159,3 +160,11 @@ def _allowed(finding: Problem, allowances: dict[Path, list[LintAllow]]) -> bool:
         if " ".join(allow.text.split()).lower() in excerpt:
             return True
     return False
+
+
+def add_compatibility(document: dict[str, Any], built: Sequence[BuiltIssue]) -> dict[str, Any]:
+    """The JSON output with each issue's `compatibility` section (see docs/inboxes.md)."""
+    reports = {item.issue.id: compat.report(item.html) for item in built}
+    for issue in document["issues"]:
+        issue["compatibility"] = compat.to_json(reports.get(issue["issue"], []))
+    return document

@@ -53,6 +53,7 @@ class Image:
     width: str | None
     hidden: bool
     element: str
+    height: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,14 @@ def _walk(el: etree._Element, state: _State, doc: Document) -> None:
         doc.links.append(OutputLink(el.get("href", ""), text, state.hidden, describe(el)))
     elif tag == "img":
         doc.images.append(
-            Image(el.get("src", ""), el.get("alt"), el.get("width"), state.hidden, describe(el))
+            Image(
+                el.get("src", ""),
+                el.get("alt"),
+                el.get("width"),
+                state.hidden,
+                describe(el),
+                el.get("height"),
+            )
         )
     elif tag == "table":
         data = el.find(".//th") is not None or el.find("caption") is not None

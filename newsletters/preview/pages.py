@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from .. import compat
 from ..dates import date_label, short_date
 from ..errors import Problem
 from ..model import LintSettings
@@ -154,6 +155,7 @@ def state(view: View, workspace: Workspace) -> dict[str, Any]:
         "mjml": built.mjml if built else "",
         "errors": [panel_json(e, workspace.root) for e in view.errors],
         "findings": [panel_json(f, workspace.root) for f in view.findings],
+        "compatibility": compat.to_json(compat.report(built.html)) if built else None,
         "build_ms": round(view.build_ms, 1),
     }
 

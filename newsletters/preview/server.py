@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import pages
 from .emailcopy import LOCAL_IMAGES, preview_copy
+from .simulate import MODES, simulate
 from .watch import watch_project
 from .workspace import Target, View, Workspace
 
@@ -318,7 +319,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 project, _ = workspace.project()
                 base = project.clinic.images_base_url if project else ""
                 scheme = query.get("scheme", ["light"])[0]
-                body = preview_copy(view.built.html, base, scheme)
+                mode = query.get("simulate", [""])[0]
+                html = simulate(view.built.html, mode) if mode in MODES else view.built.html
+                body = preview_copy(html, base, "light" if mode in MODES else scheme)
                 self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode(), EMAIL_CSP)
         elif match := IMAGE.match(path):
             self._image(unquote(match.group(1)))
@@ -385,14 +388,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _image(self, ref: str) -> None:
         from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
+        from ..logo import is_plate
         from ..paths import ProjectPaths
 
         workspace = self.server_preview.workspace
-        if ref not in workspace.images():
+        built = workspace.images().get(ref)
+        if built is None:
             self._not_found()
             return
         try:  # checked again: the file may have changed since the build
-            source = content_file(ProjectPaths.of(workspace.root).content, ref)
+            if is_plate(built):  # the logo's generated plate (logo.py), not a content/ file
+                source = built
+            else:
+                source = content_file(ProjectPaths.of(workspace.root).content, ref)
             body = read_bytes(source, MAX_IMAGE_BYTES)
         except Refused:
             self._not_found()

@@ -58,7 +58,7 @@
   let pendingReport = null;
 
   function loadPrefs() {
-    const fallback = { tab: "email", width: "desktop", scheme: "light" };
+    const fallback = { tab: "email", width: "desktop", scheme: "light", simulate: "" };
     try {
       return Object.assign(fallback, JSON.parse(localStorage.getItem("nl-preview") || "{}"));
     } catch (e) {
@@ -87,7 +87,7 @@
 
   // The email frame reloads only when the HTML or the colour scheme changed, keeping its scroll.
   function loadFrame() {
-    const key = state.html_version + ":" + prefs.scheme;
+    const key = state.html_version + ":" + prefs.scheme + ":" + prefs.simulate;
     if (!state.has_email || key === frameKey) return false;
     let scroll = 0;
     try { scroll = frame.contentWindow.scrollY; } catch (e) { scroll = 0; }
@@ -96,9 +96,11 @@
       try { frame.contentWindow.scrollTo(0, scroll); } catch (e) { /* not loaded */ }
       frame.dataset.version = String(state.html_version);
       frame.dataset.scheme = prefs.scheme;
+      frame.dataset.simulate = prefs.simulate;
       if (pendingReport !== null) { reportReloaded(pendingReport); pendingReport = null; }
     };
-    frame.src = state.email_url + "?scheme=" + prefs.scheme + "&v=" + state.html_version;
+    const sim = prefs.simulate ? "&simulate=" + encodeURIComponent(prefs.simulate) : "";
+    frame.src = state.email_url + "?scheme=" + prefs.scheme + sim + "&v=" + state.html_version;
     return true;
   }
 
@@ -107,6 +109,9 @@
     document.querySelectorAll("[data-width]").forEach((b) => b.classList.toggle("on", b.dataset.width === prefs.width));
     document.querySelectorAll("[data-scheme]").forEach((b) => b.classList.toggle("on", b.dataset.scheme === prefs.scheme));
     document.querySelectorAll("[data-panel]").forEach((p) => p.classList.toggle("on", p.dataset.panel === prefs.tab));
+    document.querySelectorAll("[data-simulate]").forEach((b) => b.classList.toggle("on", b.dataset.simulate === prefs.simulate));
+    const simNote = document.getElementById("simulate-note");
+    if (simNote) simNote.hidden = !prefs.simulate;
     device.className = "device " + prefs.width + " " + prefs.scheme;
     stage.classList.toggle("dark", prefs.scheme === "dark");
     frame.style.colorScheme = prefs.scheme;
@@ -157,6 +162,26 @@
       ? all.length + " thing" + (all.length === 1 ? "" : "s") + " to look at."
       : "✓ No problems found.";
 
+    // caniemail's view of the features this email uses (offline data shipped with the tool).
+    const compat = document.getElementById("compat");
+    compat.replaceChildren();
+    const report = state.compatibility;
+    const features = report ? report.features : [];
+    features.forEach((f) => {
+      const item = el("li");
+      item.appendChild(el("strong", null, f.title));
+      const clients = el("ul");
+      f.clients.forEach((c) => {
+        const notes = c.notes.length ? ": " + c.notes.join(" ") : "";
+        clients.appendChild(el("li", null, c.client + " (" + c.support + ")" + notes));
+      });
+      item.appendChild(clients);
+      compat.appendChild(item);
+    });
+    text("compat-summary", report
+      ? features.length + " feature" + (features.length === 1 ? "" : "s") + " of this email work only partly in some inboxes. Data: caniemail.com (" + report.date + "), " + report.licence + "."
+      : "");
+
     const errors = document.getElementById("overlay-errors");
     errors.replaceChildren();
     state.errors.forEach((e) => {
@@ -193,6 +218,7 @@
   document.querySelectorAll("[data-tab]").forEach((b) => b.addEventListener("click", () => { prefs.tab = b.dataset.tab; savePrefs(); applyPrefs(); }));
   document.querySelectorAll("[data-width]").forEach((b) => b.addEventListener("click", () => { prefs.width = b.dataset.width; savePrefs(); applyPrefs(); }));
   document.querySelectorAll("[data-scheme]").forEach((b) => b.addEventListener("click", () => { prefs.scheme = b.dataset.scheme; savePrefs(); applyPrefs(); }));
+  document.querySelectorAll("[data-simulate]").forEach((b) => b.addEventListener("click", () => { prefs.simulate = b.dataset.simulate; savePrefs(); applyPrefs(); }));
   document.getElementById("overlay-hide").addEventListener("click", () => { overlayHidden = true; overlay.hidden = true; });
 
   render();

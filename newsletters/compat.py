@@ -1,0 +1,151 @@
+"""Compatibility report: which HTML and CSS features an email uses that the main clients do
+not support, or support only partly, with caniemail's notes. Offline: the data ships with the
+package (newsletters/data/caniemail.json, pinned and dated; `scripts/refresh-caniemail.py`
+refreshes it). The data is caniemail's (see LICENCE in that file), by Rémi Parmentier and
+contributors.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+# (caniemail family, platform, the name people know it by)
+CLIENTS: tuple[tuple[str, str, str], ...] = (
+    ("gmail", "desktop-webmail", "Gmail (web)"),
+    ("gmail", "ios", "Gmail (iOS)"),
+    ("gmail", "android", "Gmail (Android)"),
+    ("outlook", "windows", "Outlook for Windows (classic)"),
+    ("outlook", "outlook-com", "Outlook.com and new Outlook for Windows"),
+    ("outlook", "macos", "Outlook for Mac"),
+    ("apple-mail", "macos", "Apple Mail (macOS)"),
+    ("apple-mail", "ios", "Apple Mail (iOS)"),
+    ("yahoo", "desktop-webmail", "Yahoo Mail"),
+)
+
+_CSS = r"(?:^|[;{\s\"'])"
+# caniemail feature id -> how to see it in a built email's HTML (styles and markup).
+FEATURES: dict[str, str] = {
+    "css-margin": _CSS + r"margin(?:-[a-z]+)?\s*:",
+    "css-padding": _CSS + r"padding(?:-[a-z]+)?\s*:",
+    "css-max-width": _CSS + r"max-width\s*:",
+    "css-max-height": _CSS + r"max-height\s*:",
+    "css-border-radius": _CSS + r"border-radius\s*:",
+    "css-background-image": r"background-image\s*:|url\(",
+    "css-position": _CSS + r"position\s*:",
+    "css-display-none": r"display\s*:\s*none",
+    "css-box-shadow": r"box-shadow\s*:",
+    "css-at-media": r"@media\b",
+    "css-at-media-prefers-color-scheme": r"prefers-color-scheme",
+    "css-at-import": r"@import\b",
+    "css-at-font-face": r"@font-face\b",
+    "css-word-break": r"word-break\s*:",
+    "css-overflow-wrap": r"overflow-wrap\s*:",
+    "css-overflow": _CSS + r"overflow\s*:",
+    "css-text-transform": r"text-transform\s*:",
+    "css-letter-spacing": r"letter-spacing\s*:",
+    "css-important": r"!important",
+    "css-selector-attribute": r"[a-z\]]\[[a-z-]+\]\s*[{,]",
+    "css-border-collapse": r"border-collapse\s*:",
+    "css-table-layout": r"table-layout\s*:",
+    "css-cursor": r"cursor\s*:",
+    "css-display": _CSS + r"display\s*:\s*(?:inline-block|table-cell|flex|grid)",
+    "html-style": r"<style\b",
+    "html-meta-color-scheme": r"<meta\s+name=\"color-scheme\"",
+    "html-link": r"<link\b",
+    "html-role": r"\srole=\"",
+    "html-aria-hidden": r"\saria-hidden=\"",
+    "html-lists": r"<(?:ul|ol)\b",
+}
+
+_LABELS = {"a": "partial", "n": "not supported", "u": "unknown"}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One client that does not fully support a feature the email uses."""
+
+    client: str
+    support: str  # "partial", "not supported" or "unknown"
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    feature: str
+    title: str
+    url: str
+    gaps: tuple[Gap, ...]
+
+
+@functools.cache
+def data() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("data", "caniemail.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@functools.cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    return {fid: re.compile(p, re.I | re.M) for fid, p in FEATURES.items()}
+
+
+def report(html: str) -> list[Issue]:
+    """The features `html` uses that some main client supports partly or not at all."""
+    features = data()["features"]
+    names = {f"{family}.{platform}": name for family, platform, name in CLIENTS}
+    out = []
+    for fid, pattern in sorted(_patterns().items()):
+        info = features.get(fid)
+        if info is None or not pattern.search(html):
+            continue
+        support = info["support"]
+        gaps = tuple(
+            Gap(names[key], _LABELS[support[key]["support"]], tuple(support[key]["notes"]))
+            for key in names
+            if key in support and support[key]["support"] in _LABELS
+        )
+        if gaps:
+            out.append(Issue(fid, info["title"], info["url"], gaps))
+    return out
+
+
+def to_json(issues: list[Issue]) -> dict[str, Any]:
+    """The `compatibility` section of `newsletter lint --format json`."""
+    meta = data()
+    return {
+        "source": meta["source"],
+        "commit": meta["commit"],
+        "date": meta["date"],
+        "licence": meta["licence"],
+        "attribution": meta["attribution"],
+        "features": [
+            {
+                "feature": i.feature,
+                "title": i.title,
+                "url": i.url,
+                "clients": [
+                    {"client": g.client, "support": g.support, "notes": list(g.notes)}
+                    for g in i.gaps
+                ],
+            }
+            for i in issues
+        ],
+    }
+
+
+def summary(issues: list[Issue]) -> str:
+    """One line for `newsletter lint`'s text output."""
+    if not issues:
+        return "Compatibility: every feature this email uses works in the main clients."
+    partly = sorted({g.client for i in issues for g in i.gaps})
+    meta = data()
+    return (
+        f"Compatibility: {len(issues)} feature{'s' if len(issues) != 1 else ''} of this email "
+        f"work only partly in {len(partly)} client{'s' if len(partly) != 1 else ''} "
+        f"(caniemail data of {meta['date']}); details: newsletter lint --format json"
+    )

@@ -1,0 +1,118 @@
+"""Images as inboxes that block them show them: real dimensions and styled alt text.
+
+Outlook blocks images by default in many set-ups and draws a placeholder the size of the HTML
+`width` and `height` attributes; MRML writes `height="auto"`, which gives the placeholder no
+height. The alt text is drawn in the image's own font: MRML's `font-size:13px` in Times,
+blue and underlined inside a link. After inlining, this stage writes each local image's real
+height for its display width (CSS keeps `height:auto`, so browsers still scale it) and gives
+the alt text the theme's font, size and colour; the logo's alt (the clinic's name) is bold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html as htmllib
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from .model import Project
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
+
+
+class Unreadable(Exception):
+    """Pillow cannot, or must not, decode this picture."""
+
+
+@contextlib.contextmanager
+def opened_image(source: str | IO[bytes], max_pixels: int = 0) -> Iterator[PILImage]:
+    """Pillow's `Image.open`, with every way a hostile or broken file can fail as Unreadable:
+    not an image, truncated, or more pixels than Pillow's bomb limit (its warning is made an
+    error) or than `max_pixels` (when given), checked before anything is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                if max_pixels and image.width * image.height > max_pixels:
+                    raise Unreadable("too many pixels")
+                yield image
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise Unreadable(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _natural_size(path: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
+    try:
+        with opened_image(path) as image:  # reads the header only
+            width, height = image.size
+    except Unreadable:
+        return None
+    return (width, height) if width > 0 and height > 0 else None
+
+
+def natural_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) in pixels of an image file; None when it is not a readable image."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _natural_size(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def finish_images(
+    html: str, project: Project, files: dict[str, Path], logo_urls: frozenset[str]
+) -> str:
+    """Real `height` attributes and alt-text style on every image the build has the file of.
+
+    `files` maps an image's full URL to its file (content/ or the generated logo plate);
+    `logo_urls` are the logo's addresses (light, plated and dark versions).
+    """
+    theme = project.clinic.theme
+    family = theme.font_family.replace("'", "")
+    alt_style = f"font-family:{family};font-size:16px;line-height:1.4;color:{theme.text};"
+    logo_style = (
+        f"font-family:{theme.heading_font_family.replace(chr(39), '')};font-size:20px;"
+        f"line-height:1.3;font-weight:bold;color:{theme.heading};"
+    )
+
+    def one(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        attrs = dict(_ATTR.findall(tag))
+        src = htmllib.unescape(attrs.get("src", ""))
+        is_logo = src in logo_urls
+        width = attrs.get("width", "")
+        path = files.get(src)
+        size = natural_size(path) if path is not None else None
+        if size is not None and width.isdigit():
+            height = str(round(int(width) * size[1] / size[0]))
+            if "height" in attrs:
+                tag = re.sub(r'\sheight="[^"]*"', f' height="{height}"', tag, count=1)
+            else:
+                tag = tag[:-1].rstrip("/").rstrip() + f' height="{height}">'
+        style = attrs.get("style", "")
+        wanted = logo_style if is_logo else alt_style
+        cleaned = re.sub(r"(?:^|;)\s*font-size\s*:\s*13px\s*(?=;|$)", "", style).strip(";")
+        new_style = (cleaned + ";" if cleaned else "") + wanted
+        if "style" in attrs:
+            tag = tag.replace(f'style="{style}"', f'style="{new_style}"', 1)
+        else:
+            tag = tag[:-1].rstrip("/").rstrip() + f' style="{new_style}">'
+        return tag
+
+    return _IMG.sub(one, html)
