@@ -57,6 +57,64 @@ def opened_image(source: str | IO[bytes], max_pixels: int = 0) -> Iterator[PILIm
         raise Unreadable(str(exc)) from exc
 
 
+# What every main inbox shows (caniemail image-png/-jpg/-gif); SVG, WebP, AVIF, HEIC, TIFF and BMP
+# are missing from Gmail, Outlook for Windows or both. Each format's signature, and the marker
+# near its end when it is complete (a truncated upload shows as a broken image). Tools and
+# cameras may append data after the marker: large trailers after a JPEG's, so it is not checked.
+_SHOWN = {
+    "PNG": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+    "JPEG": (b"\xff\xd8\xff", b""),
+    "GIF": (b"GIF8", b""),
+}
+_TAIL = 65536
+_NOT_SHOWN = {
+    b"RIFF": "a WebP",
+    b"<svg": "an SVG",
+    b"<?xm": "an SVG",
+    b"BM": "a BMP",
+    b"II*\x00": "a TIFF",
+    b"MM\x00*": "a TIFF",
+}
+
+
+def format_problem(path: Path) -> str | None:
+    """Why inboxes would not show this local image file (its format, or a damaged file), as
+    the end of a sentence about the image, or None. Reads only its first and last bytes."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # the caller's confinement check reports missing files
+    return _format_problem(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _format_problem(path: str, mtime_ns: int, size: int) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(32)
+            handle.seek(max(0, size - _TAIL))
+            tail = handle.read(_TAIL)
+    except OSError:
+        return None
+    for name, (signature, end) in _SHOWN.items():
+        if head.startswith(signature):
+            if end not in tail:
+                return (
+                    f"is a damaged {name} file (it ends early, as an interrupted download or "
+                    "copy does); save or export it again"
+                )
+            return None
+    kind = next((k for s, k in _NOT_SHOWN.items() if head.lstrip().startswith(s)), None)
+    if kind is None and head[4:12] in (b"ftypavif", b"ftypheic", b"ftypheix", b"ftypmif1"):
+        kind = "an AVIF or HEIC"
+    if kind:
+        return (
+            f"is {kind} file, which Outlook for Windows or Gmail cannot show; save it as PNG "
+            "or JPEG (the formats every inbox shows)"
+        )
+    return "is not a PNG, JPEG or GIF picture; save it as PNG or JPEG"
+
+
 @functools.lru_cache(maxsize=256)
 def _natural_size(path: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
     from .confine import MAX_IMAGE_BYTES, Refused, read_bytes

@@ -335,13 +335,16 @@ def _check_local_image(
 
 def image_problem(content_dir: Path, ref: str) -> str | None:
     """Why a local image reference cannot be used, worded for the author, or None."""
+    from .images import format_problem
+
     try:
-        confine.content_file(content_dir, ref)
+        path = confine.content_file(content_dir, ref)
     except confine.Refused as exc:
         if exc.reason == "not found":
             return f"image '{ref}' not found in content/; {_image_hint(content_dir, ref)}"
         return f"image '{ref}' {exc.reason}"
-    return None
+    problem = format_problem(path)
+    return f"image '{ref}' {problem}" if problem else None
 
 
 def _image_hint(content_dir: Path, ref: str) -> str:

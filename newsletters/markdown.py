@@ -68,7 +68,7 @@ def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedTex
     tokens = md.parse(source)
     _prepare(tokens, ctx, problems)
     tokens = _attribute_quotations(tokens, ctx)
-    html = md.renderer.render(tokens, md.options, {}).strip()
+    html = md.renderer.render(_stack_wide_tables(tokens), md.options, {}).strip()
     return RenderedText(html=html, text=_to_text(tokens))
 
 
@@ -140,6 +140,146 @@ def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> N
             elif child.type == "html_inline":
                 report_html(child)
     _neutralise_html(tokens)
+
+
+# A phone's article column: 320 px less the body's side padding. A table's cells cannot be
+# narrower than their longest word (table layout, in every client), so a table whose longest
+# words and cell padding add up to more than this would widen the whole email on a phone.
+PHONE_TEXT_PX = 272
+_CELL_PX = 13  # 6 px padding each side and a 1 px border (templates/base.mjml.j2, .nl-prose td)
+# Advance widths (thousandths of an em) of Arial/Helvetica, regular and bold, from the fonts'
+# AFM metrics; other characters count as 600 (1000 for wide scripts). Estimates, not layout.
+_GLYPHS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;-()'?!/"
+_REGULAR = (
+    "556 556 500 556 556 278 556 556 222 222 500 222 833 556 556 556 556 333 500 278 556 500 722 "
+    "500 500 500 667 667 722 722 667 611 778 722 278 500 667 556 833 722 778 667 778 722 667 611 "
+    "722 667 944 667 667 611" + " 556" * 10 + " 278 278 278 278 333 333 333 191 556 278 278"
+)
+_BOLD = (
+    "556 611 556 611 556 333 611 611 278 278 556 278 889 611 611 611 611 389 556 333 611 556 778 "
+    "556 556 500 722 722 722 722 667 611 778 722 278 556 722 611 833 722 778 667 778 722 667 611 "
+    "722 667 944 667 667 611" + " 556" * 10 + " 278 278 333 333 333 333 333 238 611 333 278"
+)
+_WIDTHS = {
+    bold: dict(zip(_GLYPHS, map(int, units.split()), strict=True))
+    for bold, units in ((False, _REGULAR), (True, _BOLD))
+}
+_FONT_PX = 16  # .nl-prose td and th
+
+
+def _word_px(word: str, bold: bool) -> float:
+    widths = _WIDTHS[bold]
+    units = sum(widths.get(c, 1000 if ord(c) >= 0x2E80 else 600) for c in word)
+    return units * _FONT_PX / 1000
+
+
+_LONG_WORD = 24  # characters: a word this long is allowed to break anywhere in a cell
+
+
+def _stack_wide_tables(tokens: list[Token]) -> list[Token]:
+    """Tables too wide for a phone become one small two-column table per row ("header |
+    value"), which fits at 320 px in every client, with or without <style> (the text part does
+    the same). Cells holding a very long word may break it anywhere rather than overflow."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].type != "table_open":
+            out.append(tokens[i])
+            i += 1
+            continue
+        end = next(j for j in range(i, len(tokens)) if tokens[j].type == "table_close")
+        table = tokens[i : end + 1]
+        rows = _table_rows(table)
+        for cell in (c for row in rows for c in row):
+            if _longest_word(cell) >= _LONG_WORD:
+                _break_anywhere(cell)
+        if _min_width_px(rows) > PHONE_TEXT_PX and len(rows) > 1:
+            out.extend(_records(table[0], rows))
+        else:
+            out.extend(table)
+        i = end + 1
+    return out
+
+
+def _table_rows(table: list[Token]) -> list[list[list[Token]]]:
+    """The table's rows, each a list of cells, each cell its open, inline and close tokens."""
+    rows: list[list[list[Token]]] = []
+    cell: list[Token] | None = None
+    for token in table:
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            cell = [token]
+        elif cell is not None:
+            cell.append(token)
+            if token.type in ("th_close", "td_close"):
+                rows[-1].append(cell)
+                cell = None
+    return rows
+
+
+def _cell_text(cell: list[Token]) -> str:
+    return " ".join(t.content for t in cell if t.type == "inline")
+
+
+def _longest_word(cell: list[Token]) -> int:
+    return max((len(word) for word in _cell_text(cell).split()), default=0)
+
+
+def _widest_word_px(cell: list[Token]) -> float:
+    bold = cell[0].type == "th_open"
+    words = [word[:_LONG_WORD] for word in _cell_text(cell).split()]
+    return max((_word_px(word, bold) for word in words), default=0.0)
+
+
+def _min_width_px(rows: list[list[list[Token]]]) -> float:
+    """The narrowest the table can be: each column as wide as its longest word."""
+    columns = max(len(row) for row in rows)
+    widest = [0.0] * columns
+    for row in rows:
+        for index, cell in enumerate(row):
+            widest[index] = max(widest[index], _widest_word_px(cell))
+    return sum(px + _CELL_PX for px in widest)
+
+
+def _break_anywhere(cell: list[Token]) -> None:
+    style = str(cell[0].attrGet("style") or "").rstrip(";")
+    cell[0].attrSet("style", ";".join(filter(None, [style, "word-break:break-all"])))
+
+
+def _records(table_open: Token, rows: list[list[list[Token]]]) -> list[Token]:
+    """One data table per body row: each header cell becomes a row header beside its value."""
+    header, body = rows[0], rows[1:]
+    out: list[Token] = []
+    for row in body:
+        out.append(_copy(table_open, classes="nl-data nl-record"))
+        out.append(Token("tbody_open", "tbody", 1))
+        for index, value in enumerate(row):
+            out.append(Token("tr_open", "tr", 1))
+            if index < len(header):
+                name = header[index]
+                out.append(_copy(name[0], scope="row", style=name[0].attrGet("style")))
+                out.extend(name[1:-1])
+                out.append(name[-1])
+            out.append(_copy(value[0], style=value[0].attrGet("style")))
+            out.extend(value[1:-1])
+            out.append(value[-1])
+            out.append(Token("tr_close", "tr", -1))
+        out.append(Token("tbody_close", "tbody", -1))
+        out.append(Token("table_close", "table", -1))
+    return out
+
+
+def _copy(token: Token, **attrs: str | int | float | None) -> Token:
+    """A fresh open token of the same kind, with only the given attributes."""
+    copy = Token(token.type, token.tag, token.nesting)
+    for name, value in attrs.items():
+        if value:
+            copy.attrSet("class" if name == "classes" else name, value)
+    if token.type == "table_open":
+        for name, value in (("width", "100%"), ("cellpadding", "0"), ("cellspacing", "0")):
+            copy.attrSet(name, value)
+    return copy
 
 
 def _neutralise_html(tokens: list[Token]) -> None:

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -421,3 +421,49 @@ def test_command_line_mistakes_never_print_escape_sequences(project: Path) -> No
         )
         assert "Traceback" not in result.output
         assert "\x1b" not in result.output and "\x07" not in result.output, args
+
+
+# ---------------------------------------------------------------- image files
+
+PNG = Path(__file__).resolve().parents[1] / "content" / "images" / "logo.png"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (lambda png: png[: len(png) // 2], "is a damaged PNG file"),
+        (lambda png: b'<svg xmlns="http://www.w3.org/2000/svg"/>', "is an SVG file"),
+        (lambda png: b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(40), "is a WebP file"),
+        (lambda png: b"\x00\x00\x00\x1cftypheic" + bytes(40), "is an AVIF or HEIC file"),
+        (lambda png: b"just some text, renamed\n", "is not a PNG, JPEG or GIF picture"),
+    ],
+)
+@pytest.mark.parametrize("where", ["logo", "article"])
+def test_an_image_inboxes_cannot_show_is_an_error_at_the_line_naming_it(
+    project: Path, content: Callable[[bytes], bytes], expected: str, where: str
+) -> None:
+    (project / "content/images/odd.png").write_bytes(content(PNG.read_bytes()))
+    if where == "logo":
+        replace_in(project, "content/clinic.yaml", "src: images/logo.png", "src: images/odd.png")
+        at = "content/clinic.yaml:"
+    else:
+        append(project, FEATURED, "\n![A chart](images/odd.png)\n")
+        at = f"{FEATURED}:"
+    result = run(project, "build", ISSUE)
+    assert result.exit_code == 1
+    lines = [ln for ln in clean(result.output).splitlines() if "odd.png" in ln]
+    assert len(lines) == 1 and at in lines[0] and expected in lines[0], result.output
+
+
+def test_a_jpeg_with_data_after_its_end_marker_is_accepted(project: Path) -> None:
+    """Phone cameras append data after a JPEG's end marker; inboxes show such files."""
+    from PIL import Image
+
+    with Image.open(PNG) as image:
+        image.convert("RGB").save(project / "content/images/photo.jpg", quality=90)
+    with (project / "content/images/photo.jpg").open("ab") as handle:
+        handle.write(b"\x00trailer from the camera" * 10)
+    append(project, FEATURED, "\n![A chart](images/photo.jpg)\n")
+    result = run(project, "build", ISSUE)
+    assert result.exit_code == 0, result.output
+    assert "photo.jpg" not in result.output

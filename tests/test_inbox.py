@@ -127,6 +127,42 @@ def test_a_table_too_wide_for_72_columns_becomes_one_record_per_row() -> None:
     )
 
 
+def test_a_table_too_wide_for_a_phone_becomes_one_small_table_per_row() -> None:
+    """Four columns of long words cannot shrink below about 350 px, wider than a phone's
+    272 px article column: each row becomes its own table of header-value rows."""
+    wide = (
+        "| Medicine | Typical first dose | Interactions worth knowing | Follow-up |\n"
+        "| --- | --- | --- | --- |\n"
+        "| Ketamine | 5 mg | none known | 2 weeks |\n"
+        '| Lidocaine | 1 patch | tell "your" doctor & nurse | 4 weeks |\n'
+    )
+    doc = lxml.html.fragment_fromstring(render(wide).html, create_parent="div")
+    tables = doc.xpath("//table")
+    assert [t.get("class") for t in tables] == ["nl-data nl-record"] * 2
+    first = [(th.get("scope"), th.text_content()) for th in tables[0].xpath(".//th")]
+    assert first == [
+        ("row", "Medicine"),
+        ("row", "Typical first dose"),
+        ("row", "Interactions worth knowing"),
+        ("row", "Follow-up"),
+    ]
+    assert [td.text_content() for td in tables[1].xpath(".//td")] == [
+        "Lidocaine",
+        "1 patch",
+        "tell \u201cyour\u201d doctor & nurse",
+        "4 weeks",
+    ]
+    assert render(TABLE).html.count("<table") == 1  # a table that fits stays one table
+
+
+def test_a_cell_with_a_very_long_word_may_break_it_anywhere() -> None:
+    long = "Pneumonoultramicroscopicsilicovolcanoconiosis"
+    rendered = render(f"| Term | Note |\n| --- | --- |\n| {long} | rare |\n")
+    doc = lxml.html.fragment_fromstring(rendered.html, create_parent="div")
+    styles = [td.get("style") for td in doc.xpath("//td")]
+    assert styles == ["word-break:break-all", None]
+
+
 def test_built_tables_get_borders_and_padding_inline(built: dict[str, BuiltIssue]) -> None:
     doc = lxml.html.document_fromstring(built["spotlight"].html)
     cells = doc.xpath("//table[@class='nl-data']//th | //table[@class='nl-data']//td")

@@ -24,7 +24,7 @@ from newsletters.preview.simulate import MODES, simulate
 from newsletters.screenshots import open_email
 from newsletters.theme import contrast
 
-from .conftest import sample_issues
+from .conftest import copy_sample, sample_issues
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +150,43 @@ def test_the_logo_keeps_3_to_1_in_forced_dark(
 
 def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02X}{:02X}{:02X}".format(*rgb[:3])
+
+
+AWKWARD = """
+
+A word with no place to break: {word}.
+
+See [https://www.ketamineclinicwtx.example/{word}/](https://www.ketamineclinicwtx.example/{word}/)
+and `{word}`.
+
+```
+a copied command line that is much wider than a phone: {word} --and --more --options
+```
+
+| Medicine | Typical first dose | Interactions worth knowing | Follow-up |
+|---|---|---|---|
+| {word} | 5 mg | none known | 2 weeks |
+"""
+
+
+@pytest.mark.parametrize("mode", ["", "gmail-app", "forced-dark"])
+def test_awkward_article_text_never_widens_the_phone_layout(
+    browser: Any, tmp_path: Path, mode: str
+) -> None:
+    """Long words, long link text, a wide code block and a wide table wrap inside 320 px: a
+    table layout grows to its widest unbreakable line, so one such line widens the whole email."""
+    from newsletters.pipeline import build
+
+    root = copy_sample(tmp_path / "project")
+    for article in (root / "content" / "articles").glob("*.md"):
+        with article.open("a", encoding="utf-8") as handle:
+            handle.write(AWKWARD.format(word="Supercalifragilistic" * 5))
+    _, issues, _ = build(root, list(SAMPLES.values()))
+    assert len(issues) == len(SAMPLES)
+    for item in issues:
+        assert "Supercalifragilistic" in item.html
+        html = simulate(item.html, mode)
+        page = open_email(browser, html, BASE, root / "content", 320, False, item.images)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        page.close()
+        assert scroll <= 320, f"{item.issue.meta.layout} {mode or 'as sent'}: {scroll} px wide"
