@@ -3,6 +3,7 @@ one that does not. Every fixture is a copy of the sample project with one small 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,7 +275,13 @@ def no_review(root: Path) -> None:
 
 
 def big_image(root: Path) -> None:
-    (root / "content/images/chronic-pain.png").write_bytes(b"\x89PNG" + b"\0" * (1024 * 1024 + 1))
+    """The article's own PNG, over 1 MB with a text chunk before its end (still a whole PNG)."""
+    image = root / "content/images/chronic-pain.png"
+    png = image.read_bytes()
+    data = b"Comment\0" + b"x" * (1024 * 1024)
+    chunk = len(data).to_bytes(4, "big") + b"tEXt" + data
+    chunk += zlib.crc32(chunk[4:]).to_bytes(4, "big")
+    image.write_bytes(png[:-12] + chunk + png[-12:])  # the last 12 bytes are the IEND chunk
 
 
 # (id, edit, rule, severity, path, line: int | str (a text on the line) | None, element part)
