@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import html as htmllib
+import io
 import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from .model import Project
 
@@ -116,12 +117,38 @@ def _format_problem(path: str, mtime_ns: int, size: int) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def _natural_size(path: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
+    from .confine import MAX_IMAGE_BYTES, Refused, read_bytes
+    from .pixelcache import remembered
+
     try:
-        with opened_image(path) as image:  # reads the header only
+        data = read_bytes(Path(path), MAX_IMAGE_BYTES)
+    except Refused:
+        return _read_size(path)
+    return remembered(
+        "size", data, [], lambda: _read_size(io.BytesIO(data)), _size_json, _size_from_json
+    )
+
+
+def _read_size(source: str | IO[bytes]) -> tuple[int, int] | None:
+    try:
+        with opened_image(source) as image:  # reads the header only
             width, height = image.size
     except Unreadable:
         return None
     return (width, height) if width > 0 and height > 0 else None
+
+
+def _size_json(size: tuple[int, int] | None) -> Any:
+    return "unreadable" if size is None else list(size)
+
+
+def _size_from_json(value: Any) -> tuple[int, int] | None:
+    if value == "unreadable":
+        return None
+    width, height = value
+    if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
+        raise ValueError("not a kept size")
+    return width, height
 
 
 def natural_size(path: Path) -> tuple[int, int] | None:

@@ -6,7 +6,8 @@ there. A transparent logo drawn in dark ink then sits on a dark canvas at 2-3:1.
 inside the image help: the build flattens such a logo onto a plate of the email's surface
 colour (invisible in light mode, a light badge in forced dark) and the email shows that file.
 
-Pillow is imported here only: a build without a local logo never loads it.
+Pillow is imported here only: a build without a local logo never loads it, and neither does
+one whose logo was measured before (pixelcache.py keeps the answers by the file's bytes).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .theme import contrast, luminance
 
@@ -59,8 +60,32 @@ def measure(data: bytes, canvases: tuple[str, ...] = DARK_CANVASES) -> Measure |
     """The median contrast of the logo's ink against each dark canvas; the worst canvas wins.
 
     A fully opaque image carries its own background: its outer ring of pixels is what meets
-    the canvas. None when the bytes are not an image Pillow can read.
+    the canvas. None when the bytes are not an image Pillow can read. Kept per user for
+    these bytes (pixelcache.py): a cold build of an unchanged logo does not load Pillow.
     """
+    from .pixelcache import remembered
+
+    return remembered(
+        "logo-measure", data, list(canvases), lambda: _measured(data, canvases),
+        _measure_json, _measure_from_json,
+    )  # fmt: skip
+
+
+def _measure_json(found: Measure | None) -> Any:
+    return "unreadable" if found is None else [found.ratio, found.canvas, found.transparent]
+
+
+def _measure_from_json(value: Any) -> Measure | None:
+    if value == "unreadable":
+        return None
+    ratio, canvas, transparent = value
+    if not (isinstance(ratio, float | int) and isinstance(canvas, str)
+            and isinstance(transparent, bool)):  # fmt: skip
+        raise TypeError("not a kept measure")
+    return Measure(ratio, canvas, transparent)
+
+
+def _measured(data: bytes, canvases: tuple[str, ...]) -> Measure | None:
     from .images import Unreadable, opened_image
 
     try:
@@ -146,6 +171,20 @@ def _plate(
     found = measure(data, (*DARK_CANVASES, dark_background))
     if found is None or not found.transparent or found.ratio >= MINIMUM:
         return None
+    from .pixelcache import remembered
+
+    drawn = remembered(
+        "logo-plate", data, [surface, display_width], lambda: _drawn(data, surface, display_width),
+        _plate_json, _plate_from_json,
+    )  # fmt: skip
+    if drawn is None:  # measured above, so only a file changed meanwhile gets here
+        return None
+    png, width = drawn
+    return Plate(plate_ref(ref), png, width, _cached(png))
+
+
+def _drawn(data: bytes, surface: str, display_width: int) -> tuple[bytes, int] | None:
+    """The plate's PNG bytes and its display width, or None for an unreadable file."""
     from PIL import Image, ImageDraw
 
     from .images import Unreadable, opened_image
@@ -153,7 +192,7 @@ def _plate(
     try:
         with opened_image(io.BytesIO(data), max_pixels=_MAX_PIXELS) as opened:
             logo = opened.convert("RGBA")
-    except Unreadable:  # measured above, so only a file changed meanwhile gets here
+    except Unreadable:
         return None
     colour = surface if luminance(surface) > 0.5 else "#FFFFFF"
     margin = max(4, round(logo.height * 0.12))
@@ -166,9 +205,30 @@ def _plate(
     out = io.BytesIO()
     # No metadata, fixed compression: the same logo gives the same bytes on every machine.
     plate.save(out, format="PNG", optimize=False, compress_level=9)
-    png = out.getvalue()
-    width = round(display_width * size[0] / logo.width)
-    return Plate(plate_ref(ref), png, width, _cached(png))
+    return out.getvalue(), round(display_width * size[0] / logo.width)
+
+
+def _plate_json(drawn: tuple[bytes, int] | None) -> Any:
+    """A drawn plate is kept as its file in plates_folder(), named by its SHA-256."""
+    if drawn is None:
+        return "unreadable"
+    png, width = drawn
+    return {"png": _cached(png).stem, "width": width}
+
+
+def _plate_from_json(value: Any) -> tuple[bytes, int] | None:
+    if value == "unreadable":
+        return None
+    digest, width = value["png"], value["width"]
+    if not (isinstance(digest, str) and isinstance(width, int)):
+        raise TypeError("not a kept plate")
+    try:
+        png = (plates_folder() / f"{digest}.png").read_bytes()
+    except OSError:
+        raise ValueError("the plate's file is gone") from None
+    if hashlib.sha256(png).hexdigest() != digest:
+        raise ValueError("the plate's file changed")
+    return png, width
 
 
 def _cached(png: bytes) -> Path:

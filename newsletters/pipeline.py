@@ -268,7 +268,7 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
 def write_issue(built: BuiltIssue, paths: ProjectPaths) -> Path:
     """Stage 8 for one issue: <out>/<issue>/ with the email, its text, MJML, meta and images."""
     from .confine import issue_name_problem
-    from .delivery.journal import is_locked
+    from .delivery.lock import is_locked
     from .write import dumps_json, replace_folder
 
     issue_id = built.issue.id

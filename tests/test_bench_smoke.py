@@ -95,3 +95,15 @@ def test_send_part_measures_the_cli_and_send_py_transport(
         "multipart/alternative with text/plain, text/html; List-Unsubscribe present; "
         "first name filled in"
     ) in section
+
+
+def test_the_package_bytecode_is_written_before_timing(bench: ModuleType) -> None:
+    """Timed processes load .pyc files as an installed copy does, whatever the environment."""
+    import importlib.util
+
+    import newsletters.delivery.qp as module
+
+    cached = Path(importlib.util.cache_from_source(module.__file__))
+    cached.unlink(missing_ok=True)  # as in a fresh checkout under PYTHONDONTWRITEBYTECODE
+    assert "pip install" in bench.write_bytecode()
+    assert cached.is_file()

@@ -3,6 +3,7 @@ one that does not. Every fixture is a copy of the sample project with one small 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,16 +275,13 @@ def no_review(root: Path) -> None:
 
 
 def big_image(root: Path) -> None:
-    """Over 1 MB and still a whole PNG: a 1 MB text chunk before its end (IEND) chunk."""
-    import struct
-    import zlib
-
-    picture = root / "content/images/chronic-pain.png"
-    data = picture.read_bytes()
-    end = data.rindex(b"IEND") - 4  # the end chunk: length, type, CRC
-    body = b"tEXt" + b"Comment\0" + b"x" * (1024 * 1024 + 1)
-    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
-    picture.write_bytes(data[:end] + chunk + data[end:])
+    """The article's own PNG, over 1 MB with a text chunk before its end (still a whole PNG)."""
+    image = root / "content/images/chronic-pain.png"
+    png = image.read_bytes()
+    data = b"Comment\0" + b"x" * (1024 * 1024)
+    chunk = len(data).to_bytes(4, "big") + b"tEXt" + data
+    chunk += zlib.crc32(chunk[4:]).to_bytes(4, "big")
+    image.write_bytes(png[:-12] + chunk + png[-12:])  # the last 12 bytes are the IEND chunk
 
 
 # (id, edit, rule, severity, path, line: int | str (a text on the line) | None, element part)

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from newsletters.__main__ import cli
 from newsletters.delivery import run
-from newsletters.delivery.journal import issue_lock
+from newsletters.delivery.lock import issue_lock
 from newsletters.delivery.message import message_id, unsubscribe_token
 from newsletters.delivery.transport import provider
 

@@ -6,15 +6,14 @@
 A row left in `sending` when a run starts was handed over (or about to be) when the previous
 run died, so nobody knows whether the provider has it: it is reported as *unknown* and only
 sent again when the user asks. SQLite in WAL mode with synchronous=FULL makes every commit
-survive a kill or a power cut. A lock file next to it stops two sends of one issue at once.
+survive a kill or a power cut. A lock file next to it (lock.py) stops two sends of one issue
+at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import functools
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,9 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..dbtx import immediate
-from ..errors import NewsletterError, Problem, display_path
-
-LOCK_NAME = "send.lock"
+from ..errors import NewsletterError, Problem
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -241,49 +238,3 @@ class Journal:
                 )
             yield
         self._settled.clear()
-
-
-@contextmanager
-def issue_lock(folder: Path, issue_id: str) -> Iterator[None]:
-    """Hold the issue's send lock, or fail at once with a message saying what to do."""
-    path = folder / LOCK_NAME
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    except OSError as exc:
-        from ..confine import describe_os_error
-
-        raise NewsletterError(
-            [Problem(path, None, f"cannot take the send lock: {describe_os_error(exc)}")]
-        ) from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise NewsletterError(
-                [
-                    Problem(
-                        None,
-                        None,
-                        f"another send of {issue_id} is running (it holds {display_path(path)}); "
-                        "wait for it to finish, or stop it, then run this again",
-                    )
-                ]
-            ) from None
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock; the kernel does the same if we are killed
-
-
-def is_locked(folder: Path) -> bool:
-    path = folder / LOCK_NAME
-    if not path.exists():
-        return False
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False

@@ -4,22 +4,24 @@
 eml` uses too (headers encoded by the standard library, RFC 2047 for non-ASCII,
 `multipart/alternative` with text then HTML), with markers where per-reader values go.
 `MessageTemplate.render` then only substitutes the reader's merge values and
-quoted-printable-encodes the two bodies (binascii, in C): no per-reader parsing or
-re-rendering, which is what keeps a 10,000-reader send fast and its memory flat.
+quoted-printable-encodes the lines that hold them (qp.py; the rest is encoded once): no
+per-reader parsing or re-rendering, which is what keeps a 10,000-reader send fast and its
+memory flat.
 """
 
 from __future__ import annotations
 
-import binascii
 import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from .. import merge
 from ..mime import build_message
 from ..model import Clinic, Issue
+from .qp import Body
 from .signing import DkimKey
 
 # Syntactically valid stand-ins, so the header parser accepts them; replaced byte for byte.
@@ -100,22 +102,26 @@ class MessageTemplate:
             "message_id": _header_value(person.message_id),
             "unsubscribe": _header_value(person.unsubscribe_url)
             + (b">, <" + _header_value(person.mailto) if person.mailto else b""),
-            "text": _quoted_printable(merge.substitute(self.text, values, escape=False)),
-            "html": _quoted_printable(merge.substitute(self.html, values, escape=True)),
+            "text": self._text_body.fill(values),
+            "html": self._html_body.fill(values),
         }
         message = b"".join(filled[s] if isinstance(s, str) else s for s in self.segments)
         return self.dkim.sign(message) if self.dkim else message
+
+    @cached_property
+    def _text_body(self) -> Body:
+        return Body.of(self.text, escape=False)
+
+    @cached_property
+    def _html_body(self) -> Body:
+        """Encoded once per issue: only the lines with a merge tag are encoded per reader."""
+        return Body.of(self.html, escape=True)
 
 
 def _header_value(value: str) -> bytes:
     if "\r" in value or "\n" in value or not value.isascii():
         raise ValueError(f"not a safe header value: {value!r}")
     return value.encode("ascii")
-
-
-def _quoted_printable(body: str) -> bytes:
-    crlf = body.replace("\r\n", "\n").replace("\n", "\r\n").rstrip("\r\n")
-    return binascii.b2a_qp(crlf.encode("utf-8"), istext=True)
 
 
 def compose(

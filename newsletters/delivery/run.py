@@ -28,9 +28,8 @@ from .journal import (
     SENT,
     Journal,
     Row,
-    is_locked,
-    issue_lock,
 )
+from .lock import is_locked, issue_lock
 from .message import (
     MessageTemplate,
     Personal,

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import compat
 from ..built import BuiltIssue
 from ..errors import Problem
 from ..model import LintAllow, LintSettings, Project
@@ -164,6 +163,8 @@ def _allowed(finding: Problem, allowances: dict[Path, list[LintAllow]]) -> bool:
 
 def add_compatibility(document: dict[str, Any], built: Sequence[BuiltIssue]) -> dict[str, Any]:
     """The JSON output with each issue's `compatibility` section (see docs/inboxes.md)."""
+    from .. import compat  # `lint --format json` only: a build does not load caniemail's data
+
     reports = {item.issue.id: compat.report(item.html) for item in built}
     for issue in document["issues"]:
         issue["compatibility"] = compat.to_json(reports.get(issue["issue"], []))
