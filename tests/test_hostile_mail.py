@@ -1,0 +1,46 @@
+"""Mail in the opt-out mailbox as real mail programs and mail servers write it (red team,
+session 2): HTML-only replies, quoted copies in HTML, delivery reports that bracket the
+address. A reader who asked to leave is found; words in a quoted copy are not a request."""
+
+from __future__ import annotations
+
+from newsletters.optouts.imap import recognise
+
+SECRET = "opt-out-secret-0123456789abcdef"
+
+
+def _html_mail(body: str) -> bytes:
+    return (
+        "From: Ben <ben@example.com>\r\nSubject: Re: news\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n" + body + "\r\n"
+    ).encode()
+
+
+def test_an_html_only_reply_asking_to_leave_is_an_opt_out() -> None:
+    asked = _html_mail("<html><head><style>p{}</style></head><body><p>Please unsubscribe me.</p>")
+    assert [(o.address, o.how) for o in recognise(asked, SECRET)] == [("ben@example.com", "mail")]
+
+
+def test_unsubscribe_inside_a_quoted_html_copy_is_not_a_request() -> None:
+    for quote in (
+        "<blockquote type=cite><p>Unsubscribe</p></blockquote>",
+        '<div class="gmail_quote"><p>Unsubscribe</p></div>',
+        '<div id="divRplyFwdMsg"><p>Unsubscribe</p></div>',
+    ):
+        mail = _html_mail(f"<p>Thanks, see you Monday.</p>{quote}")
+        assert recognise(mail, SECRET) == [], quote
+    styled = _html_mail("<style>.unsubscribe{color:red}</style><p>See you Monday</p>")
+    assert recognise(styled, SECRET) == []
+
+
+def test_a_delivery_report_with_a_bracketed_recipient_is_a_bounce() -> None:
+    dsn = (
+        b"From: MAILER-DAEMON@mx.example.net\r\nSubject: Undelivered Mail\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.net\r\n"
+        b"\r\nFinal-Recipient: rfc822; <Gone@Example.com> \r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"--b--\r\n"
+    )
+    assert [(o.address, o.how) for o in recognise(dsn, SECRET)] == [("Gone@Example.com", "bounce")]
