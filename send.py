@@ -136,6 +136,13 @@ class SmtpSettings:
         return cls(host=host, port=port, security=security, user=user, password=password)
 
 
+def _plain(exc: BaseException, host: str, port: int) -> str:
+    """A failed connection in words a clinic can act on, never `[Errno 111]`."""
+    from newsletters.plainwords import connection_problem
+
+    return connection_problem(exc, host, port)
+
+
 def _reply_text(code: int, message: bytes | str) -> str:
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
     return f"{code} {' '.join(text.split())}".strip()
@@ -201,21 +208,19 @@ class SmtpTransport:
         except smtplib.SMTPAuthenticationError as exc:
             self._abandon(conn)
             raise TransportUnavailable(
-                f"{where} refused the login in {ENV_PREFIX}USER / {ENV_PREFIX}PASSWORD: "
-                f"{_reply_text(exc.smtp_code, exc.smtp_error)}"
+                f"{where} refused the login: the password (or the user name {s.user}) was "
+                f"refused ({_reply_text(exc.smtp_code, exc.smtp_error)}); run `newsletter "
+                "setup` again, or check NEWSLETTER_SMTP_USER and NEWSLETTER_SMTP_PASSWORD"
             ) from None
         except smtplib.SMTPNotSupportedError:
             self._abandon(conn)
             raise TransportUnavailable(
-                f"{where} does not offer STARTTLS (or login); check {ENV_PREFIX}SECURITY "
-                "and the port your provider documents"
+                f"{where} does not offer a secure connection (STARTTLS) or a login there; "
+                "check the security setting and the port your provider documents"
             ) from None
         except ssl.SSLError as exc:
             self._abandon(conn)
-            raise TransportUnavailable(
-                f"secure connection to {where} failed ({exc.__class__.__name__}: "
-                f"{exc.reason or exc}); check {ENV_PREFIX}SECURITY and {ENV_PREFIX}PORT"
-            ) from None
+            raise TransportUnavailable(_plain(exc, s.host, s.port)) from None
         except smtplib.SMTPResponseException as exc:
             self._abandon(conn)
             if 400 <= exc.smtp_code < 500:
@@ -227,8 +232,17 @@ class SmtpTransport:
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
             self._abandon(conn)
-            raise ConnectionFailed(f"could not connect to {where}: {exc}") from None
+            raise ConnectionFailed(_plain(exc, s.host, s.port)) from None
         return conn
+
+    def check(self) -> None:
+        """Connect, say hello, secure the line and log in, sending no message: the pre-flight.
+
+        The connection is kept for the first message. Raises TransportUnavailable or
+        ConnectionFailed with a plain-words reason.
+        """
+        if self._conn is None:
+            self._conn = self._connect()
 
     @staticmethod
     def _abandon(conn: smtplib.SMTP | None) -> None:
@@ -263,9 +277,9 @@ class SmtpTransport:
                 )
             else:
                 raise self._refused(code, reply, "sender")
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()
-            raise TransientError(f"connection lost before the message was sent: {exc}") from None
+            raise TransientError("the connection was lost before the message was sent") from None
         # From here on the provider may have the message.
         content = _LEADING_DOT.sub(b"..", message)
         if not content.endswith(b"\r\n"):
@@ -273,10 +287,10 @@ class SmtpTransport:
         try:
             conn.send(content + b".\r\n")
             code, reply = conn.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()
             raise UnknownOutcome(
-                f"connection lost after the message was handed over, before the reply: {exc}"
+                "the connection was lost after the message was handed over, before the reply"
             ) from None
         if code == 250:
             return _reply_text(code, reply)

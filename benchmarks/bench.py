@@ -483,7 +483,7 @@ def transport_worker(root: str, port: int, count: int) -> None:
 
     prepared = run.prepare(Path(root), ISSUE_ID)
     address = "reader0@example.org"
-    token = unsubscribe_token(SECRET, address)
+    token = unsubscribe_token(SECRET, address, ISSUE_ID)
     message = prepared.template().render(prepared.personal(address, "Reader 0", token))
     transport = send.SmtpTransport(send.SmtpSettings("127.0.0.1", port, "none"))
     begin = time.perf_counter()
@@ -506,7 +506,14 @@ def rss_mb(pid: int) -> float | None:
 
 def send_part(report: Report, work: Path, readers: int, transport_count: int | None = None) -> None:
     transport_count = transport_count or max(2000, readers // 10)
+    from newsletters.yamledit import set_keys
+
     root = make_project(work / "send", 6)
+    clinic = root / "content" / "clinic.yaml"  # a list send must know how opt-outs come back
+    clinic.write_text(
+        set_keys(clinic.read_text("utf-8"), "send", {"website_handles_opt_outs": True}, clinic),
+        "utf-8",
+    )
     csv = work / "readers.csv"
     with csv.open("w", encoding="utf-8") as out:
         out.write("email,first_name\n")

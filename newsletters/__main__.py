@@ -630,23 +630,42 @@ _PLATFORMS = (
 )
 
 
+def _platform(value: str) -> str:
+    """A platform name in any case; a known unsupported platform is pointed to `html`."""
+    from .packaging import normalise, unsupported_message
+
+    name = normalise(value)
+    if name in (*_PLATFORMS, "all"):
+        return name
+    hint = unsupported_message(value) or (
+        f"'{value}' is not a platform this program knows; choose one of "
+        f"{', '.join(_PLATFORMS)} or all (for any other platform, use html)"
+    )
+    raise click.BadParameter(hint, param_hint="--platform")
+
+
 @cli.command(name="export")
 @click.argument("issue", required=False)
 @click.option(
     "--platform",
     "platform",
-    type=click.Choice([*_PLATFORMS, "all"]),
     required=True,
-    help="The email platform to prepare the issue for, or all of them.",
+    callback=lambda ctx, param, value: _platform(value),
+    help="The email platform to prepare the issue for (any case), or all of them: "
+    + ", ".join(_PLATFORMS)
+    + ".",
 )
 @out_option
 @click.pass_context
 def export_command(ctx: click.Context, issue: str | None, platform: str, out: Path | None) -> None:
     """Prepare an issue for an email platform: dist/<issue>/export/<platform>/.
 
-    Writes email.html and email.txt with the platform's own merge tags, meta.json (subject,
-    preheader, sender) and a zip with them and the images, ready to upload. `--platform eml`
-    writes a complete email file to open in any mail client. Without ISSUE, the newest.
+    Writes the package the platform's importer takes (Mailchimp: a zip with the HTML and its
+    images side by side; Campaign Monitor: the HTML and a zip of its images; the others: the
+    HTML with image addresses under images_base_url, and the images to publish there), the
+    plain text, meta.json and README.txt with the next steps, which are also printed.
+    `--platform eml` writes a complete email file to open in any mail client. Without ISSUE,
+    the newest.
     """
     from .export import export, platform_names, write_exports
 
@@ -669,6 +688,8 @@ def export_command(ctx: click.Context, issue: str | None, platform: str, out: Pa
         echo(f"Exported {item.issue_id} for {item.title}: {_show(folder)}")
         for note in item.notes:
             echo(f"  note: {note}")
+        for line in item.next_steps:
+            echo(line)
 
 
 @cli.command(name="archive")
@@ -868,7 +889,7 @@ def send_command(
             _say_picked(prepared.built.issue.id, "send --to ADDRESS")
         if to:
             run.check_test_addresses(to)
-            transport = run.transport_from_env()
+            transport = run.transport_from_env(project=prepared.project)
             try:
                 results = run.test_send(prepared, to, transport)
             finally:
@@ -888,6 +909,19 @@ def send_command(
                 ctx.exit(1)
             return
         assert list_file is not None
+        import dataclasses
+
+        from .optouts.collect import require_a_way, staleness_warnings
+
+        try:
+            require_a_way(prepared.project)
+        except NewsletterError as exc:
+            if confirm:
+                raise
+            for problem in exc.problems:  # a dry run goes on, and says what --confirm needs
+                echo_problem(dataclasses.replace(problem, severity="warning"))
+        for warning in staleness_warnings(prepared.project):
+            echo(f"warning: {warning}", err=True)
         plan = run.plan_list(prepared, list_file)
         for line in run.plan_lines(plan, retry_unknown):
             echo(line)
@@ -906,14 +940,23 @@ def send_command(
             )
             if typed.strip() != str(count):
                 raise Stop("not confirmed; nothing was sent")
-        transport = run.transport_from_env()
+        transport = run.transport_from_env(project=prepared.project)
+        run.preflight(transport)
+        retry = run.Retry(sleep=lambda seconds: run.countdown(seconds, _status_line))
         if sys.stdout.isatty():
             with click.progressbar(length=count, label="Sending") as bar:
                 summary = run.send_list(
-                    plan, transport, rate=rate, retry_unknown=retry_unknown, progress=bar.update
+                    plan,
+                    transport,
+                    rate=rate,
+                    retry_unknown=retry_unknown,
+                    retry=retry,
+                    progress=bar.update,
                 )
         else:
-            summary = run.send_list(plan, transport, rate=rate, retry_unknown=retry_unknown)
+            summary = run.send_list(
+                plan, transport, rate=rate, retry_unknown=retry_unknown, retry=retry
+            )
     except NewsletterError as exc:
         raise fail(exc, "Send") from None
     except KeyboardInterrupt:
@@ -925,6 +968,161 @@ def send_command(
         raise Stop(f"the send stopped: {summary.stopped}")
     if summary.failed or summary.deferred:
         ctx.exit(1)
+
+
+# ---------------------------------------------------------------- setup (issue 16)
+
+
+class _ClickPrompts:
+    """setup.Prompts on the terminal: click's prompts, passwords hidden."""
+
+    def ask(self, text: str, default: str | None = None) -> str:
+        return str(click.prompt(text, default=default, show_default=bool(default)))
+
+    def secret(self, text: str) -> str:
+        value = click.prompt(text, default="", hide_input=True, show_default=False)
+        return str(value)
+
+    def confirm(self, text: str, default: bool = True) -> bool:
+        return bool(click.confirm(text, default=default))
+
+    def say(self, text: str) -> None:
+        echo(text)
+
+
+@cli.command(name="setup")
+@click.pass_context
+def setup_command(ctx: click.Context) -> None:
+    """Keep the sending settings: email service, login, opt-out mailbox (asks in plain words).
+
+    Passwords and the unsubscribe secret go to this computer's keychain (Windows Credential
+    Locker, macOS Keychain, Secret Service on Linux); the rest to clinic.yaml's send: block.
+    The connection is checked before anything is saved; no message is sent.
+    """
+    from .setup import run_setup
+
+    try:
+        lines = run_setup(project_root(ctx), _ClickPrompts())
+    except NewsletterError as exc:
+        raise fail(exc, "Setup") from None
+    except click.Abort:
+        raise Stop("setup stopped; nothing was saved") from None
+    for line in lines:
+        echo(line)
+
+
+# ---------------------------------------------------------------- opt-outs (issue 16)
+
+
+@cli.group()
+def unsubscribes() -> None:
+    """Collect and show the readers who opted out (see docs/opt-outs.md)."""
+
+
+@unsubscribes.command(name="fetch")
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    default=None,
+    help="The one-click service's address (default: send.one_click_url in clinic.yaml).",
+)
+@click.pass_context
+def unsubscribes_fetch(ctx: click.Context, from_url: str | None) -> None:
+    """Collect opt-outs from the opt-out mailbox and the one-click service, and record them.
+
+    Mails are marked handled in the mailbox, so each is counted once; a list send never
+    reaches anyone recorded. Run it before every list send (Gmail and Yahoo ask that opt-outs
+    are honoured within 2 days).
+    """
+    from .optouts.collect import fetch_all
+
+    try:
+        results = fetch_all(project_root(ctx), from_url)
+    except NewsletterError as exc:
+        raise fail(exc, "Collecting opt-outs") from None
+    for item in results:
+        left = f"; {item.left} other mails left for you to read" if item.left else ""
+        echo(f"{item.source}: {item.found} opt-outs, {item.new} new{left}")
+
+
+@unsubscribes.command(name="list")
+@format_option("text for people, json for other tools.")
+@click.pass_context
+def unsubscribes_list(ctx: click.Context, output_format: str) -> None:
+    """Show everyone who opted out: when, how (one-click, mail, by hand, bounce), which issue."""
+    from dataclasses import asdict
+
+    from .optouts.collect import list_all
+    from .write import dumps_json
+
+    try:
+        found = list_all(project_root(ctx))
+    except NewsletterError as exc:
+        raise fail(exc, "Listing opt-outs") from None
+    if output_format == "json":
+        echo(dumps_json({"opt_outs": [asdict(o) for o in found]}), nl=False)
+        return
+    for o in found:
+        issue = f" from {o.issue}" if o.issue else ""
+        echo(f"{o.at}  {o.how:<9}  {o.address}{issue}")
+    echo(f"{len(found)} opted out.")
+
+
+@cli.command(name="unsubscribe-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="0: any free."
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to keep what arrives (default: opt-out-service.sqlite in the project).",
+)
+@click.pass_context
+def unsubscribe_server(ctx: click.Context, host: str, port: int, db: Path | None) -> None:
+    """Run the one-click unsubscribe service (RFC 8058) for send.one_click_url.
+
+    Put it behind your HTTPS address (a reverse proxy or your host's TLS); readers' links and
+    mail programs' one-click requests arrive at /u/<token>. Stop it with Ctrl+C.
+    """
+    from .load import load_checked
+    from .optouts.collect import unsubscribe_secret
+    from .optouts.webapp import SERVICE_DB_NAME, OptOutApp, ServiceDatabase, serve
+
+    try:
+        project = load_checked(project_root(ctx))
+        secret = unsubscribe_secret(project)
+    except NewsletterError as exc:
+        raise fail(exc, "The opt-out service") from None
+    database = ServiceDatabase(db or project.root / SERVICE_DB_NAME)
+    app = OptOutApp(secret, database, project.clinic.name)
+
+    def ready(url: str) -> None:
+        echo(f"Opt-out service listening at {url}  (press Ctrl+C to stop)")
+        sys.stdout.flush()
+
+    try:
+        serve(app, host, port, ready)
+    except OSError as exc:
+        raise Stop(
+            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
+        ) from None
+    except KeyboardInterrupt:
+        echo("Opt-out service stopped.")
+    finally:
+        database.close()
+
+
+def _status_line(text: str) -> None:
+    """One line that rewrites itself on a terminal (the retry countdown); plain lines elsewhere."""
+    from .terminal import clean
+
+    if sys.stderr.isatty():
+        click.echo(f"\r\033[K{clean(text)}", err=True, nl=not text)
+    elif text:
+        echo(text, err=True)
 
 
 def _show(path: Path) -> str:

@@ -139,9 +139,11 @@ def web_version(project: Project, built: BuiltIssue, base: str) -> str:
     values["web_version_url"] = base + built.issue.id + "/"
     doc = merge.substitute(doc, values, escape=True)
     # The archive carries its own copy of the images, so the folder works wherever it is served.
+    from .confine import url_path
+
     images_base = project.clinic.images_base_url.rstrip("/") + "/"
     for _, ref in built.images:
-        doc = doc.replace(f'"{images_base}{ref}"', f'"../{ref}"')
+        doc = doc.replace(f'"{images_base}{url_path(ref)}"', f'"../{url_path(ref)}"')
     head = (
         f'<link rel="canonical" href="{html.escape(base + built.issue.id + "/")}">\n'
         f'<link rel="alternate" type="application/atom+xml" '

@@ -67,6 +67,16 @@ def relative_ref_problem(ref: str) -> str | None:
     return None
 
 
+def url_path(ref: str) -> str:
+    """A content reference (images/My Photo (1).jpg) as it is written after images_base_url:
+    percent-encoded, once, whether or not the author already encoded it, so every image
+    address is one token (no space, quote or parenthesis) that HTML, CSS url() and the
+    packages' rewriting all read the same way; `unquote` gives the reference back."""
+    from urllib.parse import quote, unquote
+
+    return quote(unquote(ref), safe="/")
+
+
 def inside(root: Path, ref: str) -> Path:
     """`root/ref` after resolving `..` and symlinks, or Refused when it leaves `root`."""
     problem = relative_ref_problem(ref)

@@ -323,7 +323,7 @@ def sender_of(project: Project, env: Mapping[str, str] | None = None) -> Setup:
         smtp_host=env.get(SMTP_HOST_VARIABLE, "").strip().strip("[]") or None,
         dkim_domain=(clinic.send.dkim_domain or "").strip().lower() or None,
         dkim_selector=(clinic.send.dkim_selector or "").strip() or None,
-        private_key=private_key_from(env),
+        private_key=private_key_from(clinic, env),
         clinic_yaml=project.paths.clinic_file,
         lines={**clinic.lines},
     )

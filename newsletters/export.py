@@ -415,9 +415,10 @@ class Export:
     issue_id: str
     platform: str
     title: str
-    files: dict[str, bytes]  # name inside export/<platform>/ -> content
+    files: dict[str, bytes]  # path inside export/<platform>/ -> content
     notes: tuple[str, ...]
     folder: Path  # where it is written: <out>/<issue>/export/<platform>/ (paths.py)
+    next_steps: tuple[str, ...] = ()  # printed after the export; README.txt holds the same
 
 
 def platform_names(choice: str) -> list[str]:
@@ -486,24 +487,72 @@ def _cleared(checked: Checked, platforms: Sequence[str]) -> list[BuiltIssue]:
 
 
 def export_issue(project: Project, built: BuiltIssue, platform_name: str) -> Export:
-    """One platform's files for one issue, checked."""
+    """One platform's package for one issue, checked: the files its importer takes."""
+    from . import packaging as pk
+    from .confine import url_path
+
     if platform_name == EML:
         return _export_eml(project, built)
     platform = PLATFORMS[platform_name]
+    package = pk.PACKAGING[platform.name]
     html_doc, text_doc, values, notes = render_for(project, built, platform)
     notes.append(BAA[platform.name].note(platform.title))
+    issue_id = built.issue.id
+    base_url = project.clinic.images_base_url
+    images = {ref: _image_bytes(source) for source, ref in built.images}
+    zip_name = f"{issue_id}-{platform.name}.zip"
+    images_zip = f"{issue_id}-{platform.name}-images.zip"
+    files = {"email.html": html_doc.encode("utf-8"), "email.txt": text_doc.encode("utf-8")}
+    zipped: dict[str, bytes] = {}
+    publish = "to-publish"
+    if package.kind == pk.FLAT_ZIP:
+        flat = pk.flat_names(list(images))
+        zipped = {"email.html": pk.point_images(html_doc, base_url, flat).encode("utf-8")}
+        zipped |= {flat[ref]: data for ref, data in images.items()}
+        notes += [
+            f"{ref}: Mailchimp hosts JPG, PNG and GIF images only; save it in one of those "
+            "formats, or publish it and link it by its full address"
+            for ref in sorted(images)
+            if not ref.lower().endswith(pk.MAILCHIMP_IMAGE_TYPES)
+        ]
+        where = pk.Images(len(images), zip_name, None, base_url, None)
+    elif package.kind == pk.IMAGES_ZIP:
+        paths = pk.safe_paths(list(images))
+        relative = {ref: url_path(paths[ref]) for ref in images}
+        files["email.html"] = pk.point_images(html_doc, base_url, relative).encode("utf-8")
+        if images:
+            files[images_zip] = deterministic_zip({paths[r]: d for r, d in images.items()})
+        where = pk.Images(len(images), images_zip, None, base_url, None)
+    else:
+        files |= {f"{publish}/{ref}": data for ref, data in images.items()}
+        example = base_url.rstrip("/") + "/" + url_path(min(images)) if images else None
+        where = pk.Images(len(images), None, publish, base_url, example)
+    steps = pk.next_steps(
+        platform.title,
+        issue_id,
+        platform.escape_text(built.issue.meta.subject),  # pasted where the engine runs too
+        platform.escape_text(built.issue.meta.preheader),
+        where,
+        package.steps,
+        {"zip": zip_name, "images_zip": images_zip},
+    )
+    files["README.txt"] = ("\n".join(steps) + "\n").encode("utf-8")
+    if package.kind == pk.PUBLISHED:  # a bundle to keep or pass on: the importer ignores extras
+        zipped = {n: files[n] for n in ("email.html", "email.txt", "README.txt")}
+    if zipped:
+        files[zip_name] = deterministic_zip(zipped)
     meta = _meta(project, built, platform.name, platform.title, values, notes)
     meta["subject"] = platform.escape_text(meta["subject"])
     meta["preheader"] = platform.escape_text(meta["preheader"])
-    files = {"email.html": html_doc.encode("utf-8"), "email.txt": text_doc.encode("utf-8")}
-    for source, ref in built.images:
-        files.setdefault(ref, _image_bytes(source))
-    meta["files"] = sorted(files)
+    meta["package"] = package.kind
+    meta["images"] = sorted(images)
+    meta["files"] = sorted([*files, "meta.json"])
+    meta["zip_files"] = sorted(zipped)
     files["meta.json"] = _json(meta)
-    zip_name = f"{built.issue.id}-{platform.name}.zip"
-    files[zip_name] = deterministic_zip(files)
-    folder = project.paths.export_dir(built.issue.id, platform.name)
-    return Export(built.issue.id, platform.name, platform.title, files, tuple(notes), folder)
+    folder = project.paths.export_dir(issue_id, platform.name)
+    return Export(
+        issue_id, platform.name, platform.title, files, tuple(notes), folder, tuple(steps)
+    )
 
 
 def _image_bytes(source: Path) -> bytes:
@@ -812,11 +861,13 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
 
 
 def write_exports(exports: Sequence[Export]) -> list[Path]:
-    """Write each export to its folder (<out>/<issue>/export/<platform>/); returns them."""
+    """Write each export to its folder (<out>/<issue>/export/<platform>/); returns them.
+
+    Each folder is replaced as a whole, so files of an earlier package (an image no longer
+    used) never linger, and a failed write leaves the old one.
+    """
     from .write import replace_folder
 
     for item in exports:
-        # images travel only inside the zip; the folder is replaced as a whole
-        files = {n: d for n, d in item.files.items() if "/" not in n}
-        replace_folder(item.folder, files, base=item.folder.parents[2])
+        replace_folder(item.folder, dict(item.files), base=item.folder.parents[2])
     return [item.folder for item in exports]

@@ -25,6 +25,7 @@ from .schema import (
     language_tag,
     link_url,
     plain_words,
+    security_mode,
     slug,
     spec,
     stylesheet_url,
@@ -301,6 +302,49 @@ class SendSettings:
         default="there",
     )
     sample_first_name: str = spec("The first name shown in test sends.", default="Sam")
+    smtp_host: str | None = spec(
+        "Your provider's SMTP server, e.g. smtp.sendgrid.net (written by `newsletter setup`; "
+        "NEWSLETTER_SMTP_HOST overrides it).",
+        default=None,
+    )
+    smtp_port: int | None = spec(
+        "The SMTP port; by default 587 for starttls, 465 for tls.", default=None
+    )
+    smtp_security: str | None = spec(
+        "starttls, tls, or none (none only for a server on this computer).",
+        security_mode,
+        default=None,
+    )
+    smtp_user: str | None = spec(
+        "The SMTP login; its password is kept in the computer's keychain by `newsletter setup`.",
+        default=None,
+    )
+    imap_host: str | None = spec(
+        "The IMAP server of the `unsubscribe_mailto` mailbox, e.g. imap.gmail.com: "
+        "`newsletter unsubscribes fetch` reads opt-out mails there.",
+        default=None,
+    )
+    imap_port: int | None = spec("The IMAP port; by default 993 (tls) or 143.", default=None)
+    imap_user: str | None = spec(
+        "The mailbox login; by default `unsubscribe_mailto`. Its password is kept in the keychain.",
+        default=None,
+    )
+    imap_security: str = spec(
+        "tls, starttls, or none (none only for a server on this computer).",
+        security_mode,
+        default="tls",
+    )
+    one_click_url: str | None = spec(
+        "The address where `newsletter unsubscribe-server` answers, e.g. "
+        "https://optout.example.com/: each reader's unsubscribe link points there.",
+        https_url,
+        default=None,
+    )
+    website_handles_opt_outs: bool = spec(
+        "true when your own website records opt-outs from `unsubscribe_url` and you copy them "
+        "into the suppression file yourself.",
+        default=False,
+    )
     test_subject_prefix: str = spec(
         "Put before the subject of test sends so nobody mistakes them.", default="[TEST] "
     )

@@ -53,5 +53,23 @@ def init_project(target: Path, sample: bool = False) -> list[Path]:
     shutil.copytree(source.templates, new.pristine_templates)
     gitignore = target / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(f"{OUT}/\n", encoding="utf-8")
+        gitignore.write_text(gitignore_text(), encoding="utf-8")
     return [new.content, new.templates]
+
+
+def gitignore_text() -> str:
+    """The new project's .gitignore: the outputs (send journals, remembered test addresses
+    included), and the files that hold readers' addresses, which must not travel with a
+    shared or published copy of the project."""
+    from .optouts.store import STORE_NAME
+    from .optouts.webapp import SERVICE_DB_NAME
+
+    return (
+        f"{OUT}/\n"
+        "# Personal data: who opted out, who subscribes. Keep it off shared repositories.\n"
+        f"{STORE_NAME}*\n"
+        f"{SERVICE_DB_NAME}*\n"
+        f"{CONTENT}/suppressed.txt\n"
+        "/*.csv\n"
+        f"/{CONTENT}/**/*.csv\n"
+    )

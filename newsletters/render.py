@@ -72,9 +72,11 @@ class RenderedIssue:
 
 def image_url(clinic: Clinic, ref: str) -> str:
     """An absolute https URL for an image reference (content/ path or URL)."""
+    from .confine import url_path
+
     if ref.startswith("https://"):
         return ref
-    return clinic.images_base_url.rstrip("/") + "/" + ref.lstrip("/")
+    return clinic.images_base_url.rstrip("/") + "/" + url_path(ref.lstrip("/"))
 
 
 def build_context(project: Project, issue: Issue, problems: Problems) -> dict[str, Any]:

@@ -129,6 +129,12 @@ def email_address(value: str) -> str | None:
     return None
 
 
+def security_mode(value: str) -> str | None:
+    if value not in ("starttls", "tls", "none"):
+        return f"'{value}' is not a kind of security; write starttls, tls or none"
+    return None
+
+
 def plain_words(value: str) -> str | None:
     """Text that goes inside every platform's merge-tag syntax as it is: letters, digits,
     spaces, dots and hyphens only (quotes, brackets or braces would end a platform's tag)."""

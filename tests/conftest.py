@@ -55,6 +55,22 @@ def no_network() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own file keychain; the real one is never touched."""
+    import keyring
+
+    from .keyring_backend import VARIABLE, FileKeyring
+
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv(VARIABLE, str(path))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_backend.FileKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield path
+    keyring.set_keyring(previous)
+
+
 def copy_sample(target: Path) -> Path:
     """A private copy of the sample project (content/ and templates/) at `target`."""
     for part in ("content", "templates"):

@@ -18,8 +18,9 @@ from aiosmtpd.controller import Controller
 
 from .conftest import claim_sample, copy_sample
 from .dnsserver import Zone, dns_server
+from .servers import smtp_server
 from .test_doctor import new_key
-from .test_send import Recorder, free_port, invoke, smtp_env
+from .test_send import Recorder, invoke, smtp_env
 
 DOMAIN = "ketamineclinicwtx.com"  # the claimed sample's domain
 SELECTOR = "news2026"
@@ -42,17 +43,18 @@ def key() -> tuple[str, str]:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Controller, Recorder]]:
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    controller.stop()
+    with smtp_server(recorder) as controller:
+        yield controller, recorder
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = claim_sample(copy_sample(tmp_path / "clinic"))  # placeholders block list sends
     with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(f"\nsend:\n  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n")
+        handle.write(
+            f"\nsend:\n  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n"
+            "  website_handles_opt_outs: true\n"  # a list send must know how opt-outs come back
+        )
     return root
 
 

@@ -11,20 +11,20 @@ import email.policy
 import json
 import os
 import re
-import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from newsletters.__main__ import cli
 from newsletters.export import PLATFORMS
+from newsletters.yamledit import set_keys
 
 from .conftest import claim_sample, copy_sample
+from .servers import smtp_server
 
 SECRET = "test-secret-0123456789abcdef"
 UTM = re.compile(r"https?://[^\s\"'<>]*utm_[^\s\"'<>]*")
@@ -44,14 +44,9 @@ class Inbox:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, Inbox]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with smtp_server(inbox) as controller:
+        yield controller.port, inbox
 
 
 @pytest.fixture
@@ -70,6 +65,11 @@ def newsletter(project: Path, *args: str, env: dict[str, str] | None = None) -> 
 def send_to_list(project: Path, port: int, rows: str) -> None:
     subscribers = project / "subscribers.csv"
     subscribers.write_text("email,first_name\n" + rows, encoding="utf-8")
+    clinic = project / "content/clinic.yaml"  # a list send must know how opt-outs come back
+    text = set_keys(
+        clinic.read_text(encoding="utf-8"), "send", {"website_handles_opt_outs": True}, clinic
+    )
+    clinic.write_text(text, encoding="utf-8")
     env = {
         "NEWSLETTER_SMTP_HOST": "127.0.0.1",
         "NEWSLETTER_SMTP_PORT": str(port),

@@ -319,6 +319,19 @@ def test_template_syntax_in_content_is_inert_for_each_platform(
     assert dialect.live(html_doc, own, True) == []
     assert dialect.live(text, own, False) == []
     assert dialect.live(meta["subject"], [], False) == []
+    # the package around it (issue 16): the subject to paste, in README.txt and on screen, and
+    # the HTML inside every zip, are as inert
+    readme = (folder / "README.txt").read_text(encoding="utf-8").splitlines()
+    printed = result.output.splitlines()
+    for lines in (readme, printed):
+        pasted = [ln for ln in lines if ln.strip().startswith(("Subject:", "Preheader:"))]
+        assert pasted and all(dialect.live(ln, [], False) == [] for ln in pasted)
+    for package in folder.glob("*.zip"):
+        with zipfile.ZipFile(package) as archive:
+            for name in archive.namelist():
+                if name.endswith(".html"):
+                    inner = archive.read(name).decode("utf-8")
+                    assert dialect.live(inner, own, True) == [], (package.name, name)
     # readers still see the words: the text part differs only by invisible word joiners
     assert "Quoted: " + payload in " ".join(text.replace(WORD_JOINER, "").split())
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from newsletters.delivery.recipients import read_suppression, suppression_addresses
 
-from .test_send import Received, free_port, invoke, journal_states, smtp_env
+from .servers import smtp_server
+from .test_send import Received, invoke, journal_states, smtp_env
 
 ISSUE = "2026-11"
 
@@ -61,17 +61,18 @@ class FaultySmtp:
 @pytest.fixture
 def faulty() -> Any:
     handler = FaultySmtp()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with smtp_server(handler) as controller:
+        yield controller, handler
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     from .conftest import claim_sample, copy_sample
 
-    return claim_sample(copy_sample(tmp_path / "clinic"))  # list sends refuse placeholders
+    root = claim_sample(copy_sample(tmp_path / "clinic"))  # list sends refuse placeholders
+    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
+        clinic.write("\nsend:\n  website_handles_opt_outs: true\n")  # a list send needs a way back
+    return root
 
 
 def subscribers(tmp_path: Path, *addresses: str) -> Path:

@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,9 @@ from newsletters.delivery.message import message_id, unsubscribe_token
 from newsletters.delivery.transport import provider
 
 from .conftest import claim_sample, copy_sample
+from .servers import free_port, smtp_server, starttls_smtp
+
+__all__ = ["free_port"]  # the send tests' helpers are imported by the other delivery tests
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-0123456789abcdef"
@@ -35,12 +37,6 @@ PASSWORD = "pw-Zq8!never-print-me"
 SENDER = "news@ketamineclinicwtx.com"
 DOMAIN = "ketamineclinicwtx.com"
 SUBJECT = "Café notes: when does pain become chronic?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -89,11 +85,9 @@ class Recorder:
 @pytest.fixture
 def server() -> Iterator[tuple[Controller, Recorder]]:
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    recorder.release.set()
-    controller.stop()
+    with smtp_server(recorder) as controller:
+        yield controller, recorder
+        recorder.release.set()
 
 
 @pytest.fixture
@@ -109,6 +103,8 @@ def project(tmp_path: Path) -> Path:
     (root / "content" / "suppressed.txt").write_text(
         "# unsubscribed and bounced\nGone@Example.com\n", encoding="utf-8"
     )
+    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
+        clinic.write("\nsend:\n  website_handles_opt_outs: true\n")
     return root
 
 
@@ -214,7 +210,7 @@ def test_list_send_delivers_one_complete_message_per_reader(
         assert msg["Message-ID"] == f"<{message_id('2026-11', address, DOMAIN)}>"
         assert msg["List-Id"] == "Ketamine Clinic of West Texas <newsletter.ketamineclinicwtx.com>"
         url = "https://www.ketamineclinicwtx.com/newsletter/unsubscribe?token=" + unsubscribe_token(
-            SECRET, address
+            SECRET, address, "2026-11"
         )
         assert msg["List-Unsubscribe"] == f"<{url}>"
         assert b"List-Unsubscribe: <https://" in got.data  # not RFC-2047 encoded
@@ -527,24 +523,17 @@ def test_smtp_settings_errors_name_the_variable(
 def test_a_list_send_needs_the_unsubscribe_secret(project: Path, subscribers: Path) -> None:
     result = invoke(project, {}, "--list", str(subscribers))
     assert result.exit_code == 1
-    assert "NEWSLETTER_UNSUBSCRIBE_SECRET is not set" in result.output
+    assert "no unsubscribe secret" in result.output
+    assert "NEWSLETTER_UNSUBSCRIBE_SECRET" in result.output
 
 
 def test_the_password_never_appears_in_output_journal_or_outbox(
     project: Path, subscribers: Path
 ) -> None:
 
-    check = authenticator([])
     recorder = Recorder()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=check,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    check = authenticator([])
+    with smtp_server(recorder, authenticator=check, auth_require_tls=False) as controller:
         env = smtp_env(controller, NEWSLETTER_SMTP_USER="clinic", NEWSLETTER_SMTP_PASSWORD=PASSWORD)
         outputs = [
             invoke(project, env, "--to", "me@example.com"),
@@ -554,8 +543,6 @@ def test_the_password_never_appears_in_output_journal_or_outbox(
         ]
         wrong = {**env, "NEWSLETTER_SMTP_PASSWORD": "wrong-" + PASSWORD}
         refused = invoke(project, wrong, "--to", "me@example.com")
-    finally:
-        controller.stop()
     assert all(r.exit_code == 0 for r in outputs), [r.output for r in outputs]
     assert len(recorder.received) == 4  # the test, then three readers
     assert refused.exit_code == 1 and "refused the login" in refused.output
@@ -567,59 +554,11 @@ def test_the_password_never_appears_in_output_journal_or_outbox(
 
 
 def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path: Path) -> None:
-    import datetime as dt
-    import ipaddress
     import ssl
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(cert_file, key_file)
     logins: list[bytes] = []
-
-    check = authenticator(logins)
     recorder = Recorder()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=free_port(),
-        tls_context=server_context,
-        require_starttls=True,
-        authenticator=check,
-        auth_required=True,
-    )
-    controller.start()
-    try:
+    with starttls_smtp(tmp_path, recorder, authenticator(logins)) as (controller, cert_file):
         settings = provider.SmtpSettings(
             "127.0.0.1", controller.port, "starttls", "clinic", PASSWORD
         )
@@ -632,8 +571,6 @@ def test_starttls_and_auth_with_a_generated_certificate(project: Path, tmp_path:
         untrusted = provider.SmtpTransport(settings)  # the system's CAs do not know this one
         with pytest.raises(provider.TransportUnavailable, match="secure connection"):
             untrusted.send(SENDER, "me@example.com", b"Subject: x\r\n\r\nx\r\n")
-    finally:
-        controller.stop()
     assert results == [("me@example.com", "250 OK queued", True)]
     assert logins == [b"clinic"] and recorder.received[0].recipients == ["me@example.com"]
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..dbtx import immediate
 from ..errors import NewsletterError, Problem
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -229,16 +230,11 @@ class Journal:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """One commit (one disk flush), which also records the messages settled as sent."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db):
             if self._settled:
                 self._db.executemany(
                     "UPDATE recipients SET state='sent', reply=?, updated=? WHERE key=?",
                     self._settled,
                 )
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
         self._settled.clear()

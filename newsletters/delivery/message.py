@@ -11,10 +11,8 @@ memory flat.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,10 +36,11 @@ _MARKERS = {"to": _TO, "message_id": _MESSAGE_ID, "unsubscribe": _UNSUBSCRIBE,
             "text": _TEXT, "html": _HTML}  # fmt: skip
 
 
-def unsubscribe_token(secret: str, address: str) -> str:
-    """An opaque per-reader token: HMAC-SHA256 of the lower-cased address, URL-safe base64."""
-    digest = hmac.new(secret.encode(), address.lower().encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+def unsubscribe_token(secret: str, address: str, issue: str = "") -> str:
+    """The reader's signed token: carries the address and issue (see optouts/token.py)."""
+    from ..optouts.token import make_token
+
+    return make_token(secret, address, issue)
 
 
 def sender_domain(clinic: Clinic) -> str:
@@ -56,6 +55,9 @@ def message_id(issue_id: str, address: str, domain: str, salt: str = "") -> str:
 
 
 def unsubscribe_url(clinic: Clinic, token: str) -> str:
+    """The reader's link: the one-click service when there is one, else the clinic's page."""
+    if clinic.send.one_click_url:
+        return f"{clinic.send.one_click_url.rstrip('/')}/u/{token}"
     template = clinic.send.unsubscribe_url_template
     if template is None:
         joiner = "&" if "?" in clinic.unsubscribe_url else "?"

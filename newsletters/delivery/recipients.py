@@ -116,7 +116,7 @@ def read_list(path: Path, suppressed: frozenset[str] = frozenset()) -> Recipient
             continue
         seen[key] = line
         if key in suppressed:
-            dropped.append(Skipped(line, address, "in the suppression file"))
+            dropped.append(Skipped(line, address, "opted out (newsletter unsubscribes list)"))
             continue
         recipients.append(Recipient(address, first_name, line))
     return RecipientList(path, tuple(recipients), tuple(invalid), tuple(duplicates), tuple(dropped))

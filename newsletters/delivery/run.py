@@ -50,7 +50,6 @@ from .recipients import (
 from .signing import DkimKey, key_for
 from .transport import provider
 
-SECRET_VARIABLE = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
 
@@ -151,22 +150,14 @@ def _check_send_settings(project: Project) -> None:
         )
 
 
-def secret_from_env(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    secret = env.get(SECRET_VARIABLE, "")
-    if not secret:
-        raise NewsletterError(
-            f"{SECRET_VARIABLE} is not set: set it to a long random text (keep it the same "
-            "for every send; your unsubscribe page checks tokens with it)"
-        )
-    if len(secret) < 16:
-        raise NewsletterError(f"{SECRET_VARIABLE} is too short: use at least 16 random characters")
-    return secret
+def transport_from_env(
+    env: Mapping[str, str] | None = None, project: Project | None = None
+) -> provider.Transport:
+    """The SMTP transport from clinic.yaml's send: block and the keychain, env vars winning."""
+    from ..smtpsettings import smtp_environment
 
-
-def transport_from_env(env: Mapping[str, str] | None = None) -> provider.Transport:
     try:
-        return provider.transport_from_env(env)
+        return provider.transport_from_env(smtp_environment(project, env))
     except provider.SettingsError as exc:
         raise NewsletterError(str(exc)) from None
 
@@ -275,7 +266,7 @@ def personalised(
     """(address, message) for each (address, first name), rendered one at a time."""
     template = prepared.template()
     for address, first_name in readers:
-        token = unsubscribe_token(secret, address)
+        token = unsubscribe_token(secret, address, prepared.built.issue.id)
         yield address, template.render(prepared.personal(address, first_name, token))
 
 
@@ -309,11 +300,14 @@ def test_send(
     env = os.environ if env is None else env
     settings = prepared.project.clinic.send
     template = prepared.template(settings.test_subject_prefix)
-    secret = env.get(SECRET_VARIABLE, "")
+    from ..secrets import UNSUBSCRIBE_SECRET, get_secret, scope
+
+    secret = get_secret(UNSUBSCRIBE_SECRET, scope(prepared.project.clinic), env) or ""
     salt = f"test {time.time_ns()}"
     results = []
     for address in addresses:
-        token = unsubscribe_token(secret, address) if secret else "sample-token"
+        issue_id = prepared.built.issue.id
+        token = unsubscribe_token(secret, address, issue_id) if secret else "sample-token"
         message = template.render(
             prepared.personal(address, settings.sample_first_name, token, salt)
         )
@@ -353,15 +347,16 @@ def plan_list(
     prepared: Prepared, list_path: Path, env: Mapping[str, str] | None = None
 ) -> ListPlan:
     from ..compliance import sponsored_send_refusal
+    from ..optouts.collect import suppressed, unsubscribe_secret
 
     refusal = sponsored_send_refusal(prepared.project, prepared.built.issue, dt.date.today())
     if refusal:
         where = prepared.project.paths.clinic_file
         line = prepared.project.clinic.lines.get("compliance")
         raise NewsletterError([Problem(where, line, message) for message in refusal])
-    secret = secret_from_env(env)
+    secret = unsubscribe_secret(prepared.project, env)
     suppression = read_suppression(suppression_path(prepared.project))
-    recipients = read_list(list_path, suppression.addresses)
+    recipients = read_list(list_path, suppressed(prepared.project, suppression))
     journal_path = prepared.project.paths.journal(prepared.built.issue.id)
     states: dict[str, str] = {}
     if journal_path.exists():
@@ -416,12 +411,11 @@ def plan_lines(plan: ListPlan, retry_unknown: bool = False) -> list[str]:
         verb = "will be sent again (--retry-unknown)" if retry_unknown else "skipped"
         lines.append(f"  unknown (handed over when a send stopped): {len(plan.unknown)}, {verb}")
     suppression = display_path(plan.suppression_file)
-    if plan.suppression.exists:
-        lines.append(f"  suppressed ({suppression}): {len(r.suppressed)}")
-        for s in plan.suppression.unusable:
-            lines.append(f"    {suppression}:{s.line}: {s.reason}: {s.address}")
-    else:
-        lines.append(f"  suppressed: 0 (no suppression file at {suppression})")
+    lines.append(
+        f"  opted out (newsletter unsubscribes list, with {suppression}): {len(r.suppressed)}"
+    )
+    for s in plan.suppression.unusable:
+        lines.append(f"    {suppression}:{s.line}: {s.reason}: {s.address}")
     lines.append(f"  invalid: {len(r.invalid)}")
     lines += [f"    {name}:{s.line}: {s.reason}" for s in r.invalid]
     lines.append(f"  duplicates: {len(r.duplicates)}")
@@ -451,7 +445,7 @@ def write_outbox(plan: ListPlan, retry_unknown: bool = False) -> tuple[Path, int
     target = plan.prepared.project.paths.outbox(plan.prepared.built.issue.id)
     files: dict[str, bytes | Path] = {}
     for r in _sending(plan, retry_unknown):
-        token = unsubscribe_token(plan.secret, r.address)
+        token = unsubscribe_token(plan.secret, r.address, plan.prepared.built.issue.id)
         message = template.render(plan.prepared.personal(r.address, r.first_name, token))
         files[f"{r.line:06d}-{_safe_name(r.address)}.eml"] = message
     replace_folder(target, files)  # a failed run leaves the previous outbox as it was
@@ -470,6 +464,7 @@ class SendSummary:
     deferred: list[tuple[Recipient, str]] = field(default_factory=list)
     unknown: list[tuple[Recipient, str]] = field(default_factory=list)
     skipped: int = 0
+    left: int = 0  # still pending in the journal when the run ended: the next run sends them
     seconds: float = 0.0
     stopped: str | None = None  # why the run stopped early, if it did
 
@@ -489,73 +484,77 @@ def send_list(
     pacer = Pacer(rate if rate is not None else prepared.project.clinic.send.rate)
     summary = SendSummary()
     start = time.perf_counter()
-    with issue_lock(prepared.folder, prepared.built.issue.id), Journal(plan.journal_path) as j:
-        recipients = plan.recipients.recipients
-        j.add((r.address, r.line) for r in recipients)
-        states = j.states()  # again, under the lock: another run may have moved on
-        if retry_unknown:
-            j.release_unknown(r.key for r in recipients if states[r.key] == SENDING)
-            states = j.states()
-        todo = [r for r in recipients if states[r.key] == PENDING]
-        summary.skipped = len(recipients) - len(todo) + _skipped_rows(plan.recipients)
-        summary.unknown = [(r, "unknown since an earlier send stopped")
-                           for r in recipients if states[r.key] == SENDING]  # fmt: skip
-        template = prepared.template()
-        streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
-        last_refusal: str | None = None
+    try:
+        with issue_lock(prepared.folder, prepared.built.issue.id), Journal(plan.journal_path) as j:
+            recipients = plan.recipients.recipients
+            j.add((r.address, r.line) for r in recipients)
+            states = j.states()  # again, under the lock: another run may have moved on
+            if retry_unknown:
+                j.release_unknown(r.key for r in recipients if states[r.key] == SENDING)
+                states = j.states()
+            todo = [r for r in recipients if states[r.key] == PENDING]
+            summary.skipped = len(recipients) - len(todo) + _skipped_rows(plan.recipients)
+            summary.unknown = [(r, "unknown since an earlier send stopped")
+                               for r in recipients if states[r.key] == SENDING]  # fmt: skip
+            template = prepared.template()
+            streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
+            last_refusal: str | None = None
 
-        def message_for(r: Recipient) -> bytes:
-            token = unsubscribe_token(plan.secret, r.address)
-            return template.render(prepared.personal(r.address, r.first_name, token))
+            def message_for(r: Recipient) -> bytes:
+                token = unsubscribe_token(plan.secret, r.address, prepared.built.issue.id)
+                return template.render(prepared.personal(r.address, r.first_name, token))
 
-        for r, message in made_ahead(message_for, todo):  # rendered while the last one is sent
-            pacer.wait()
-            try:
-                reply = send_one(
-                    transport,
-                    prepared.sender,
-                    r.address,
-                    message,
-                    retry,
-                    before_attempt=lambda key=r.key: j.mark_sending(key),  # type: ignore[misc]
-                    after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
-                )
-            except provider.PermanentError as exc:
-                j.mark(r.key, FAILED, exc.reply)
-                summary.failed.append((r, exc.reply))
-                streak = [*streak, r] if _same_refusal(last_refusal, exc.reply, r) else [r]
-                last_refusal = _refusal_key(exc.reply, r)
-                if last_refusal is not None and len(streak) >= SAME_REFUSAL_LIMIT:
-                    for held in streak:  # not these readers' fault: they stay pending
-                        j.mark(held.key, PENDING, exc.reply)
-                    summary.failed = summary.failed[: -len(streak)]
-                    summary.stopped = (
-                        f"the provider refused {len(streak)} readers in a row with the same "
-                        f"reply ({exc.reply}); that points at the sender or the account, not "
-                        "the readers, so they are left pending: fix it, then run the same "
-                        "command again"
+            for r, message in made_ahead(message_for, todo):  # rendered while the last is sent
+                pacer.wait()
+                try:
+                    reply = send_one(
+                        transport,
+                        prepared.sender,
+                        r.address,
+                        message,
+                        retry,
+                        before_attempt=lambda key=r.key: j.mark_sending(key),  # type: ignore[misc]
+                        after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
                     )
-                    break
-                progress(1)
-                continue
-            except provider.UnknownOutcome as exc:
-                j.mark(r.key, SENDING, exc.reply)  # stays 'sending': reported as unknown
-                summary.unknown.append((r, exc.reply))
-            except provider.TransportUnavailable as exc:
-                j.mark(r.key, PENDING, exc.reply)
-                summary.stopped = exc.reply
-                break
-            except provider.TransientError as exc:
-                summary.deferred.append((r, exc.reply))  # left pending by after_refusal
-                if isinstance(exc, provider.ConnectionFailed):
+                except provider.PermanentError as exc:
+                    j.mark(r.key, FAILED, exc.reply)
+                    summary.failed.append((r, exc.reply))
+                    streak = [*streak, r] if _same_refusal(last_refusal, exc.reply, r) else [r]
+                    last_refusal = _refusal_key(exc.reply, r)
+                    if last_refusal is not None and len(streak) >= SAME_REFUSAL_LIMIT:
+                        for held in streak:  # not these readers' fault: they stay pending
+                            j.mark(held.key, PENDING, exc.reply)
+                        summary.failed = summary.failed[: -len(streak)]
+                        summary.stopped = (
+                            f"the provider refused {len(streak)} readers in a row with the same "
+                            f"reply ({exc.reply}); that points at the sender or the account, not "
+                            "the readers, so they are left pending: fix it, then run the same "
+                            "command again"
+                        )
+                        break
+                    progress(1)
+                    continue
+                except provider.UnknownOutcome as exc:
+                    j.mark(r.key, SENDING, exc.reply)  # stays 'sending': reported as unknown
+                    summary.unknown.append((r, exc.reply))
+                except provider.TransportUnavailable as exc:
+                    j.mark(r.key, PENDING, exc.reply)
                     summary.stopped = exc.reply
                     break
-            else:
-                j.mark_sent(r.key, reply)  # committed with the next reader's 'sending'
-                summary.sent += 1
-            streak, last_refusal = [], None
-            progress(1)
-    transport.close()
+                except provider.TransientError as exc:
+                    summary.deferred.append((r, exc.reply))  # left pending by after_refusal
+                    if isinstance(exc, provider.ConnectionFailed):
+                        summary.stopped = exc.reply
+                        break
+                else:
+                    j.mark_sent(r.key, reply)  # committed with the next reader's 'sending'
+                    summary.sent += 1
+                streak, last_refusal = [], None
+                progress(1)
+            states = j.states()  # records the last 'sent' too
+            summary.left = sum(states[r.key] == PENDING for r in recipients)
+    finally:
+        transport.close()  # the pre-flight may have connected before the lock was refused
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -591,8 +590,8 @@ def _skipped_rows(recipients: RecipientList) -> int:
 
 def summary_lines(summary: SendSummary) -> list[str]:
     lines = [
-        f"Sent {summary.sent}, failed {len(summary.failed)}, skipped {summary.skipped}, "
-        f"in {summary.seconds:.1f} s"
+        f"Sent {summary.sent}, failed {len(summary.failed)}, still to send {summary.left}, "
+        f"skipped {summary.skipped}, in {summary.seconds:.1f} s"
     ]
     lines += [f"  failed: {r.address} (line {r.line}): {reply}" for r, reply in summary.failed]
     if summary.deferred:
@@ -607,7 +606,42 @@ def summary_lines(summary: SendSummary) -> list[str]:
             "arrived; add --retry-unknown to send them again (they may get it twice)"
         )
         lines += [f"    {r.address} (line {r.line})" for r, _ in summary.unknown]
+    if summary.left:
+        lines.append(
+            f"Next: run the same command again to send the {summary.left} still to send "
+            "(nobody gets it twice)."
+        )
     return lines
+
+
+def preflight(transport: provider.Transport) -> None:
+    """Before the first message of a list send: connect, secure, log in, send nothing.
+
+    A wrong password or server stops the run here, with nothing sent.
+    """
+    check = getattr(transport, "check", None)
+    if check is None:
+        return
+    try:
+        check()
+    except provider.DeliveryError as exc:
+        transport.close()
+        raise NewsletterError(f"{exc.reply}. Nothing was sent.") from None
+
+
+def countdown(
+    seconds: float,
+    show: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Wait before a retry, saying each second how long is left (a Retry's sleep)."""
+    remaining = seconds
+    while remaining > 0:
+        show(f"waiting {int(remaining + 0.999)} s before trying again...")
+        step = min(1.0, remaining)
+        sleep(step)
+        remaining -= step
+    show("")
 
 
 # ---------------------------------------------------------------- status

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 from ..errors import NewsletterError
 from ..model import Clinic
-from ..secrets import get_secret
+from ..secrets import DKIM_PRIVATE_KEY, env_name, get_secret, scope
 
-KEY_VARIABLE = "NEWSLETTER_DKIM_PRIVATE_KEY"
-KEY_NAME = "dkim-private-key"
+KEY_VARIABLE = env_name(DKIM_PRIVATE_KEY)  # NEWSLETTER_DKIM_PRIVATE_KEY
 # RFC 6376 5.4 (From is required) and RFC 8058 4; the others keep the message as written.
 SIGNED_HEADERS = (
     "From",
@@ -64,10 +63,10 @@ def _hostname(value: str) -> bool:
     return all(_LABEL.fullmatch(label) for label in labels)
 
 
-def private_key_from(env: Mapping[str, str] | None = None) -> bytes | None:
+def private_key_from(clinic: Clinic, env: Mapping[str, str] | None = None) -> bytes | None:
     """The PEM key from NEWSLETTER_DKIM_PRIVATE_KEY or the keychain; `\\n` written out is read
     as a line break, since many settings screens take one line only."""
-    text = get_secret(KEY_NAME, KEY_VARIABLE, env)
+    text = get_secret(DKIM_PRIVATE_KEY, scope(clinic), env)
     if text is None:
         return None
     return text.replace("\\n", "\n").strip().encode("ascii", "replace") + b"\n"
@@ -90,11 +89,12 @@ def key_for(clinic: Clinic, env: Mapping[str, str] | None = None) -> DkimKey | N
             f"clinic.yaml: send: dkim_domain '{domain}' and dkim_selector '{selector}' must be "
             "plain DNS names, like example.com and news2026"
         )
-    key = private_key_from(env)
+    key = private_key_from(clinic, env)
     if key is None:
         raise NewsletterError(
             f"send: dkim_selector is set but there is no private key: set {KEY_VARIABLE} to the "
-            f"PEM key (or store it in the keychain as '{KEY_NAME}'), or remove the DKIM settings"
+            f"PEM key (or store it in the keychain as '{DKIM_PRIVATE_KEY}'), or remove the DKIM "
+            "settings"
         )
     check_private_key(key)
     return DkimKey(domain, selector, key)

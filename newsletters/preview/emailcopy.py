@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from urllib.parse import quote
 
 LOCAL_IMAGES = "/images/"
 BLOCKED_IMAGE = "/_/blocked-image.svg"
@@ -62,8 +61,10 @@ def _local_images(html: str, images_base_url: str) -> str:
     )
 
     def local(match: re.Match[str]) -> str:
+        from ..confine import url_path
+
         ref = htmllib.unescape(match.group(3))
-        return f"{match.group(1)}{LOCAL_IMAGES}{quote(ref)}"
+        return f"{match.group(1)}{LOCAL_IMAGES}{url_path(ref)}"
 
     return pattern.sub(local, html)
 

@@ -16,7 +16,7 @@ from ..errors import Problem
 from ..model import LintSettings
 from .workspace import Overview, View, Workspace
 
-PUBLIC_ASSETS = frozenset({"preview.css", "preview.js", "blocked-image.svg"})
+PUBLIC_ASSETS = frozenset({"preview.css", "preview.js", "sendtest.js", "blocked-image.svg"})
 
 
 def asset(name: str) -> bytes | None:
@@ -112,7 +112,8 @@ def script_json(data: Any) -> str:
     return text
 
 
-def email_page(view: View, workspace: Workspace) -> str:
+def email_page(view: View, workspace: Workspace, send_form: dict[str, str] | None = None) -> str:
+    """The issue or article page; `send_form` adds the "Send a test" form to issue pages."""
     data = state(view, workspace)
     return _render(
         "page.html.j2",
@@ -120,6 +121,11 @@ def email_page(view: View, workspace: Workspace) -> str:
         title=data["subject"] or view.target.name,
         kind=view.target.kind,
         clinic=data["sender"],
+        send_form=(
+            {**send_form, "url": f"/issue/{view.target.name}/send-test"}
+            if send_form is not None and view.target.kind == "issue"
+            else None
+        ),
     )
 
 

@@ -12,6 +12,7 @@ import json
 import mimetypes
 import queue
 import re
+import secrets
 import statistics
 import sys
 import threading
@@ -34,6 +35,7 @@ NAME = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
 PAGE = re.compile(rf"^/(issue|article)/({NAME})$")
 PAGE_PART = re.compile(rf"^/(issue|article)/({NAME})/(email\.html|state\.json)$")
 IMAGE = re.compile(r"^/images/([A-Za-z0-9_./%-]+)$")
+SEND_TEST = re.compile(rf"^/issue/({NAME})/send-test$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 APP_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -119,6 +121,20 @@ class PreviewServer:
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
+        self.session_token = secrets.token_urlsafe(32)  # written only into this preview's pages
+
+    @property
+    def can_send_tests(self) -> bool:
+        """Test sends only from a preview nobody else can reach."""
+        return self.host in LOOPBACK_HOSTS
+
+    def send_form(self) -> dict[str, str] | None:
+        """What the issue page's "Send a test" form needs, or None when it is not offered."""
+        if not self.can_send_tests:
+            return None
+        from .testsend import remembered
+
+        return {"token": self.session_token, "to": remembered(self.workspace.root)}
 
     @property
     def url(self) -> str:
@@ -304,7 +320,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             if not workspace.exists(target):
                 self._not_found()
                 return
-            self._html(pages.email_page(workspace.view(target), workspace))
+            self._html(pages.email_page(workspace.view(target), workspace, preview.send_form()))
         elif match := PAGE_PART.match(path):
             target = Target(match.group(1), match.group(2))
             if not workspace.exists(target):
@@ -329,7 +345,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._not_found()
 
     def _post(self) -> None:
-        if urlsplit(self.path).path != "/api/reloaded":
+        path = urlsplit(self.path).path
+        if (match := SEND_TEST.match(path)) and self.server_preview.can_send_tests:
+            self._send_test(match.group(1))
+            return
+        if path != "/api/reloaded":
             self._not_found()
             return
         try:
@@ -345,6 +365,27 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if saved_at is not None and version > 0:
             self.server_preview.latency.add((received - saved_at) * 1000)
         self._send(HTTPStatus.NO_CONTENT, "text/plain", b"")
+
+    def _send_test(self, issue: str) -> None:
+        """POST /issue/<name>/send-test: only from this preview's own page (see testsend.py)."""
+        from .testsend import MAX_BODY, allowed_origin, send_test, token_matches
+
+        preview = self.server_preview
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0  # refused below, like any request without a body
+        if (
+            not allowed_origin(self.headers.get("Origin"), self.headers.get("Host"))
+            or not token_matches(self.headers.get("X-Preview-Token"), preview.session_token)
+            or (self.headers.get("Content-Type") or "").split(";")[0] != "application/json"
+            or not 0 < length <= MAX_BODY
+            or not preview.workspace.exists(Target("issue", issue))
+        ):
+            self._send(HTTPStatus.FORBIDDEN, "text/plain", b"Forbidden\n")
+            return
+        outcome = send_test(preview.workspace.root, issue, self.rfile.read(length))
+        self._send(HTTPStatus(outcome.status), "application/json", outcome.json())
 
     def _events(self, target: str) -> None:
         """Server-Sent Events: a `build` event after every rebuild, comments to keep alive."""
