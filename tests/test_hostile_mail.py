@@ -4,7 +4,12 @@ address. A reader who asked to leave is found; words in a quoted copy are not a 
 
 from __future__ import annotations
 
+import socket
+
 from newsletters.optouts.imap import recognise
+from newsletters.optouts.token import make_token
+
+from .test_optouts import service  # noqa: F401  (the unsubscribe-server process)
 
 SECRET = "opt-out-secret-0123456789abcdef"
 
@@ -44,3 +49,17 @@ def test_a_delivery_report_with_a_bracketed_recipient_is_a_bounce() -> None:
         b"--b--\r\n"
     )
     assert [(o.address, o.how) for o in recognise(dsn, SECRET)] == [("Gone@Example.com", "bounce")]
+
+
+def test_the_one_click_service_refuses_a_huge_body_at_once(service: str) -> None:  # noqa: F811
+    """A POST announcing a gigabyte is answered 413 from its headers, not buffered to disk."""
+    token = make_token(SECRET, "ana@example.com", "2026-11")
+    host, port = service.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as conn:
+        conn.sendall(
+            f"POST /u/{token} HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 1000000000\r\n\r\nList-Unsubscribe=One-Click".encode()
+        )
+        reply = conn.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:80]
