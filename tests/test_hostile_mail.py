@@ -5,6 +5,7 @@ address. A reader who asked to leave is found; words in a quoted copy are not a 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from newsletters.optouts.imap import recognise
 from newsletters.optouts.token import make_token
@@ -63,3 +64,10 @@ def test_the_one_click_service_refuses_a_huge_body_at_once(service: str) -> None
         )
         reply = conn.recv(4096)
     assert reply.startswith(b"HTTP/1.1 413"), reply[:80]
+
+
+def test_a_test_send_request_nested_too_deep_is_not_understood(tmp_path: Path) -> None:
+    from newsletters.preview.testsend import send_test
+
+    outcome = send_test(tmp_path, "2026-11", b"[" * 4000)
+    assert (outcome.status, outcome.lines) == (400, ("The request was not understood.",))
