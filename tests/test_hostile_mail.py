@@ -1,11 +1,15 @@
-"""Mail in the opt-out mailbox as real mail programs and mail servers write it (red team,
-session 2): HTML-only replies, quoted copies in HTML, delivery reports that bracket the
-address. A reader who asked to leave is found; words in a quoted copy are not a request."""
+"""Opt-outs against the hostile world (red team, session 2): mail in the opt-out mailbox as
+real mail programs and mail servers write it (HTML-only replies, quoted copies in HTML,
+delivery reports that bracket the address), a one-click request with a huge body, JSON nested
+too deep from the preview's test-send button or a collected service. A reader who asked to
+leave is found; words in a quoted copy are not a request; hostile requests get a plain no."""
 
 from __future__ import annotations
 
 import socket
 from pathlib import Path
+
+import pytest
 
 from newsletters.optouts.imap import recognise
 from newsletters.optouts.token import make_token
@@ -71,3 +75,11 @@ def test_a_test_send_request_nested_too_deep_is_not_understood(tmp_path: Path) -
 
     outcome = send_test(tmp_path, "2026-11", b"[" * 4000)
     assert (outcome.status, outcome.lines) == (400, ("The request was not understood.",))
+
+
+def test_a_collected_answer_nested_too_deep_is_one_plain_error() -> None:
+    from newsletters.errors import NewsletterError
+    from newsletters.optouts.collect import _parse
+
+    with pytest.raises(NewsletterError, match="not from a newsletter opt-out service"):
+        _parse(b'{"opt_outs": ' + b"[" * 5000, "https://optout.example.com/")
