@@ -114,3 +114,16 @@ def test_a_hundred_thousand_rows_are_read_whole(tmp_path: Path) -> None:
     found = read_list(path)
     assert len(found.recipients) == 100_000
     assert found.recipients[-1].line == 100_001
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sep=;\rName, first;Email\rAna;ana@example.com\r",  # old Mac Excel: lines end with \r
+        '"Name, first";"Email"\r\nAna;ana@example.com\r\n',  # a comma inside a heading
+        "Name, first;Email\nAna;ana@example.com\n",
+    ],
+)
+def test_the_separator_is_the_one_that_finds_the_email_column(tmp_path: Path, text: str) -> None:
+    found = read_list(_write(tmp_path, text.encode("utf-8")))
+    assert [r.address for r in found.recipients] == ["ana@example.com"]

@@ -154,14 +154,26 @@ def _decode_list(path: Path, data: bytes) -> str:
 
 def _dialect(text: str) -> tuple[str, int]:
     """The separator (`,`, or `;` from European Excel, or a tab) and how many leading lines
-    to skip: Excel may write a `sep=;` line before the headings."""
-    first = text.split("\n", 1)[0].strip("\r")
-    declared = re.fullmatch(r"\s*sep=(.)\s*", first, flags=re.I)
+    to skip: Excel may write a `sep=;` line before the headings. Of the separators on the
+    heading line, the one that yields an email heading wins (`Name, first;Email` is `;`)."""
+    lines = re.split(r"\r\n|\r|\n", text, maxsplit=2)  # old Mac Excel ends lines with \r
+    declared = re.fullmatch(r"\s*sep=(.)\s*", lines[0], flags=re.I)
     if declared:
         return declared.group(1), 1
-    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return (best if counts[best] else ","), 0
+    counts = {sep: lines[0].count(sep) for sep in (",", ";", "\t")}
+    ranked = sorted((sep for sep in counts if counts[sep]), key=lambda sep: -counts[sep])
+    for sep in ranked:
+        if _email_column(next(csv.reader([lines[0]], delimiter=sep), [])) is not None:
+            return sep, 0
+    return (ranked[0] if ranked else ","), 0
+
+
+def _email_column(header: list[str]) -> int | None:
+    """Where the addresses are: an `email` heading, else the first heading that names them."""
+    headings = [_heading(h) for h in header]
+    if "email" in headings:
+        return headings.index("email")
+    return next((i for i, h in enumerate(header) if _EMAIL_HEADING.fullmatch(_compact(h))), None)
 
 
 def _compact(heading: str) -> str:
@@ -206,22 +218,18 @@ def _rows(path: Path, text: str, state: list[int]) -> list[tuple[int, str, str]]
             [Problem(path, 1, "is empty; the first line must name the columns: email,first_name")]
         )
     headings = [_heading(h) for h in header]
-    if "email" not in headings:
-        alternatives = [i for i, h in enumerate(header) if _EMAIL_HEADING.fullmatch(_compact(h))]
-        if not alternatives:
-            raise NewsletterError(
-                [
-                    Problem(
-                        path,
-                        reader.line_num or 1,
-                        "has no 'email' column; the first line must name the columns, "
-                        "e.g. email,first_name",
-                    )
-                ]
-            )
-        email_at = alternatives[0]
-    else:
-        email_at = headings.index("email")
+    email_at = _email_column(header)
+    if email_at is None:
+        raise NewsletterError(
+            [
+                Problem(
+                    path,
+                    reader.line_num or 1,
+                    "has no 'email' column; the first line must name the columns, "
+                    "e.g. email,first_name",
+                )
+            ]
+        )
     name_at = next((headings.index(h) for h in _FIRST_NAME_HEADINGS if h in headings), None)
     if name_at is None:
         name_at = next(
