@@ -1,0 +1,122 @@
+"""Other clinics' settings, not the sample's: a right-to-left clinic, a web font address with a
+query string, a pale brand colour. Each test fails on the code before the fix it names."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsletters.archive import build_archive
+from newsletters.pipeline import build, check_built
+from newsletters.preview.simulate import MODES, simulate
+from newsletters.screenshots import open_email
+from newsletters.theme import contrast
+
+from .conftest import copy_sample
+
+BASE = "https://www.ketamineclinicwtx.example/newsletter/"
+
+
+def with_clinic(root: Path, old: str, new: str) -> None:
+    clinic = root / "content/clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    assert old in text
+    clinic.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- web font with a query
+
+
+FONT = "https://fonts.example/css2?family=Open+Sans&display=swap"
+
+
+def test_a_web_font_address_with_a_query_reaches_the_css_import_as_written(
+    tmp_path: Path,
+) -> None:
+    """Inside <style>, `&amp;` is not decoded: the @import asked for `amp;display=swap` and
+    lint said the font was never loaded."""
+    root = copy_sample(tmp_path / "p")
+    with_clinic(
+        root,
+        "theme:\n",
+        f"theme:\n  web_font_url: {FONT}\n"
+        "  font_family: \"'Open Sans', Helvetica, Arial, sans-serif\"\n",
+    )
+    project, items, _ = build(root, ["2026-11"])
+    html = items[0].html
+    imports = re.findall(r"@import url\(([^)]*)\)", html)
+    assert imports == [FONT]
+    assert f'href="{FONT.replace("&", "&amp;")}"' in html  # the attribute, escaped as HTML wants
+    rules = {problem.rule for problem in check_built(project, items[0])}
+    assert "inbox/unused-font" not in rules
+
+
+# ---------------------------------------------------------------- right to left
+
+
+@pytest.fixture(scope="module")
+def rtl_issue(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = copy_sample(tmp_path_factory.mktemp("rtl") / "p")
+    with_clinic(root, "theme:\n", "language: ar\ndirection: rtl\ntheme:\n")
+    _, items, _ = build(root, ["2026-11"])
+    return root, items[0]
+
+
+def test_a_right_to_left_clinic_is_not_forced_left_to_right(rtl_issue: Any) -> None:
+    _, item = rtl_issue
+    assert "direction:ltr" not in item.html
+    assert item.html.count("direction:rtl") > 10
+
+
+RTL_FACTS = """() => {
+  const body = document.querySelector('.nl-body').getBoundingClientRect();
+  const blocks = [...document.querySelectorAll('.nl-prose p, .nl-prose li, .nl-prose td, h2')]
+    .filter((e) => e.getBoundingClientRect().width > 0 && e.textContent.trim());
+  return {
+    wrong: blocks.filter((e) => {
+      const style = getComputedStyle(e);
+      return style.direction !== 'rtl' || !['right', 'start'].includes(style.textAlign);
+    }).map((e) => e.tagName + ': ' + e.textContent.trim().slice(0, 40)),
+    // List markers hang on the side the text starts on, inside the email.
+    outside: [...document.querySelectorAll('li')].filter((e) => {
+      const box = e.getBoundingClientRect();
+      return box.width > 0 && (box.right > body.right - 8 || box.left < body.left);
+    }).map((e) => e.textContent.trim().slice(0, 40)),
+    count: blocks.length,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ("plain", *MODES))
+def test_a_right_to_left_clinic_reads_right_to_left_in_every_client(
+    browser: Any, rtl_issue: Any, mode: str
+) -> None:
+    root, item = rtl_issue
+    html = item.html if mode == "plain" else simulate(item.html, mode)
+    width = 600 if mode == "outlook" else 375  # Outlook draws its fixed 600 px at any width
+    page = open_email(browser, html, BASE, root / "content", width, False, item.images)
+    try:
+        facts = page.evaluate(RTL_FACTS)
+    finally:
+        page.close()
+    assert facts["count"] > 20
+    assert facts["wrong"] == []
+    assert facts["outside"] == []
+
+
+# ---------------------------------------------------------------- a pale brand colour
+
+
+def test_the_archive_heading_stays_readable_with_a_pale_primary(tmp_path: Path) -> None:
+    """The archive's heading took the raw primary: white-ish on white."""
+    root = copy_sample(tmp_path / "p")
+    with_clinic(root, 'primary: "#1F5F8B"', 'primary: "#F4F9FF"\n  button_text: "#0B1B2B"')
+    project, archive, _ = build_archive(root)
+    index = archive.files["index.html"].decode("utf-8")
+    heading = re.search(r"h1 \{[^}]*color: (#[0-9A-Fa-f]{6})", index)
+    assert heading
+    assert contrast(heading.group(1), project.clinic.theme.surface) >= 4.5
