@@ -120,3 +120,33 @@ def test_the_archive_heading_stays_readable_with_a_pale_primary(tmp_path: Path) 
     heading = re.search(r"h1 \{[^}]*color: (#[0-9A-Fa-f]{6})", index)
     assert heading
     assert contrast(heading.group(1), project.clinic.theme.surface) >= 4.5
+
+
+# ---------------------------------------------------------------- a white logo
+
+
+def test_a_white_transparent_logo_is_reported_invisible_in_light_mode(tmp_path: Path) -> None:
+    """The check measured the logo on dark canvases only; white on the white email passed."""
+    from PIL import Image, ImageDraw
+
+    root = copy_sample(tmp_path / "p")
+    logo = Image.new("RGBA", (600, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((20, 20, 580, 140), fill=(255, 255, 255, 255))
+    logo.save(root / "content/images/white.png")
+    with_clinic(
+        root,
+        "  src: images/logo.png\n  dark_src: images/logo-dark.png\n",
+        "  src: images/white.png\n",
+    )
+    project, items, _ = build(root, ["2026-11"])
+    found = [p for p in check_built(project, items[0]) if p.rule == "inbox/logo-light"]
+    assert len(found) == 1
+    assert found[0].path is not None and found[0].path.name == "clinic.yaml"
+    lines = (root / "content/clinic.yaml").read_text(encoding="utf-8").splitlines()
+    assert found[0].line is not None and lines[found[0].line - 1].startswith("logo:")
+    assert "1.0:1" in found[0].message
+
+
+def test_the_sample_logo_is_not_reported(tmp_path: Path) -> None:
+    project, items, _ = build(copy_sample(tmp_path / "p"), ["2026-11"])
+    assert not [p for p in check_built(project, items[0]) if p.rule == "inbox/logo-light"]
