@@ -150,3 +150,31 @@ def test_a_white_transparent_logo_is_reported_invisible_in_light_mode(tmp_path: 
 def test_the_sample_logo_is_not_reported(tmp_path: Path) -> None:
     project, items, _ = build(copy_sample(tmp_path / "p"), ["2026-11"])
     assert not [p for p in check_built(project, items[0]) if p.rule == "inbox/logo-light"]
+
+
+# ---------------------------------------------------------------- a tall logo
+
+
+@pytest.mark.parametrize("size", [(100, 800), (400, 400), (600, 160)])
+def test_a_plated_logo_stays_near_the_width_clinic_yaml_asks(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """The plate's margin came from the logo's height: a tall dark logo at 180 px was shown
+    526 px wide (and 1787 px tall)."""
+    from PIL import Image, ImageDraw
+
+    root = copy_sample(tmp_path / "p")
+    logo = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((4, 4, size[0] - 5, size[1] - 5), fill=(20, 40, 70, 255))
+    logo.save(root / "content/images/dark.png")
+    with_clinic(
+        root,
+        "  src: images/logo.png\n  dark_src: images/logo-dark.png\n",
+        "  src: images/dark.png\n",
+    )
+    _, items, _ = build(root, ["2026-11"])
+    shown = re.search(
+        r'<img alt="Ketamine Clinic of West Texas"[^>]*\swidth="(\d+)"', items[0].html
+    )
+    assert shown and "dark.plate.png" in shown.group(0)
+    assert 180 < int(shown.group(1)) <= 180 * 1.3
