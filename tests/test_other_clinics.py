@@ -178,3 +178,42 @@ def test_a_plated_logo_stays_near_the_width_clinic_yaml_asks(
     )
     assert shown and "dark.plate.png" in shown.group(0)
     assert 180 < int(shown.group(1)) <= 180 * 1.3
+
+
+# ---------------------------------------------------------------- where a colour finding points
+
+
+def test_colour_findings_point_at_the_line_that_sets_the_colour(tmp_path: Path) -> None:
+    """Theme warnings all pointed at `theme:`, and a11y/contrast at a template line holding
+    the same #FFFFFF, not at the colour the clinic wrote."""
+    root = copy_sample(tmp_path / "p")
+    with_clinic(
+        root,
+        'theme:\n  primary: "#1F5F8B"\n  accent: "#2E7D6B"\n',
+        'theme:\n  primary: "#1F5F8B"\n  accent: "#FFEB3B"\n  text: "#999999"\n',
+    )
+    lines = (root / "content/clinic.yaml").read_text(encoding="utf-8").splitlines()
+    at = {line.split(":")[0].strip(): n for n, line in enumerate(lines, 1) if line.startswith("  ")}
+    project, items, problems = build(root, ["2026-11"])
+    theme_warnings = [p for p in problems.warnings if p.message.startswith("theme:")]
+    assert theme_warnings
+    for warning in theme_warnings:
+        name = "accent" if "accent" in warning.message else "text"
+        assert warning.line == at[name], warning.message
+    contrast = [p for p in check_built(project, items[0]) if p.rule == "a11y/contrast"]
+    assert {(p.path.name if p.path else None, p.line) for p in contrast} == {
+        ("clinic.yaml", at["accent"]),
+        ("clinic.yaml", at["text"]),
+    }
+
+
+def test_findings_quote_the_email_without_this_runs_placeholder_spelling(tmp_path: Path) -> None:
+    """The greeting was quoted as `Hello __NL_MERGE_<16 random letters>_FIRST_NAME__,`: not
+    readable, and different each run (so a lint_allow text could never match it)."""
+    root = copy_sample(tmp_path / "p")
+    with_clinic(root, "theme:\n", 'theme:\n  text: "#999999"\n')
+    project, items, _ = build(root, ["2026-11"])
+    found = check_built(project, items[0])
+    quoted = " ".join(f"{p.message} {p.element} {p.excerpt}" for p in found)
+    assert "Hello [first name]," in quoted
+    assert "__NL_MERGE" not in quoted
