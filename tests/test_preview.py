@@ -175,6 +175,13 @@ def test_unknown_issues_are_not_found(server: PreviewServer) -> None:
     assert get(server.url + "article/nope")[0] == 404
 
 
+def test_a_trailing_slash_leads_to_the_page_and_nowhere_else(server: PreviewServer) -> None:
+    status, body, _ = get(server.url + "issue/2026-11/")  # urllib follows the redirect
+    assert status == 200 and b"When does pain become chronic?" in body
+    for path in ("issue/1999-01/", "issue/2026-11//", "issue/%2F%2Fevil.example/"):
+        assert get(server.url + path)[0] == 404, path
+
+
 def test_reload_reports_are_measured(server: PreviewServer) -> None:
     generation = server.workspace.invalidate(saved_at=1.0)
     request = urllib.request.Request(

@@ -311,4 +311,10 @@ def test_simulation_toggles_reload_the_frame_with_the_mode(
 def test_checks_panel_lists_the_compatibility_report(page: Page, server: PreviewServer) -> None:
     open_issue(page, server)
     expect(page.locator("#compat-summary")).to_contain_text("caniemail.com")
+    expect(page.locator("#compat")).to_be_hidden()  # folded: a summary first, details on demand
+    page.click("aside.findings details summary")
     expect(page.locator("#compat")).to_contain_text("Outlook for Windows (classic)")
+    expect(page.locator("#compat")).to_be_visible()
+    panel = page.locator("aside.findings")
+    # Long notes wrap inside the panel instead of running off the window's edge.
+    assert panel.evaluate("a => a.scrollWidth <= a.clientWidth")

@@ -341,6 +341,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.OK, "text/html; charset=utf-8", body.encode(), EMAIL_CSP)
         elif match := IMAGE.match(path):
             self._image(unquote(match.group(1)))
+        elif path.endswith("/") and (match := PAGE.match(path[:-1])):
+            # A typed or pasted address with a trailing slash: the page, not a 404. The
+            # target is rebuilt from the matched name only, so it cannot lead off this site.
+            self._redirect(f"/{match.group(1)}/{match.group(2)}")
         else:
             self._not_found()
 
@@ -454,6 +458,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _json(self, data: object) -> None:
         self._send(HTTPStatus.OK, "application/json", json.dumps(data).encode())
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
 
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", pages.not_found().encode())

@@ -179,7 +179,7 @@
       compat.appendChild(item);
     });
     text("compat-summary", report
-      ? features.length + " feature" + (features.length === 1 ? "" : "s") + " of this email work only partly in some inboxes. Data: caniemail.com (" + report.date + "), " + report.licence + "."
+      ? features.length + " feature" + (features.length === 1 ? "" : "s") + " of this email work only partly in some inboxes. That is normal: the templates fall back where an inbox ignores them; look here after changing a template. Data: caniemail.com (" + report.date + "), " + report.licence + "."
       : "");
 
     const errors = document.getElementById("overlay-errors");
