@@ -125,19 +125,25 @@ def test_the_archive_heading_stays_readable_with_a_pale_primary(tmp_path: Path) 
 # ---------------------------------------------------------------- a white logo
 
 
-def test_a_white_transparent_logo_is_reported_invisible_in_light_mode(tmp_path: Path) -> None:
-    """The check measured the logo on dark canvases only; white on the white email passed."""
+def with_logo(tmp_path: Path, size: tuple[int, int], ink: tuple[int, int, int, int]) -> Path:
+    """The sample with a transparent logo of `size`: a block of `ink` inside a clear margin."""
     from PIL import Image, ImageDraw
 
     root = copy_sample(tmp_path / "p")
-    logo = Image.new("RGBA", (600, 160), (0, 0, 0, 0))
-    ImageDraw.Draw(logo).rectangle((20, 20, 580, 140), fill=(255, 255, 255, 255))
-    logo.save(root / "content/images/white.png")
+    logo = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((4, 4, size[0] - 5, size[1] - 5), fill=ink)
+    logo.save(root / "content/images/mine.png")
     with_clinic(
         root,
         "  src: images/logo.png\n  dark_src: images/logo-dark.png\n",
-        "  src: images/white.png\n",
+        "  src: images/mine.png\n",
     )
+    return root
+
+
+def test_a_white_transparent_logo_is_reported_invisible_in_light_mode(tmp_path: Path) -> None:
+    """The check measured the logo on dark canvases only; white on the white email passed."""
+    root = with_logo(tmp_path, (600, 160), (255, 255, 255, 255))
     project, items, _ = build(root, ["2026-11"])
     found = [p for p in check_built(project, items[0]) if p.rule == "inbox/logo-light"]
     assert len(found) == 1
@@ -161,22 +167,12 @@ def test_a_plated_logo_stays_near_the_width_clinic_yaml_asks(
 ) -> None:
     """The plate's margin came from the logo's height: a tall dark logo at 180 px was shown
     526 px wide (and 1787 px tall)."""
-    from PIL import Image, ImageDraw
-
-    root = copy_sample(tmp_path / "p")
-    logo = Image.new("RGBA", size, (0, 0, 0, 0))
-    ImageDraw.Draw(logo).rectangle((4, 4, size[0] - 5, size[1] - 5), fill=(20, 40, 70, 255))
-    logo.save(root / "content/images/dark.png")
-    with_clinic(
-        root,
-        "  src: images/logo.png\n  dark_src: images/logo-dark.png\n",
-        "  src: images/dark.png\n",
-    )
+    root = with_logo(tmp_path, size, (20, 40, 70, 255))
     _, items, _ = build(root, ["2026-11"])
     shown = re.search(
         r'<img alt="Ketamine Clinic of West Texas"[^>]*\swidth="(\d+)"', items[0].html
     )
-    assert shown and "dark.plate.png" in shown.group(0)
+    assert shown and "mine.plate.png" in shown.group(0)
     assert 180 < int(shown.group(1)) <= 180 * 1.3
 
 
