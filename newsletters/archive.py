@@ -180,7 +180,7 @@ def index_page(project: Project, ordered: Sequence[BuiltIssue]) -> str:
 body {{ margin: 0; background: {theme.background}; color: {theme.text};
   font-family: {theme.font_family}; font-size: {theme.font_size}px; line-height: 1.6; }}
 main {{ max-width: 640px; margin: 0 auto; padding: 24px; background: {theme.surface}; }}
-h1 {{ font-family: {theme.heading_font_family}; color: {theme.primary}; }}
+h1 {{ font-family: {theme.heading_font_family}; color: {theme.heading}; }}
 a {{ color: {theme.link}; }}
 ol {{ list-style: none; padding: 0; }}
 li {{ margin: 0 0 24px; }}

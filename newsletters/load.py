@@ -229,6 +229,8 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
 
         # Still loading, read by nobody yet: links and headlines follow a re-brand.
         object.__setattr__(clinic, "theme", derive_theme(clinic.theme, set(theme_data)))
+        if isinstance(theme_data, YamlMap):  # colour findings point at the colour's own line
+            clinic.lines.update({f"theme.{k}": n for k, n in theme_data.key_lines.items()})
     return clinic
 
 

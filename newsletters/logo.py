@@ -195,7 +195,9 @@ def _drawn(data: bytes, surface: str, display_width: int) -> tuple[bytes, int] |
     except Unreadable:
         return None
     colour = surface if luminance(surface) > 0.5 else "#FFFFFF"
-    margin = max(4, round(logo.height * 0.12))
+    # From the shorter side: a tall or square logo's height would make a margin wider than
+    # the logo, and the email would show the plate several times the width clinic.yaml asks.
+    margin = max(4, round(min(logo.width, logo.height) * 0.12))
     size = (logo.width + 2 * margin, logo.height + 2 * margin)
     plate = Image.new("RGBA", size, (0, 0, 0, 0))
     ImageDraw.Draw(plate).rounded_rectangle(

@@ -41,6 +41,11 @@ def portable(document: str) -> str:
     return _PATTERN.sub(lambda m: f"__NL_MERGE_{m.group(1)}__", document)
 
 
+def readable(text: str) -> str:
+    """Text for people (a finding quoting the email): each placeholder as `[first name]`."""
+    return _PATTERN.sub(lambda m: f"[{m.group(1).lower().replace('_', ' ')}]", text)
+
+
 PLACEHOLDERS = {name: placeholder(name) for name in TAGS}
 
 

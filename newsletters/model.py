@@ -456,7 +456,12 @@ class Clinic:
     language: str = spec(
         "Language of the emails (BCP 47 code, e.g. en or es).", language_tag, default="en"
     )
-    direction: str = spec("Text direction: ltr or rtl.", text_direction, default="ltr")
+    direction: str = spec(
+        "Text direction: ltr or rtl (rtl mirrors the email: text, lists, tables, buttons and "
+        "the logo start on the right).",
+        text_direction,
+        default="ltr",
+    )
     export: ExportSettings = spec(
         "Settings of `newsletter export` and `newsletter archive`: UTM parameters, archive "
         "address, subscription page.",

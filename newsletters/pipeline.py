@@ -262,7 +262,7 @@ def add_theme_warnings(project: Project, problems: Problems) -> None:
 
     clinic = project.clinic
     path = project.paths.clinic_file
-    problems.extend(contrast_warnings(clinic.theme, path, clinic.lines.get("theme")))
+    problems.extend(contrast_warnings(clinic.theme, path, clinic.lines.get("theme"), clinic.lines))
 
 
 def write_issue(built: BuiltIssue, paths: ProjectPaths) -> Path:

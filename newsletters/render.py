@@ -102,6 +102,10 @@ def build_context(project: Project, issue: Issue, problems: Problems) -> dict[st
     return {
         "clinic": clinic,
         "theme": clinic.theme,
+        # The side lines start on: MJML writes direction:ltr and left alignment everywhere
+        # unless told, so a right-to-left clinic's text would read against its flow.
+        "start": "right" if clinic.direction == "rtl" else "left",
+        "end": "left" if clinic.direction == "rtl" else "right",
         "issue": {
             "id": issue.id,
             "subject": issue.meta.subject,

@@ -8,6 +8,7 @@ colour hears about it when it builds, not from a reader.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,11 @@ def contrast(a: str | Colour, b: str | Colour) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def contrast_warnings(theme: Theme, path: Path, line: int | None) -> list[Problem]:
-    """One warning per colour pair that readers with low vision would struggle with."""
+def contrast_warnings(
+    theme: Theme, path: Path, line: int | None, lines: Mapping[str, int] | None = None
+) -> list[Problem]:
+    """One warning per colour pair that readers with low vision would struggle with, at the
+    line of clinic.yaml that sets one of its colours (`lines`: "theme.<name>" -> line)."""
     warnings = []
     for fg, bg, minimum in PAIRS:
         fg_colour, bg_colour = getattr(theme, fg), getattr(theme, bg)
@@ -84,7 +88,7 @@ def contrast_warnings(theme: Theme, path: Path, line: int | None) -> list[Proble
             warnings.append(
                 Problem(
                     path,
-                    line,
+                    theme_line(theme, lines or {}, fg, bg) or line,
                     f"theme: {fg} ({fg_colour}) on {bg} ({bg_colour}) has a contrast of "
                     f"{ratio:.1f}:1, below the {minimum:g}:1 that readers with low vision "
                     f"need; make one of them darker or lighter",
@@ -99,6 +103,31 @@ DERIVED = {
     "primary": ("link", "heading", "dark_link"),
     "accent": ("dark_accent",),
 }
+
+
+def theme_line(theme: Theme, lines: Mapping[str, int], *colours: str) -> int | None:
+    """The clinic.yaml line that sets one of `colours` (theme field names, or #RRGGBB values
+    as the light-mode email shows them): a colour written there first, else the brand colour
+    one follows (DERIVED); None if neither is."""
+    names: list[str] = []
+    for colour in colours:
+        if not colour.startswith("#"):
+            names.append(colour)
+            continue
+        names += [
+            f.name
+            for f in dataclasses.fields(theme)
+            if not f.name.startswith("dark_")
+            and str(getattr(theme, f.name)).upper() == colour.upper()
+        ]
+    for name in names:
+        if f"theme.{name}" in lines:
+            return lines[f"theme.{name}"]
+    for name in names:
+        for brand, dependents in DERIVED.items():
+            if name in dependents and f"theme.{brand}" in lines:
+                return lines[f"theme.{brand}"]
+    return None
 
 
 def derive_theme(theme: Theme, explicit: set[str]) -> Theme:

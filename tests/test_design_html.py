@@ -414,12 +414,12 @@ def test_contrast_ratio_matches_wcag() -> None:
     assert contrast("#FFFFFF", "#FFFFFF") == 1.0
 
 
-def test_a_pale_brand_colour_is_reported_at_the_theme_line(tmp_path: Path) -> None:
+def test_a_pale_brand_colour_is_reported_at_its_line(tmp_path: Path) -> None:
     copy_sample(tmp_path)
     clinic = tmp_path / "content" / "clinic.yaml"
     text = clinic.read_text().replace('accent: "#2E7D6B"', 'accent: "#F5A623"')
     clinic.write_text(text)
-    theme_line = text.splitlines().index("theme:") + 1
+    theme_line = text.splitlines().index('  accent: "#F5A623"') + 1  # the colour's own line
     _, built, problems = build(tmp_path, [SAMPLES["digest"]])
     assert built  # a warning, not an error: the build goes on
     messages = [(w.path, w.line, w.message) for w in problems.warnings]

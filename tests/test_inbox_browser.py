@@ -190,3 +190,30 @@ def test_awkward_article_text_never_widens_the_phone_layout(
         scroll = page.evaluate("document.documentElement.scrollWidth")
         page.close()
         assert scroll <= 320, f"{item.issue.meta.layout} {mode or 'as sent'}: {scroll} px wide"
+
+
+@pytest.mark.parametrize("mode", ["", "gmail-app"])
+def test_condition_names_never_break_inside_a_word_on_a_phone(
+    browser: Any, built: dict[str, BuiltIssue], mode: str
+) -> None:
+    """The "Conditions we treat" grid is two per row at every width (Outlook); each name
+    must still fit its half of a 320 px phone ("Fibromyalgia" broke as "Fibromyalgi / a")."""
+    found = 0
+    for item in built.values():
+        page = show(browser, item, mode, 320)
+        names = page.evaluate(
+            """() => [...document.querySelectorAll('td.nl-panel a')].map(a => {
+                 const range = document.createRange();
+                 return a.textContent.trim().split(/\\s+/).map(word => {
+                   const start = a.textContent.indexOf(word);
+                   range.setStart(a.firstChild, start);
+                   range.setEnd(a.firstChild, start + word.length);
+                   return [word, range.getClientRects().length];
+                 });
+               }).flat()"""
+        )
+        page.close()
+        found += len(names)
+        broken = [word for word, lines in names if lines != 1]
+        assert not broken, f"{item.issue.meta.layout}: {broken} break inside the word"
+    assert found, "no condition links found"

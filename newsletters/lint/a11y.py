@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..theme import contrast
+from ..theme import contrast, theme_line
 from .context import Context
 from .registry import Hit, rule
 
@@ -187,7 +187,12 @@ def colour_contrast(ctx: Context) -> Iterator[Hit]:
             continue
         seen.add(key)
         fg, bg = _hex(run.colour), _hex(run.background)
-        path, line = ctx.where(fg, fg.lower(), bg, bg.lower())
+        # The theme line that sets a colour: a template holding the same value (#FFFFFF) is
+        # not where the clinic chose it.
+        theme_at = theme_line(ctx.project.clinic.theme, ctx.project.clinic.lines, fg, bg)
+        path, line = (
+            (ctx.clinic_path, theme_at) if theme_at else ctx.where(fg, fg.lower(), bg, bg.lower())
+        )
         yield Hit(
             f"text {fg} on {bg} has a contrast of {ratio:.2f}:1; it needs {need:g}:1 to be "
             "readable: darken the text or change the background in `theme`",

@@ -15,8 +15,8 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
-from ..confine import MAX_IMAGE_BYTES, Refused, read_bytes
-from ..logo import DARK_CANVASES, MINIMUM, measure
+from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
+from ..logo import DARK_CANVASES, MINIMUM, Measure, measure
 from .context import Context
 from .registry import Hit, rule
 
@@ -187,12 +187,52 @@ def logo_dark(ctx: Context) -> Iterator[Hit]:
     canvas dark but never the image (2:1). The build plates a transparent local logo itself;
     this catches a template or file it cannot fix. Fix: a logo file with a light plate or
     halo, or an opaque background."""
+    canvases = (*DARK_CANVASES, ctx.project.clinic.theme.dark_background)
+    for element, found in _logo_measures(ctx, canvases):
+        if found.ratio < MINIMUM:
+            yield Hit(
+                f"the logo measures {found.ratio:.1f}:1 on a {found.canvas} canvas (forced "
+                "dark mode in Gmail and Outlook); it needs 3:1: give the file a light plate "
+                "or halo",
+                ctx.clinic_path,
+                ctx.clinic_line("logo"),
+                element,
+            )
+
+
+@rule("inbox/logo-light", "warning", "A transparent logo keeps 3:1 contrast on the email.")
+def logo_light(ctx: Context) -> Iterator[Hit]:
+    """Example: the white-on-transparent logo of the clinic's dark website header: on the
+    email's white surface it is invisible (1:1) for every reader in light mode. Fix: use the
+    logo drawn for light backgrounds as `logo.src` (a light one can be `logo.dark_src`)."""
+    clinic = ctx.project.clinic
+    if clinic.logo is None or clinic.logo.src.startswith("https://"):
+        return
+    surface = clinic.theme.surface
+    # The clinic's own file: a forced-dark plate (logo.py) is that file on the surface colour.
+    try:
+        data = read_bytes(content_file(ctx.project.content_dir, clinic.logo.src), MAX_IMAGE_BYTES)
+    except Refused:
+        return
+    found = measure(data, (surface,))
+    if found is not None and found.transparent and found.ratio < MINIMUM:
+        yield Hit(
+            f"the logo measures {found.ratio:.1f}:1 on the email's {surface} background "
+            "(light mode); it needs 3:1: use your logo drawn for light backgrounds as "
+            "logo.src (and this one as logo.dark_src)",
+            ctx.clinic_path,
+            ctx.clinic_line("logo"),
+            excerpt=clinic.logo.src,
+        )
+
+
+def _logo_measures(ctx: Context, canvases: tuple[str, ...]) -> Iterator[tuple[str, Measure]]:
+    """Each shown logo image of the email (its element) measured on `canvases`."""
     clinic = ctx.project.clinic
     if clinic.logo is None:
         return
     files = {ref: path for path, ref in ctx.built.images}
     base = clinic.images_base_url.rstrip("/") + "/"
-    canvases = (*DARK_CANVASES, clinic.theme.dark_background)
     for image in ctx.doc.images:
         if image.hidden or image.alt != clinic.logo.alt or not image.src.startswith(base):
             continue
@@ -203,15 +243,8 @@ def logo_dark(ctx: Context) -> Iterator[Hit]:
             found = measure(read_bytes(path, MAX_IMAGE_BYTES), canvases)
         except Refused:
             continue
-        if found is not None and found.ratio < MINIMUM:
-            yield Hit(
-                f"the logo measures {found.ratio:.1f}:1 on a {found.canvas} canvas (forced "
-                "dark mode in Gmail and Outlook); it needs 3:1: give the file a light plate "
-                "or halo",
-                ctx.clinic_path,
-                ctx.clinic_line("logo"),
-                image.element,
-            )
+        if found is not None:
+            yield image.element, found
 
 
 @rule("inbox/img-dimensions", "warning", "Every image has real `width` and `height` numbers.")

@@ -49,6 +49,8 @@ class Rule:
         return inspect.getdoc(self.check) or ""
 
     def run(self, ctx: Context) -> list[Problem]:
+        from ..merge import readable  # findings quote the email: no run's placeholder spelling
+
         default: Severity = "warning" if self.severity == "warning" else "error"
         return [
             Problem(
@@ -56,9 +58,9 @@ class Rule:
                 line=hit.line,
                 rule=self.id,
                 severity=hit.severity or default,
-                message=hit.message,
-                element=hit.element,
-                excerpt=hit.excerpt,
+                message=readable(hit.message),
+                element=readable(hit.element) if hit.element else hit.element,
+                excerpt=readable(hit.excerpt) if hit.excerpt else hit.excerpt,
             )
             for hit in self.check(ctx)
         ]
