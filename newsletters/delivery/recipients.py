@@ -136,20 +136,21 @@ def _decode_list(path: Path, data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
+    return _utf8(
+        path,
+        data,
+        "is not UTF-8 text (a spreadsheet's older Windows or Mac encoding?); "
+        "save it from your spreadsheet as CSV UTF-8",
+    )
+
+
+def _utf8(path: Path, data: bytes, message: str) -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped), or `message` at its first bad line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        bad_line = data[: exc.start].count(b"\n") + 1
-        raise NewsletterError(
-            [
-                Problem(
-                    path,
-                    bad_line,
-                    "is not UTF-8 text (a spreadsheet's older Windows or Mac encoding?); "
-                    "save it from your spreadsheet as CSV UTF-8",
-                )
-            ]
-        ) from None
+        bad_line = len(re.split(rb"\r\n|\r|\n", data[: exc.start]))
+        raise NewsletterError([Problem(path, bad_line, message)]) from None
 
 
 def _dialect(text: str) -> tuple[str, int]:
@@ -314,20 +315,12 @@ def read_suppression(path: Path) -> Suppression:
                 )
             ]
         ) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_line = data[: exc.start].count(b"\n") + 1
-        raise NewsletterError(
-            [
-                Problem(
-                    path,
-                    bad_line,
-                    "the suppression file is not UTF-8 text; save it as UTF-8 "
-                    "(CSV UTF-8 in a spreadsheet); nothing was sent",
-                )
-            ]
-        ) from None
+    text = _utf8(
+        path,
+        data,
+        "the suppression file is not UTF-8 text; save it as UTF-8 "
+        "(CSV UTF-8 in a spreadsheet); nothing was sent",
+    )
     found: set[str] = set()
     unusable: list[Skipped] = []
     for number, line in enumerate(text.splitlines(), start=1):
