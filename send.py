@@ -149,10 +149,24 @@ def _reply_text(code: int, message: bytes | str) -> str:
 
 
 def _refusal(code: int, message: bytes | str, what: str) -> DeliveryError:
+    """Only a 5xx reply is the provider's final no; anything that is not a refusal code (smtplib's
+    -1 for an unreadable reply, a stray 2xx/3xx) says nothing about the reader, who stays to
+    send rather than being lost as failed."""
     reply = _reply_text(code, message)
+    if 500 <= code < 600:
+        return PermanentError(f"{what}: {reply}")
     if 400 <= code < 500:
         return TransientError(f"{what}: {reply}")
-    return PermanentError(f"{what}: {reply}")
+    return TransientError(f"{what}: {_not_understood(code, message)}")
+
+
+def _not_understood(code: int, message: bytes | str) -> str:
+    shown = _reply_text(code, message) if code != -1 else _reply_text(0, message)[2:]
+    shown = shown[:80]
+    return (
+        f"the server's answer is not one a mail server gives here ({shown!r}); check the "
+        "server name and the port are your provider's mail server"
+    )
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -294,14 +308,20 @@ class SmtpTransport:
             ) from None
         if code == 250:
             return _reply_text(code, reply)
+        if not 400 <= code < 600:
+            self._drop()
+            raise UnknownOutcome(
+                f"{_not_understood(code, reply)}; the message was handed over, so it may "
+                "have arrived"
+            )
         if code == 421:
             self._drop()
         raise _refusal(code, reply, "message")
 
     def _refused(self, code: int, reply: bytes, what: str) -> DeliveryError:
         """A refusal before the content was sent: reset (or drop) so the next one starts clean."""
-        if code == 421 or code < 200:
-            self._drop()
+        if code == 421 or not 400 <= code < 600:
+            self._drop()  # closing, or a conversation out of step: start afresh
         elif self._conn is not None:
             try:
                 self._conn.rset()

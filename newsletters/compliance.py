@@ -9,7 +9,6 @@ does not replace the clinic's own legal review.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
@@ -218,11 +217,9 @@ def _norm(text: str) -> str:
 
 def list_headings(path: Path) -> list[str]:
     """The first line of a CSV, or [] when it cannot be read (read_list reports that)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+    from .delivery.recipients import column_headings
+
+    return column_headings(path)
 
 
 def sponsored_send_refusal(project: Project, issue: Issue, today: dt.date) -> list[str]:

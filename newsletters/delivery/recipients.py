@@ -7,8 +7,12 @@ every row that cannot be sent to is reported with its line, never silently dropp
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +32,12 @@ def address_problem(address: str) -> str | None:
     if len(address) > 254:
         return f"'{address[:40]}...' is too long to be an email address"
     if not _ADDRESS.fullmatch(address):
+        local = address.rpartition("@")[0]
+        if local and not local.isascii():
+            return (
+                f"'{address}' has letters outside a-z before the @, which most mail servers "
+                "cannot deliver; ask the reader for another address"
+            )
         return f"'{address}' is not an email address"
     return None
 
@@ -73,20 +83,16 @@ _FIRST_NAME_HEADINGS = ("first_name", "firstname", "first", "given_name", "fname
 
 def read_list(path: Path, suppressed: frozenset[str] = frozenset()) -> RecipientList:
     """Read a subscriber CSV; raise NewsletterError only when the file as a whole is unusable."""
-    from ..confine import MAX_LIST_BYTES, Refused, regular_file
+    from ..confine import MAX_LIST_BYTES, Refused, read_bytes
 
     try:
-        regular_file(path, MAX_LIST_BYTES)
+        data = read_bytes(path, MAX_LIST_BYTES)
     except Refused as exc:
         raise NewsletterError([Problem(path, None, f"cannot be used: it {exc.reason}")]) from None
+    text = _decode_list(path, data)
     reader_state: list[int] = [1]
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(_rows(path, handle, reader_state))
-    except UnicodeDecodeError:
-        raise NewsletterError(
-            [Problem(path, None, "is not UTF-8 text; save it from your spreadsheet as CSV UTF-8")]
-        ) from None
+        rows = _rows(path, text, reader_state)
     except csv.Error as exc:
         why = str(exc)
         if "field larger than field limit" in why:
@@ -96,14 +102,13 @@ def read_list(path: Path, suppressed: frozenset[str] = frozenset()) -> Recipient
         raise NewsletterError(
             [Problem(path, reader_state[0], f"cannot be read as CSV: {why}")]
         ) from None
-    except OSError as exc:
-        raise NewsletterError([Problem(path, None, f"cannot be read: {exc.strerror}")]) from None
     recipients: list[Recipient] = []
     invalid: list[Skipped] = []
     duplicates: list[Skipped] = []
     dropped: list[Skipped] = []
     seen: dict[str, int] = {}
-    for line, address, first_name in rows:
+    for line, written, first_name in rows:
+        address = clean_address(written)
         problem = address_problem(address)
         if problem is None and first_name and text_problem(first_name, multiline=False):
             problem = "the first name holds a line break or control character; retype it"
@@ -122,31 +127,115 @@ def read_list(path: Path, suppressed: frozenset[str] = frozenset()) -> Recipient
     return RecipientList(path, tuple(recipients), tuple(invalid), tuple(duplicates), tuple(dropped))
 
 
-def _rows(path: Path, handle: object, state: list[int]) -> list[tuple[int, str, str]]:
-    reader = csv.reader(handle)  # type: ignore[arg-type]
+def _decode_list(path: Path, data: bytes) -> str:
+    """The list's text: UTF-8 (with or without a byte-order mark) or Excel's 'Unicode Text'
+    (UTF-16 with a byte-order mark); any other encoding is refused at its first bad line
+    rather than guessed, so no name is silently garbled."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    return _utf8(
+        path,
+        data,
+        "is not UTF-8 text (a spreadsheet's older Windows or Mac encoding?); "
+        "save it from your spreadsheet as CSV UTF-8",
+    )
+
+
+def _utf8(path: Path, data: bytes, message: str) -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped), or `message` at its first bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad_line = len(re.split(rb"\r\n|\r|\n", data[: exc.start]))
+        raise NewsletterError([Problem(path, bad_line, message)]) from None
+
+
+def _dialect(text: str) -> tuple[str, int]:
+    """The separator (`,`, or `;` from European Excel, or a tab) and how many leading lines
+    to skip: Excel may write a `sep=;` line before the headings. Of the separators on the
+    heading line, the one that yields an email heading wins (`Name, first;Email` is `;`)."""
+    lines = re.split(r"\r\n|\r|\n", text, maxsplit=2)  # old Mac Excel ends lines with \r
+    declared = re.fullmatch(r"\s*sep=(.)\s*", lines[0], flags=re.I)
+    if declared:
+        return declared.group(1), 1
+    counts = {sep: lines[0].count(sep) for sep in (",", ";", "\t")}
+    ranked = sorted((sep for sep in counts if counts[sep]), key=lambda sep: -counts[sep])
+    for sep in ranked:
+        if _email_column(next(csv.reader([lines[0]], delimiter=sep), [])) is not None:
+            return sep, 0
+    return (ranked[0] if ranked else ","), 0
+
+
+def _email_column(header: list[str]) -> int | None:
+    """Where the addresses are: an `email` heading, else the first heading that names them."""
+    headings = [_heading(h) for h in header]
+    if "email" in headings:
+        return headings.index("email")
+    return next((i for i, h in enumerate(header) if _EMAIL_HEADING.fullmatch(_compact(h))), None)
+
+
+def _compact(heading: str) -> str:
+    """A heading reduced to its letters, accents dropped: 'E-mail Address' -> 'emailaddress'."""
+    plain = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]", "", plain.lower())
+
+
+# Headings practice software, Outlook, Google Contacts, Mailchimp and non-English Excel use.
+_EMAIL_HEADING = re.compile(
+    r"(primary|work|home|personal|contact)?e?mail(address(es)?|adresse?|value)*"
+    r"|courriel|correo(electronico)?|adressee?mail|emailadresse"
+)
+_FIRST_NAME_COMPACT = frozenset(
+    ("firstname", "first", "givenname", "fname", "forename", "prenom", "vorname", "nombre")
+)
+
+
+def column_headings(path: Path) -> list[str]:
+    """The headings of a subscriber list, or [] when it cannot be read (read_list reports that)."""
+    from ..confine import MAX_LIST_BYTES, Refused, read_bytes
+
+    try:
+        text = _decode_list(path, read_bytes(path, MAX_LIST_BYTES))
+        delimiter, skip = _dialect(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for _ in range(skip):
+            next(reader, None)
+        return next(reader, [])
+    except (Refused, NewsletterError, csv.Error):
+        return []
+
+
+def _rows(path: Path, text: str, state: list[int]) -> list[tuple[int, str, str]]:
+    delimiter, skip = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for _ in range(skip):
+        next(reader, None)
     header = next(reader, None)
     if header is None:
         raise NewsletterError(
             [Problem(path, 1, "is empty; the first line must name the columns: email,first_name")]
         )
     headings = [_heading(h) for h in header]
-    if "email" not in headings:
-        alternatives = [i for i, h in enumerate(headings) if h in ("e_mail", "email_address")]
-        if not alternatives:
-            raise NewsletterError(
-                [
-                    Problem(
-                        path,
-                        1,
-                        "has no 'email' column; the first line must name the columns, "
-                        "e.g. email,first_name",
-                    )
-                ]
-            )
-        email_at = alternatives[0]
-    else:
-        email_at = headings.index("email")
+    email_at = _email_column(header)
+    if email_at is None:
+        raise NewsletterError(
+            [
+                Problem(
+                    path,
+                    reader.line_num or 1,
+                    "has no 'email' column; the first line must name the columns, "
+                    "e.g. email,first_name",
+                )
+            ]
+        )
     name_at = next((headings.index(h) for h in _FIRST_NAME_HEADINGS if h in headings), None)
+    if name_at is None:
+        name_at = next(
+            (i for i, h in enumerate(header) if _compact(h) in _FIRST_NAME_COMPACT), None
+        )
     found = []
     start = reader.line_num + 1
     state[0] = start
@@ -159,6 +248,23 @@ def _rows(path: Path, handle: object, state: list[int]) -> list[tuple[int, str, 
         name = row[name_at].strip() if name_at is not None and name_at < len(row) else ""
         found.append((line, address, " ".join(name.split())))
     return found
+
+
+def clean_address(written: str) -> str:
+    """The address a cell or --to means, in the form SMTP carries: surrounding spaces, a
+    `mailto:` prefix and a `Name <address>` display name dropped, an international domain
+    (bücher.de) written as the DNS spells it (xn--bcher-kva.de). Anything else is left as
+    written for address_problem to judge."""
+    address = written.strip()
+    bracketed = re.fullmatch(r"[^<>]*<\s*([^<>]*?)\s*>", address)
+    if bracketed:
+        address = bracketed.group(1)
+    address = re.sub(r"^mailto:", "", address, flags=re.I).strip()
+    local, at, domain = address.rpartition("@")
+    if at and local and not domain.isascii():
+        with contextlib.suppress(UnicodeError):
+            address = f"{local}@{domain.encode('idna').decode('ascii')}"
+    return address
 
 
 @dataclass(frozen=True)
@@ -180,7 +286,7 @@ def suppression_addresses(line: str) -> list[str]:
     """Every address on one line of a suppression file, lower-cased, in order."""
     found = []
     for token in _SEPARATORS.split(line):
-        token = re.sub(r"^mailto:", "", token, flags=re.I).strip(".:#!?*")
+        token = clean_address(token.strip(".:#!?*"))
         if "@" in token and address_problem(token) is None:
             found.append(token.lower())
     return found
@@ -209,20 +315,12 @@ def read_suppression(path: Path) -> Suppression:
                 )
             ]
         ) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_line = data[: exc.start].count(b"\n") + 1
-        raise NewsletterError(
-            [
-                Problem(
-                    path,
-                    bad_line,
-                    "the suppression file is not UTF-8 text; save it as UTF-8 "
-                    "(CSV UTF-8 in a spreadsheet); nothing was sent",
-                )
-            ]
-        ) from None
+    text = _utf8(
+        path,
+        data,
+        "the suppression file is not UTF-8 text; save it as UTF-8 "
+        "(CSV UTF-8 in a spreadsheet); nothing was sent",
+    )
     found: set[str] = set()
     unusable: list[Skipped] = []
     for number, line in enumerate(text.splitlines(), start=1):

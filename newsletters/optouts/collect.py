@@ -221,7 +221,7 @@ def _parse(body: bytes, base: str) -> list[tuple[int, str, str, str]]:
     try:
         items = json.loads(body)["opt_outs"]
         rows = [(int(i["id"]), str(i["address"]), str(i["issue"]), str(i["at"])) for i in items]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise NewsletterError(
             f"collecting from {base}: the answer is not from a newsletter opt-out service"
         ) from None

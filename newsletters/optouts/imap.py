@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import html
 import imaplib
 import re
 import ssl
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
-from ..delivery.recipients import address_problem
+from ..delivery.recipients import address_problem, clean_address
 from .store import BOUNCE, MAIL, OptOut, now
 from .token import find_tokens, read_token
 
@@ -167,15 +168,17 @@ def _automatic(message: EmailMessage) -> bool:
 
 def _own_words(message: EmailMessage) -> str:
     """The first lines the sender wrote: before a quote, a signature or a forwarded copy."""
-    part = message.get_body(preferencelist=("plain",))
+    part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
     try:
-        text = part.get_content()
+        text = str(part.get_content())
     except (LookupError, ValueError):
         return ""
+    if part.get_content_type() == "text/html":
+        text = _html_text(text)
     lines = []
-    for line in str(text).splitlines():
+    for line in text.splitlines():
         stripped = line.strip()
         if (
             stripped.startswith(">")
@@ -189,6 +192,16 @@ def _own_words(message: EmailMessage) -> str:
         if len(lines) >= 10:
             break
     return "\n".join(lines)
+
+
+def _html_text(markup: str) -> str:
+    """The words of an HTML-only reply (some mail programs send no plain part), one line per
+    block, a quoted copy (<blockquote>, Outlook's divider) cut off as a `>` line would be."""
+    markup = markup[:200_000]
+    markup = re.sub(r"(?is)<(head|style|script)\b.*?</\1\s*>", "", markup)
+    markup = re.sub(r"(?i)<blockquote\b|<div[^>]*(divRplyFwdMsg|gmail_quote)[^>]*>", "\n>", markup)
+    markup = re.sub(r"(?i)<(br|/p|/div|/li|/h\d|/tr)\b[^>]*>", "\n", markup)
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
 
 
 def _bounced(message: EmailMessage) -> list[str]:
@@ -207,7 +220,7 @@ def _bounced(message: EmailMessage) -> list[str]:
                 continue
             action = str(block.get("Action", "")).strip().lower()
             status = str(block.get("Status", "")).strip()
-            recipient = str(block.get("Final-Recipient", "")).partition(";")[2].strip()
+            recipient = clean_address(str(block.get("Final-Recipient", "")).partition(";")[2])
             if action == "failed" and status.startswith("5") and not address_problem(recipient):
                 failed.append(recipient)
     return failed

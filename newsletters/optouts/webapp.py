@@ -32,6 +32,7 @@ from .token import TOKEN, read_token
 
 SERVICE_DB_NAME = "opt-out-service.sqlite"
 MAX_BODY = 4096
+MAX_REQUEST_BODY = 64 * 1024
 PAGE_LIMIT = 1000
 _PATH = re.compile(r"^/u/(" + TOKEN.pattern + r")/?$")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'"
@@ -202,7 +203,16 @@ def serve(app: OptOutApp, host: str, port: int, ready: Callable[[str], None]) ->
     """Run the app with waitress until interrupted; `ready` gets the address it listens on."""
     from waitress.server import create_server
 
-    server = create_server(app, host=host, port=port, ident="newsletters", threads=4)
+    # The one-click body is 26 bytes: refuse big ones (413) at once rather than let waitress
+    # buffer up to its default of 1 GB per request onto the clinic's disk.
+    server = create_server(
+        app,
+        host=host,
+        port=port,
+        ident="newsletters",
+        threads=4,
+        max_request_body_size=MAX_REQUEST_BODY,
+    )
     shown = f"[{host}]" if ":" in host else host
     ready(f"http://{shown}:{server.effective_port}/")
     try:

@@ -74,7 +74,7 @@ def send_test(root: Path, issue: str, body: bytes, env: Mapping[str, str] | None
     try:
         data = json.loads(body[:MAX_BODY])
         to = str(data["to"]) if isinstance(data, dict) else ""
-    except (ValueError, KeyError, UnicodeDecodeError):
+    except (ValueError, KeyError, UnicodeDecodeError, RecursionError):  # [[[[... nests
         return Outcome(400, False, ("The request was not understood.",))
     addresses = parse_addresses(to)
     if not addresses:
