@@ -966,8 +966,8 @@ def send_command(
         echo(line)
     if summary.stopped:
         raise Stop(f"the send stopped: {summary.stopped}")
-    if summary.failed or summary.deferred:
-        ctx.exit(1)
+    if summary.failed or summary.deferred or len(summary.unknown) > summary.carried_unknown:
+        ctx.exit(1)  # something of this run needs a person (unknowns: see the summary's advice)
 
 
 # ---------------------------------------------------------------- setup (issue 16)

@@ -64,3 +64,25 @@ def test_an_answer_not_understood_after_the_message_is_unknown_not_failed(
     handler.refuse_data = None
     again = _send(project, tmp_path, controller)
     assert again.sent == 0 and handler.received == []  # a plain rerun never sends twice
+
+
+def test_a_send_that_leaves_readers_unknown_exits_1_and_says_what_to_do(
+    faulty: Any,
+    project: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A script or scheduled job must not read "unknown" as success; a later run that only
+    reports the same, older unknowns is not a new failure."""
+    from .test_send import invoke
+
+    controller, handler = faulty
+    listing = subscribers(tmp_path, *READERS[:2])
+    handler.refuse_data = "hello there"
+    args = ("--list", str(listing), "--confirm", "--rate", "1000")
+    first = invoke(project, smtp_env(controller), *args)
+    assert first.exit_code == 1, first.output
+    assert "unknown: 2" in first.output and "--retry-unknown" in first.output
+    handler.refuse_data = None
+    again = invoke(project, smtp_env(controller), *args)
+    assert again.exit_code == 0, again.output
+    assert handler.received == []

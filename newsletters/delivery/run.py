@@ -463,6 +463,7 @@ class SendSummary:
     failed: list[tuple[Recipient, str]] = field(default_factory=list)
     deferred: list[tuple[Recipient, str]] = field(default_factory=list)
     unknown: list[tuple[Recipient, str]] = field(default_factory=list)
+    carried_unknown: int = 0  # of `unknown`, those left by an earlier, stopped send
     skipped: int = 0
     left: int = 0  # still pending in the journal when the run ended: the next run sends them
     seconds: float = 0.0
@@ -496,6 +497,7 @@ def send_list(
             summary.skipped = len(recipients) - len(todo) + _skipped_rows(plan.recipients)
             summary.unknown = [(r, "unknown since an earlier send stopped")
                                for r in recipients if states[r.key] == SENDING]  # fmt: skip
+            summary.carried_unknown = len(summary.unknown)
             template = prepared.template()
             streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
             last_refusal: str | None = None
