@@ -148,8 +148,25 @@ def plain_words(value: str) -> str | None:
 
 def hex_colour(value: str) -> str | None:
     if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+        same = _as_six_digits(value)
+        if same:
+            return f"write the colour '{value}' as # and six hex digits: {same} (the same colour)"
         return f"'{value}' is not a colour; write it as # and six hex digits, like #1F5F8B"
     return None
+
+
+def _as_six_digits(value: str) -> str | None:
+    """The #RRGGBB spelling of a colour written another CSS way (#abc, rgb(), a name), so the
+    message can give the exact fix; None when it is no colour. Pillow knows CSS's names."""
+    from PIL import ImageColor
+
+    try:
+        rgb = ImageColor.getrgb(value.strip())
+    except ValueError:
+        return None
+    if len(rgb) == 4 and rgb[3] != 255:
+        return None  # see-through: no #RRGGBB is the same colour
+    return "#{:02X}{:02X}{:02X}".format(*rgb[:3])
 
 
 GENERIC_FONTS = (

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from newsletters.archive import build_archive
+from newsletters.errors import NewsletterError
 from newsletters.pipeline import build, check_built
 from newsletters.preview.simulate import MODES, simulate
 from newsletters.screenshots import open_email
@@ -213,3 +214,31 @@ def test_findings_quote_the_email_without_this_runs_placeholder_spelling(tmp_pat
     quoted = " ".join(f"{p.message} {p.element} {p.excerpt}" for p in found)
     assert "Hello [first name]," in quoted
     assert "__NL_MERGE" not in quoted
+
+
+@pytest.mark.parametrize(
+    ("written", "six_digits"),
+    [("navy", "#000080"), ("#2a7", "#22AA77"), ("rgb(10, 20, 30)", "#0A141E")],
+)
+def test_a_colour_written_another_css_way_gets_its_exact_six_digit_spelling(
+    tmp_path: Path, written: str, six_digits: str
+) -> None:
+    """Clinics copy colours from brand guides and CSS: the message gives the value to paste."""
+    root = copy_sample(tmp_path / "p")
+    with_clinic(root, '  primary: "#1F5F8B"\n', f'  primary: "{written}"\n')
+    with pytest.raises(NewsletterError) as caught:
+        build(root, ["2026-11"])
+    (line,) = [m for m in str(caught.value).splitlines() if written in m]
+    assert re.search(r"clinic\.yaml:\d+: 'primary': ", line), line
+    assert line.endswith(f"{six_digits} (the same colour)")
+
+
+def test_a_see_through_or_unknown_colour_gets_no_false_equivalent(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "p")
+    with_clinic(root, '  primary: "#1F5F8B"\n', '  primary: "#1F5F8B80"\n')
+    with_clinic(root, '  accent: "#2E7D6B"\n', '  accent: "blurple"\n')
+    with pytest.raises(NewsletterError) as caught:
+        build(root, ["2026-11"])
+    messages = [m for m in str(caught.value).splitlines() if "colour" in m]
+    assert len(messages) == 2
+    assert all("like #1F5F8B" in m and "same colour" not in m for m in messages)
