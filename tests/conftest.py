@@ -93,6 +93,18 @@ def claim_sample(root: Path) -> Path:
     return result
 
 
+OPT_OUTS_BY_WEBSITE = "  website_handles_opt_outs: true\n"
+
+
+def sending_clinic(root: Path, send_lines: str = OPT_OUTS_BY_WEBSITE) -> Path:
+    """A claimed copy of the sample at `root` whose clinic.yaml ends with a `send:` block of
+    `send_lines`: a list send refuses placeholders and needs to know how opt-outs come back."""
+    claim_sample(copy_sample(root))
+    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
+        clinic.write("\nsend:\n" + send_lines)
+    return root
+
+
 def sample_issues() -> dict[str, str]:
     """The sample project's issue for each layout (layout -> issue name), read from content/."""
     found = {}

@@ -16,7 +16,7 @@ import dns.resolver
 import pytest
 from aiosmtpd.controller import Controller
 
-from .conftest import claim_sample, copy_sample
+from .conftest import OPT_OUTS_BY_WEBSITE, copy_sample, sending_clinic
 from .dnsserver import Zone, dns_server
 from .servers import smtp_server
 from .test_doctor import new_key
@@ -49,13 +49,10 @@ def smtp() -> Iterator[tuple[Controller, Recorder]]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = claim_sample(copy_sample(tmp_path / "clinic"))  # placeholders block list sends
-    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(
-            f"\nsend:\n  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n"
-            "  website_handles_opt_outs: true\n"  # a list send must know how opt-outs come back
-        )
-    return root
+    return sending_clinic(
+        tmp_path / "clinic",
+        f"  dkim_domain: {DOMAIN}\n  dkim_selector: {SELECTOR}\n{OPT_OUTS_BY_WEBSITE}",
+    )
 
 
 @pytest.fixture

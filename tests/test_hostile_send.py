@@ -67,12 +67,9 @@ def faulty() -> Any:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    from .conftest import claim_sample, copy_sample
+    from .conftest import sending_clinic
 
-    root = claim_sample(copy_sample(tmp_path / "clinic"))  # list sends refuse placeholders
-    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
-        clinic.write("\nsend:\n  website_handles_opt_outs: true\n")  # a list send needs a way back
-    return root
+    return sending_clinic(tmp_path / "clinic")
 
 
 def subscribers(tmp_path: Path, *addresses: str) -> Path:

@@ -29,7 +29,7 @@ from newsletters.optouts.token import make_token, read_token
 from newsletters.optouts.webapp import OptOutApp, ServiceDatabase, collect_key
 
 from . import test_send
-from .conftest import ROOT, claim_sample, copy_sample
+from .conftest import ROOT, claim_sample, copy_sample, sending_clinic
 from .servers import Dovecot, dovecot
 from .test_send import Recorder
 
@@ -37,13 +37,6 @@ server = test_send.server  # aiosmtpd on a free port, shared with the send tests
 SECRET = "opt-out-secret-0123456789abcdef"
 MAILBOX = "optout@ketamineclinicwtx.com"
 READERS = ["ana@example.com", "ben@example.com", "cy@example.com", "dee@example.com"]
-
-
-def clinic_with(root: Path, lines: str) -> Path:
-    claim_sample(copy_sample(root))
-    with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
-        clinic.write("\nsend:\n" + lines)
-    return root
 
 
 def cli_run(root: Path, env: dict[str, str], *args: str) -> Any:
@@ -239,7 +232,7 @@ def test_opt_outs_by_one_click_and_by_mail_are_skipped_by_the_next_send(
     tmp_path: Path, server: tuple[Controller, Recorder], mailbox: Dovecot, service: str
 ) -> None:
     controller, recorder = server
-    root = clinic_with(
+    root = sending_clinic(
         tmp_path / "clinic",
         f"  unsubscribe_mailto: {MAILBOX}\n"
         "  imap_host: 127.0.0.1\n"
@@ -339,7 +332,7 @@ def test_stale_collection_warns_before_a_send(tmp_path: Path) -> None:
     from newsletters.optouts.collect import staleness_warnings
     from newsletters.optouts.store import Store, store_path
 
-    root = clinic_with(tmp_path / "clinic", "  one_click_url: https://optout.example.com/\n")
+    root = sending_clinic(tmp_path / "clinic", "  one_click_url: https://optout.example.com/\n")
     project = load_checked(root)
     with Store(store_path(root)) as store:
         store.mark_collected("https://optout.example.com/")
@@ -358,7 +351,7 @@ def test_suppression_file_is_imported_as_opt_outs_by_hand(tmp_path: Path) -> Non
 
 
 def test_fetch_refuses_plain_http_and_plain_imap_off_this_computer(tmp_path: Path) -> None:
-    root = clinic_with(
+    root = sending_clinic(
         tmp_path / "clinic",
         f"  unsubscribe_mailto: {MAILBOX}\n  imap_host: imap.example.com\n  imap_security: none\n",
     )
@@ -374,7 +367,7 @@ def test_fetch_refuses_plain_http_and_plain_imap_off_this_computer(tmp_path: Pat
 
 
 def test_a_wrong_mailbox_password_is_said_plainly(tmp_path: Path, mailbox: Dovecot) -> None:
-    root = clinic_with(
+    root = sending_clinic(
         tmp_path / "clinic",
         f"  unsubscribe_mailto: {MAILBOX}\n  imap_host: 127.0.0.1\n"
         f"  imap_port: {mailbox.port}\n  imap_security: starttls\n",
@@ -447,7 +440,7 @@ def test_a_new_projects_gitignore_keeps_readers_addresses_out_of_git(tmp_path: P
 
 @pytest.mark.parametrize("kind", ["symlink", "not-a-database"])
 def test_an_unusable_opt_out_record_is_one_clear_error(tmp_path: Path, kind: str) -> None:
-    root = clinic_with(tmp_path / "clinic", "  website_handles_opt_outs: true\n")
+    root = sending_clinic(tmp_path / "clinic", "  website_handles_opt_outs: true\n")
     record = root / "opt-outs.sqlite"
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("not yours\n", encoding="utf-8")

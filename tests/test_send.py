@@ -26,7 +26,7 @@ from newsletters.delivery.lock import issue_lock
 from newsletters.delivery.message import message_id, unsubscribe_token
 from newsletters.delivery.transport import provider
 
-from .conftest import claim_sample, copy_sample
+from .conftest import OPT_OUTS_BY_WEBSITE, claim_sample, copy_sample
 from .servers import free_port, smtp_server, starttls_smtp
 
 __all__ = ["free_port"]  # the send tests' helpers are imported by the other delivery tests
@@ -104,7 +104,7 @@ def project(tmp_path: Path) -> Path:
         "# unsubscribed and bounced\nGone@Example.com\n", encoding="utf-8"
     )
     with (root / "content" / "clinic.yaml").open("a", encoding="utf-8") as clinic:
-        clinic.write("\nsend:\n  website_handles_opt_outs: true\n")
+        clinic.write("\nsend:\n" + OPT_OUTS_BY_WEBSITE)
     return root
 
 

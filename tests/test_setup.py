@@ -18,7 +18,7 @@ from newsletters.load import load_checked
 from newsletters.secrets import get_secret
 from newsletters.smtpsettings import smtp_environment
 
-from .conftest import claim_sample, copy_sample
+from .conftest import claim_sample, copy_sample, sending_clinic
 from .servers import dovecot, free_port, starttls_smtp
 from .test_send import PASSWORD, Recorder, authenticator
 
@@ -138,9 +138,7 @@ def test_a_list_send_checks_the_login_before_the_first_message(
     tmp_path: Path, relay: tuple[Controller, Recorder, Path]
 ) -> None:
     controller, recorder, cert = relay
-    root = claim_sample(copy_sample(tmp_path / "clinic"))
-    with (root / "content" / "clinic.yaml").open("a") as f:
-        f.write("\nsend:\n  website_handles_opt_outs: true\n")
+    root = sending_clinic(tmp_path / "clinic")
     readers = tmp_path / "readers.csv"
     readers.write_text("email\nana@example.com\nben@example.com\n")
     env = {
