@@ -258,7 +258,8 @@ def _records(table_open: Token, rows: list[list[list[Token]]]) -> list[Token]:
             out.append(Token("tr_open", "tr", 1))
             if index < len(header):
                 name = header[index]
-                out.append(_copy(name[0], scope="row", style=name[0].attrGet("style")))
+                # A fixed share for the headers, so the values keep room on a desktop too.
+                out.append(_copy(name[0], scope="row", width="40%", style=name[0].attrGet("style")))
                 out.extend(name[1:-1])
                 out.append(name[-1])
             out.append(_copy(value[0], style=value[0].attrGet("style")))

@@ -146,6 +146,7 @@ def test_a_table_too_wide_for_a_phone_becomes_one_small_table_per_row() -> None:
         ("row", "Interactions worth knowing"),
         ("row", "Follow-up"),
     ]
+    assert {th.get("width") for th in tables[0].xpath(".//th")} == {"40%"}  # values keep room
     assert [td.text_content() for td in tables[1].xpath(".//td")] == [
         "Lidocaine",
         "1 patch",
