@@ -20,6 +20,7 @@ from urllib.parse import unquote, urljoin
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import textwidth
 from .errors import Problems
 
 TEXT_WIDTH = 72
@@ -418,13 +419,11 @@ def wrap(text: str, indent: str = "", first: str | None = None) -> str:
     lines = []
     for i, part in enumerate(text.split("\n")):
         lines.append(
-            textwrap.fill(
+            textwidth.fill(
                 part,
-                width=TEXT_WIDTH,
+                TEXT_WIDTH,
                 initial_indent=first if i == 0 else indent,
                 subsequent_indent=indent,
-                break_long_words=False,
-                break_on_hyphens=False,
             )
         )
     return "\n".join(lines)
@@ -439,7 +438,7 @@ def rewrap(text: str) -> str:
     Only a URL too long for any line stays longer: breaking it would break the link."""
     out = []
     for line in text.split("\n"):
-        if len(line) <= TEXT_WIDTH:
+        if textwidth.width(line) <= TEXT_WIDTH:
             out.append(line)
             continue
         match = _LINE_PREFIX.match(line)
@@ -453,7 +452,7 @@ def rewrap(text: str) -> str:
 def underline(title: str, char: str) -> str:
     """A heading for the text part: wrapped, underlined as long as its longest line."""
     lines = wrap(" ".join(title.split())).split("\n")
-    return "\n".join([*lines, char * min(max(len(x) for x in lines), TEXT_WIDTH)])
+    return "\n".join([*lines, char * min(max(textwidth.width(x) for x in lines), TEXT_WIDTH)])
 
 
 def _to_text(tokens: list[Token]) -> str:
@@ -522,7 +521,7 @@ def table_text(rows: list[list[str]], aligns: list[str], width: int = TEXT_WIDTH
         return ""
     columns = max(len(row) for row in rows)
     rows = [row + [""] * (columns - len(row)) for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(columns)]
+    widths = [max(textwidth.width(row[i]) for row in rows) for i in range(columns)]
     if sum(widths) + 2 * (columns - 1) <= width:
 
         def line(row: list[str]) -> str:
@@ -530,11 +529,11 @@ def table_text(rows: list[list[str]], aligns: list[str], width: int = TEXT_WIDTH
             for i, cell in enumerate(row):
                 align = aligns[i] if i < len(aligns) else ""
                 if "right" in align:
-                    cells.append(cell.rjust(widths[i]))
+                    cells.append(textwidth.rjust(cell, widths[i]))
                 elif "center" in align:
-                    cells.append(cell.center(widths[i]))
+                    cells.append(textwidth.center(cell, widths[i]))
                 else:
-                    cells.append(cell.ljust(widths[i]))
+                    cells.append(textwidth.ljust(cell, widths[i]))
             return "  ".join(cells).rstrip()
 
         rule = "  ".join("-" * w for w in widths)
