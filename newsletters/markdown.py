@@ -73,6 +73,25 @@ def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedTex
     return RenderedText(html=html, text=_to_text(tokens))
 
 
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]")
+
+
+def _report_footnotes(inline: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
+    """`[^1]` is a footnote in some Markdown editors, not in email: readers saw the brackets,
+    and the note itself as a paragraph `[^1]: ...`. One error per footnote, at its line."""
+    for child in inline.children or []:
+        if child.type != "text":
+            continue
+        for match in _FOOTNOTE.finditer(child.content):
+            at = inline.content.find(match.group(0))
+            problems.add(
+                ctx.path,
+                line + inline.content.count("\n", 0, max(at, 0)),
+                f"footnote {match.group(0)} does not work in email (readers see the brackets); "
+                "name the source in the sentence, or list it under `sources:` in the front matter",
+            )
+
+
 def _too_long(source: str, ctx: MarkdownContext, problems: Problems) -> bool:
     """A paragraph over the limit is refused before parsing: some text (thousands of '[' or
     '*a') takes the parser time that grows with the square of the paragraph's length."""
@@ -133,6 +152,8 @@ def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> N
             token.attrSet("class", "nl-data")
         elif token.type == "th_open":
             token.attrSet("scope", "col")
+        if token.type == "inline":
+            _report_footnotes(token, ctx, line, problems)
         for child in [token, *(token.children or [])]:
             if child.type == "image":
                 _prepare_image(child, ctx, line, problems)
