@@ -24,8 +24,8 @@ from newsletters.delivery.transport import provider
 from newsletters.errors import NewsletterError
 
 from .servers import smtp_server
-from .test_hostile_send import FaultySmtp
-from .test_send import SENDER, Recorder, invoke, journal_states, smtp_env
+from .test_hostile_send import FaultySmtp, project  # noqa: F401  (a fixture)
+from .test_send import SENDER, Recorder, invoke, journal_states, server, smtp_env  # noqa: F401
 
 # Lines that start with a dot, one at the very end: the split before the final CRLF.CRLF must
 # keep dot-stuffing exact.
@@ -36,20 +36,6 @@ MESSAGE = (
 )
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[Controller, Recorder]]:
-    recorder = Recorder()
-    with smtp_server(recorder) as controller:
-        yield controller, recorder
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    from .conftest import sending_clinic
-
-    return sending_clinic(tmp_path / "clinic")
-
-
 def transport_to(controller: Controller) -> Any:
     return provider.SmtpTransport(provider.SmtpSettings("127.0.0.1", controller.port, "none"))
 
@@ -57,7 +43,9 @@ def transport_to(controller: Controller) -> Any:
 # ---------------------------------------------------------------- send.py's hook
 
 
-def test_the_message_ends_only_after_the_hook_returns(server: tuple[Controller, Recorder]) -> None:
+def test_the_message_ends_only_after_the_hook_returns(
+    server: tuple[Controller, Recorder],  # noqa: F811
+) -> None:
     controller, recorder = server
     seen: list[int] = []
 
@@ -81,7 +69,7 @@ class FlushFailed(Exception):
 
 
 def test_a_failing_hook_leaves_the_message_unfinished_and_propagates(
-    server: tuple[Controller, Recorder],
+    server: tuple[Controller, Recorder],  # noqa: F811
 ) -> None:
     controller, recorder = server
     failure = FlushFailed("disk I/O error")
@@ -175,7 +163,7 @@ def readers(tmp_path: Path) -> Path:
     return path
 
 
-def journal_path(project: Path) -> Path:
+def journal_path(project: Path) -> Path:  # noqa: F811
     return project / "dist" / "2026-11" / "send-journal.sqlite"
 
 
@@ -200,7 +188,7 @@ class DurableCheck(Recorder):
         self.path = path
         self.state_on_arrival: dict[str, str] = {}
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
         db = sqlite3.connect(self.path)
         try:
             rcpt = envelope.rcpt_tos[0]
@@ -208,11 +196,11 @@ class DurableCheck(Recorder):
             self.state_on_arrival[rcpt] = state
         finally:
             db.close()
-        return await super().handle_DATA(server, session, envelope)
+        return await super().handle_DATA(smtp, session, envelope)
 
 
 def test_every_reader_is_durably_sending_before_the_server_has_the_message(
-    project: Path,
+    project: Path,  # noqa: F811
     readers: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -231,7 +219,7 @@ def test_every_reader_is_durably_sending_before_the_server_has_the_message(
 
 
 def test_a_failed_flush_stops_the_send_before_the_message_is_complete(
-    project: Path,
+    project: Path,  # noqa: F811
     readers: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -280,8 +268,8 @@ main()
 
 
 def test_killed_while_a_flush_is_held_never_sends_twice(
-    server: tuple[Controller, Recorder],
-    project: Path,
+    server: tuple[Controller, Recorder],  # noqa: F811
+    project: Path,  # noqa: F811
     readers: Path,
     tmp_path: Path,
 ) -> None:
