@@ -502,6 +502,7 @@ def send_list(
             summary.unknown = [(r, "unknown since an earlier send stopped")
                                for r in recipients if states[r.key] == SENDING]  # fmt: skip
             summary.carried_unknown = len(summary.unknown)
+            del states  # one dict per reader: not kept through the run beside the one at its end
             template = prepared.template()
             streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
             last_refusal: str | None = None
