@@ -1,0 +1,532 @@
+"""The resident process: commands answered by a fresh fork of a process that imported them once.
+
+Started in the background by newsletters/entry.py (never by a command of its own) as
+`python -P -m newsletters.resident NAME`, one per user and version of the code. It imports every
+module the served commands need (click, the CLI, Jinja2, markdown-it, MJML, premailer and
+cssutils through newsletters/inline.py, lxml, PyYAML, Pillow, the checks), then waits on a Unix
+socket in the user's private folder. It holds no project state and no threads: each request is
+run by a new fork that takes the client's arguments, folder, environment, umask and terminal,
+runs the normal click main, and exits; so nothing carries over between commands or projects.
+
+It refuses a request whose key (entry.key: interpreter, package files, installed
+distributions) differs from the one it computed before importing anything, and exits when its
+key no longer matches the files on disk, or after NEWSLETTER_RESIDENT_IDLE seconds (default
+600) without a command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from . import entry
+
+if TYPE_CHECKING:
+    import socket
+    from typing import TextIO
+
+IDLE_SECONDS = 600.0
+CHECK_SECONDS = 5.0  # how often the key is checked against the files on disk
+
+# What the served commands import, loaded once here so each fork starts with them.
+PRELOAD = (
+    "newsletters.__main__",
+    "newsletters.pipeline",
+    "newsletters.load",
+    "newsletters.render",
+    "newsletters.markdown",
+    "newsletters.compile",
+    "newsletters.inline",
+    "newsletters.finish",
+    "newsletters.write",
+    "newsletters.lint",
+    "newsletters.scope",
+    "newsletters.terminal",
+    "newsletters.cliout",
+    "newsletters.confine",
+    "newsletters.export",
+    "newsletters.archive",
+    "newsletters.planner",
+    "newsletters.status",
+    "newsletters.preview",
+    "newsletters.preview.workspace",
+    "newsletters.preview.pages",
+    "newsletters.preview.watch",
+    "newsletters.preview.emailcopy",
+    "lxml.html",
+    "PIL.Image",
+    "yaml",
+)
+
+
+def main(argv: list[str]) -> int:
+    """Serve the commands of clients whose key names `argv[0]`; 0 when it ends normally."""
+    place = entry.folder()
+    if place is None or len(argv) != 1:
+        return 2
+    key_bytes = entry.key(entry.package_folder())  # before importing what the key describes
+    name = entry.name_of(key_bytes)
+    if name != argv[0]:
+        return 0  # the client runs another copy of the code: it will start its own
+    lock = _lock(os.path.join(place, name + ".lock"))
+    if lock is None:
+        return 0  # one is already running (or starting) for this version
+    log = open(os.path.join(place, name + ".log"), "w", encoding="utf-8")  # noqa: SIM115
+    _preload()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the forks' collections skip what is shared, and so do not copy its pages
+    path = os.path.join(place, name + ".sock")
+    listener = _listen(path)
+    idle = _idle_seconds()
+    _log(log, f"started pid {os.getpid()}, idle limit {idle:g} s")
+    try:
+        why = Server(listener, key_bytes, log, lock).serve(idle)
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    _log(log, f"stopped: {why}")
+    log.close()
+    os.close(lock)
+    return 0
+
+
+def _lock(path: str) -> int | None:
+    """An exclusive lock held while this process lives, or None when another holds it."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _preload() -> None:
+    """Import what the commands need; one that fails to import is left for the command to
+    report, as it would in-process."""
+    import importlib
+
+    for module in PRELOAD:
+        try:
+            importlib.import_module(module)
+        except Exception:  # the command reports it in its own words
+            continue
+    try:
+        from .inline import _import_premailer
+
+        _import_premailer()
+    except Exception:  # the command reports it in its own words
+        pass
+    try:  # the first help formats slowly (click's lazy set-up); stdout is /dev/null here
+        from .__main__ import cli
+
+        cli.main(["--help"], prog_name="newsletter", standalone_mode=False)
+    except Exception:  # the command reports it in its own words
+        pass
+
+
+def _listen(path: str) -> socket.socket:
+    import socket
+
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # a previous process's, which no longer holds the lock
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(32)
+    return listener
+
+
+def _idle_seconds() -> float:
+    try:
+        value = float(os.environ.get(entry.IDLE, ""))
+    except ValueError:
+        return IDLE_SECONDS
+    return value if value > 0 else IDLE_SECONDS
+
+
+def _log(log: TextIO, line: str) -> None:
+    log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}\n")
+    log.flush()
+
+
+class Server:
+    """The accept loop. A spare fork waits ready, so a request does not wait for a fork of
+    this large process (about 8 ms here): the connection goes to the spare, which runs the
+    command, and a new spare is forked while it does. Statuses go back when forks end."""
+
+    def __init__(self, listener: socket.socket, key_bytes: bytes, log: TextIO, lock: int) -> None:
+        self.listener = listener
+        self.key = key_bytes
+        self.log = log
+        self.lock = lock
+        self.children: dict[int, socket.socket] = {}  # fork's pid -> its client's connection
+        self.hung_up: set[int] = set()  # forks whose client has gone
+        self.spare: tuple[int, socket.socket] | None = None
+        self.wake = (-1, -1)
+
+    def serve(self, idle: float) -> str:
+        import select
+        import signal
+
+        wake_read, wake_write = os.pipe()
+        os.set_blocking(wake_write, False)
+        self.wake = (wake_read, wake_write)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        hangup = getattr(select, "POLLRDHUP", select.POLLIN)
+        last = time.monotonic()
+        checked = last
+        accepting = True
+        try:
+            self._fork_spare()
+            while True:
+                now = time.monotonic()
+                if now - checked >= CHECK_SECONDS:
+                    checked = now
+                    if accepting and entry.key(entry.package_folder()) != self.key:
+                        accepting = False  # finish the running commands, take no more
+                        self.listener.close()
+                        self._drop_spare()
+                if not self.children:
+                    if not accepting:
+                        return "the code changed on disk"
+                    if now - last >= idle:
+                        return f"idle for {idle:g} s"
+                poller = select.poll()
+                if accepting:
+                    poller.register(self.listener.fileno(), select.POLLIN)
+                poller.register(wake_read, select.POLLIN)
+                clients = {
+                    conn.fileno(): pid
+                    for pid, conn in self.children.items()
+                    if pid not in self.hung_up
+                }
+                for fd in clients:
+                    poller.register(fd, hangup)
+                wait = min(CHECK_SECONDS, max(0.05, idle - (now - last)))
+                for fd, _ in poller.poll(wait * 1000):
+                    if fd == wake_read:
+                        os.read(wake_read, 512)
+                    elif fd in clients:
+                        self._client_gone(clients[fd])
+                    elif accepting:
+                        self._accept()
+                if self._reap() or self.children:
+                    last = time.monotonic()
+        except KeyboardInterrupt:
+            return "asked to stop"
+        finally:
+            self._drop_spare()
+            signal.set_wakeup_fd(-1)
+            os.close(wake_read)
+            os.close(wake_write)
+
+    def _fork_spare(self) -> None:
+        """A fork that waits for its one request on a private socket pair."""
+        import socket
+
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the spare runs one command and exits
+            code = 0
+            try:
+                ours.close()
+                self._become_child(theirs)
+                code = _spare(theirs, self.key)
+            finally:
+                os._exit(code)
+        theirs.close()
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)  # also done in the fork: whichever runs first
+        self.spare = (pid, ours)
+
+    def _drop_spare(self) -> None:
+        if self.spare is not None:
+            pid, ours = self.spare
+            self.spare = None
+            ours.close()  # the spare reads the end of its socket and exits
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    def _accept(self) -> None:
+        import socket
+
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        try:
+            uid = entry.peer_uid(conn)
+        except OSError:
+            uid = -1
+        if uid is not None and uid != os.getuid():
+            conn.close()
+            return
+        for _ in range(2):  # a spare that died meanwhile is replaced once
+            if self.spare is None:
+                self._fork_spare()
+            assert self.spare is not None
+            pid, ours = self.spare
+            try:
+                socket.send_fds(ours, [b"c"], [conn.fileno()])
+            except OSError:
+                self._drop_spare()
+                continue
+            ours.close()
+            self.spare = None
+            self.children[pid] = conn
+            _reply(conn, entry.CHILD, pid)
+            _log(self.log, f"served a command in fork {pid}")
+            self._fork_spare()
+            return
+        conn.close()
+
+    def _become_child(self, keep: socket.socket) -> None:
+        """In a fork: only its own socket kept open, default signal handling, its own process
+        group (the client sends signals to the group, as a terminal would)."""
+        import signal
+
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.close(self.wake[0])
+        os.close(self.wake[1])
+        self.listener.close()
+        for other in self.children.values():
+            other.close()
+        self.log.close()
+        os.close(self.lock)  # the lock stays with the server alone
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
+
+    def _client_gone(self, pid: int) -> None:
+        """The client closed its end (killed, or its terminal closed) while the command runs:
+        the command is hung up on, as a terminal's hang-up would."""
+        import signal
+        import socket
+
+        conn = self.children.get(pid)
+        if conn is None:
+            return
+        try:
+            if conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+                return  # the request, not yet read by the fork
+        except BlockingIOError:
+            return
+        except OSError:
+            pass
+        self.hung_up.add(pid)
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGHUP)
+
+    def _reap(self) -> int:
+        """Send the status of each fork that ended; how many ended."""
+        ended = 0
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if self.spare is not None and pid == self.spare[0]:
+                self.spare[1].close()
+                self.spare = None  # forked again at the next request
+                continue
+            ended += 1
+            self.hung_up.discard(pid)
+            conn = self.children.pop(pid, None)
+            if conn is None:
+                continue
+            if os.WIFSIGNALED(status):
+                _reply(conn, entry.KILLED, os.WTERMSIG(status))
+            else:
+                _reply(conn, entry.EXITED, os.waitstatus_to_exitcode(status))
+            conn.close()
+        return ended
+
+
+def _spare(pair: socket.socket, key_bytes: bytes) -> int:
+    """In the spare fork: wait for a client's connection, then run its command."""
+    import socket
+
+    try:
+        _, fds, _, _ = socket.recv_fds(pair, 16, 1)
+    except OSError:
+        return 0
+    pair.close()
+    if not fds:
+        return 0  # the server has stopped
+    conn = socket.socket(fileno=fds[0])
+    try:
+        conn.settimeout(10)
+        request = _receive(conn)
+        conn.settimeout(None)
+    except (OSError, ValueError):
+        return 1
+    if request is None or request.key != key_bytes:
+        _reply(conn, entry.REFUSED, 0)
+        return 1
+    return run(request, conn)
+
+
+class Request:
+    """A client's request: its key, folder, umask, stdio encodings, argv, environment and its
+    file descriptors 0, 1 and 2 (received here as new descriptors)."""
+
+    def __init__(self, fields: list[bytes], fds: list[int]) -> None:
+        self.key = fields[1]
+        self.cwd = fields[2]
+        self.umask = int(fields[3])
+        self.codecs = fields[4].decode("ascii").split(",")
+        count = int(fields[6])
+        self.argv = [os.fsdecode(a) for a in [fields[5], *fields[7 : 7 + count]]]
+        self.env: dict[str, str] = {}
+        for item in fields[7 + count :]:
+            name, sep, value = item.partition(b"=")
+            if sep:
+                self.env[os.fsdecode(name)] = os.fsdecode(value)
+        self.fds = fds
+        if len(self.codecs) != 3 or len(self.argv) != count + 1:
+            raise ValueError("malformed request")
+
+
+def _receive(conn: socket.socket) -> Request | None:
+    import socket
+    import struct
+
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+    if len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        return None
+    try:
+        while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
+            more = conn.recv(1 << 16)
+            if not more:
+                raise ValueError("truncated request")
+            data += more
+        fields = data[4:].split(b"\0")
+        if fields[0] != entry.PROTOCOL:
+            raise ValueError("another protocol")
+        return Request(fields, fds)
+    except (ValueError, IndexError, OSError):
+        for fd in fds:
+            os.close(fd)
+        return None
+
+
+def _reply(conn: socket.socket, kind: bytes, number: int) -> None:
+    import struct
+
+    with contextlib.suppress(OSError):  # the client is gone; its command still ends normally
+        conn.sendall(kind + struct.pack("!i", number))
+
+
+# ---------------------------------------------------------------- in the fork
+
+
+def run(request: Request, conn: socket.socket) -> int:
+    """Become the client's process (terminal, folder, environment, umask, argv), run the
+    command as `python -m newsletters` would, and return its exit status."""
+    try:
+        _take_over(request)
+    except (OSError, ValueError, LookupError):
+        _reply(conn, entry.REFUSED, 0)  # the client runs the command itself
+        return 1
+    code = _run_main()
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120  # as Python does when the last flush fails
+    _reply(conn, entry.EXITED, code)  # the client may exit now; the status is known
+    return code
+
+
+def _take_over(request: Request) -> None:
+    import locale
+
+    for target, fd in enumerate(request.fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request.cwd)
+    os.umask(request.umask)
+    os.environ.clear()
+    os.environ.update(request.env)
+    time.tzset()
+    with contextlib.suppress(locale.Error):
+        locale.setlocale(locale.LC_CTYPE, "")
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        stream = _stream(fd, request.codecs[fd])
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+    sys.argv = request.argv
+
+
+def _stream(fd: int, codec: str) -> TextIO:
+    """A text stream on `fd` made as Python makes sys.stdin/stdout/stderr at start-up:
+    line-buffered on a terminal (stderr always), with the client's encoding and error mode."""
+    import io
+
+    encoding, _, errors = codec.partition(":")
+    raw = io.FileIO(fd, "rb" if fd == 0 else "wb", closefd=False)
+    unbuffered = bool(os.environ.get("PYTHONUNBUFFERED")) and fd != 0
+    buffered = io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
+    return io.TextIOWrapper(
+        buffered,
+        encoding=encoding or "utf-8",
+        errors=errors or "strict",
+        newline="\n",
+        line_buffering=fd != 0 and (fd == 2 or raw.isatty()),
+        write_through=unbuffered,
+    )
+
+
+def _run_main() -> int:
+    """newsletters.__main__.main with Python's own handling of how it ends."""
+    import signal
+    import traceback
+
+    try:
+        from .__main__ import main as command
+
+        command()
+    except SystemExit as stop:
+        if stop.code is None:
+            return 0
+        if isinstance(stop.code, int):
+            return stop.code
+        print(stop.code, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)  # as Python ends on an uncaught Ctrl+C
+        return 130
+    except BaseException:  # printed as Python prints it, exit 1
+        sys.excepthook(*sys.exc_info())
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
