@@ -327,7 +327,8 @@ def _await(sock: object) -> int | None:
 
 def _die_like(signum: int) -> int:
     """The fork was killed by a signal: end this process by the same signal, as the shell
-    expects (Ctrl+C ends the command with 130, a kill with 143...)."""
+    expects (Ctrl+C ends the command with 130, a kill with 143...); 128 + the signal's number
+    when that signal does not end a process."""
     import signal as _signal
 
     for stream in (sys.stdout, sys.stderr):
@@ -336,9 +337,11 @@ def _die_like(signum: int) -> int:
                 stream.flush()
         except OSError:
             pass
-    if signum in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
+    try:  # noqa: SIM105 - contextlib is not imported here, for speed
         _signal.signal(signum, _signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+    except (OSError, ValueError):  # SIGKILL's and SIGSTOP's cannot be set
+        pass
+    os.kill(os.getpid(), signum)
     return 128 + signum
 
 

@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
     lock = _lock(os.path.join(place, name + ".lock"))
     if lock is None:
         return 0  # one is already running (or starting) for this version
-    log = open(os.path.join(place, name + ".log"), "w", encoding="utf-8")  # noqa: SIM115
+    log = _open_log(os.path.join(place, name + ".log"))
     _preload()
     import gc
 
@@ -94,6 +94,18 @@ def main(argv: list[str]) -> int:
     log.close()
     os.close(lock)
     return 0
+
+
+def _open_log(path: str) -> TextIO:
+    """The process's log (start, each fork, stop: no arguments, no environment), appended to
+    the previous process's, and started afresh when it grows past 64 KB."""
+    try:
+        fresh = os.path.getsize(path) > 1 << 16
+    except OSError:
+        fresh = True
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags |= os.O_TRUNC if fresh else os.O_APPEND
+    return open(os.open(path, flags, 0o600), "w", encoding="utf-8")
 
 
 def _lock(path: str) -> int | None:
