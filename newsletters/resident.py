@@ -56,6 +56,11 @@ PRELOAD = (
     "newsletters.preview.pages",
     "newsletters.preview.watch",
     "newsletters.preview.emailcopy",
+    "newsletters.preview.server",
+    "newsletters.preview.simulate",
+    "newsletters.preview.testsend",
+    "newsletters.compat",
+    "watchfiles",
     "lxml.html",
     "PIL.Image",
     "yaml",
@@ -140,12 +145,41 @@ def _preload() -> None:
         _import_premailer()
     except Exception:  # the command reports it in its own words
         pass
-    try:  # the first help formats slowly (click's lazy set-up); stdout is /dev/null here
-        from .__main__ import cli
+    _warm_up()
 
-        cli.main(["--help"], prog_name="newsletter", standalone_mode=False)
-    except Exception:  # the command reports it in its own words
-        pass
+
+def _warm_up() -> None:
+    """Work that depends on no project, done once here rather than in every fork (only speed
+    depends on it: a step that fails is skipped). Each fills a cache of no argument, whose
+    value is the same for every project and environment."""
+    steps = (_help, _compat_tables, _preview_pages)
+    for step in steps:
+        with contextlib.suppress(Exception):
+            step()
+
+
+def _help() -> None:
+    """click's first help is slow; this process's stdout is /dev/null."""
+    from .__main__ import cli
+
+    cli.main(["--help"], prog_name="newsletter", standalone_mode=False)
+
+
+def _compat_tables() -> None:
+    """The caniemail table and its 30 regular expressions, which the preview's report reads."""
+    from . import compat
+
+    compat.data()
+    compat._patterns()
+
+
+def _preview_pages() -> None:
+    """The preview pages' Jinja2 environment, its templates compiled."""
+    from .preview import pages
+
+    environment = pages._environment()
+    for name in ("page.html.j2", "index.html.j2", "404.html.j2", "empty.html.j2"):
+        environment.get_template(name)
 
 
 def _listen(path: str) -> socket.socket:
@@ -157,6 +191,7 @@ def _listen(path: str) -> socket.socket:
     listener.bind(path)
     os.chmod(path, 0o600)
     listener.listen(32)
+    listener.setblocking(False)  # the spare polls it together with its pair
     return listener
 
 
@@ -174,9 +209,12 @@ def _log(log: TextIO, line: str) -> None:
 
 
 class Server:
-    """The accept loop. A spare fork waits ready, so a request does not wait for a fork of
-    this large process (about 8 ms here): the connection goes to the spare, which runs the
-    command, and a new spare is forked while it does. Statuses go back when forks end."""
+    """The loop of the resident process. A spare fork waits ready on the listening socket, so
+    a command does not wait for a fork of this large process (about 8 ms on a small VM), nor
+    for this process to be scheduled: the spare accepts the connection itself, runs the
+    command, and passes the connection here, over a private socket pair, so that this process
+    can report a fork's death by a signal and hang up on a command whose client has gone; a new
+    spare is forked meanwhile."""
 
     def __init__(self, listener: socket.socket, key_bytes: bytes, log: TextIO, lock: int) -> None:
         self.listener = listener
@@ -203,7 +241,6 @@ class Server:
         checked = last
         accepting = True
         try:
-            self._fork_spare()
             while True:
                 now = time.monotonic()
                 if now - checked >= CHECK_SECONDS:
@@ -217,10 +254,12 @@ class Server:
                         return "the code changed on disk"
                     if now - last >= idle:
                         return f"idle for {idle:g} s"
+                if accepting and self.spare is None:
+                    self._fork_spare()
                 poller = select.poll()
-                if accepting:
-                    poller.register(self.listener.fileno(), select.POLLIN)
                 poller.register(wake_read, select.POLLIN)
+                if self.spare is not None:
+                    poller.register(self.spare[1].fileno(), select.POLLIN)
                 clients = {
                     conn.fileno(): pid
                     for pid, conn in self.children.items()
@@ -234,8 +273,8 @@ class Server:
                         os.read(wake_read, 512)
                     elif fd in clients:
                         self._client_gone(clients[fd])
-                    elif accepting:
-                        self._accept()
+                    elif self.spare is not None and fd == self.spare[1].fileno():
+                        self._taken()
                 if self._reap() or self.children:
                     last = time.monotonic()
         except KeyboardInterrupt:
@@ -247,7 +286,7 @@ class Server:
             os.close(wake_write)
 
     def _fork_spare(self) -> None:
-        """A fork that waits for its one request on a private socket pair."""
+        """A fork that accepts one connection, runs its command and exits."""
         import socket
 
         ours, theirs = socket.socketpair()
@@ -257,7 +296,7 @@ class Server:
             try:
                 ours.close()
                 self._become_child(theirs)
-                code = _spare(theirs, self.key)
+                code = _spare(self.listener, theirs, self.key)
             finally:
                 os._exit(code)
         theirs.close()
@@ -266,49 +305,31 @@ class Server:
         self.spare = (pid, ours)
 
     def _drop_spare(self) -> None:
+        """Close the spare's pair: a waiting spare exits; one that has just taken a command
+        finishes it and is reaped like any fork."""
         if self.spare is not None:
-            pid, ours = self.spare
+            self.spare[1].close()
             self.spare = None
-            ours.close()  # the spare reads the end of its socket and exits
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
 
-    def _accept(self) -> None:
+    def _taken(self) -> None:
+        """The spare took a connection (or ended): it becomes a running fork."""
         import socket
 
+        assert self.spare is not None
+        pid, ours = self.spare
+        self.spare = None
         try:
-            conn, _ = self.listener.accept()
+            _, fds, _, _ = socket.recv_fds(ours, 16, 1)
         except OSError:
-            return
-        try:
-            uid = entry.peer_uid(conn)
-        except OSError:
-            uid = -1
-        if uid is not None and uid != os.getuid():
-            conn.close()
-            return
-        for _ in range(2):  # a spare that died meanwhile is replaced once
-            if self.spare is None:
-                self._fork_spare()
-            assert self.spare is not None
-            pid, ours = self.spare
-            try:
-                socket.send_fds(ours, [b"c"], [conn.fileno()])
-            except OSError:
-                self._drop_spare()
-                continue
-            ours.close()
-            self.spare = None
-            self.children[pid] = conn
-            _reply(conn, entry.CHILD, pid)
+            fds = []
+        ours.close()
+        if fds:
+            self.children[pid] = socket.socket(fileno=fds[0])
             _log(self.log, f"served a command in fork {pid}")
-            self._fork_spare()
-            return
-        conn.close()
 
     def _become_child(self, keep: socket.socket) -> None:
-        """In a fork: only its own socket kept open, default signal handling, its own process
-        group (the client sends signals to the group, as a terminal would)."""
+        """In a fork: only the listener and its pair kept open, default signal handling, its
+        own process group (the client sends signals to the group, as a terminal would)."""
         import signal
 
         signal.set_wakeup_fd(-1)
@@ -317,7 +338,6 @@ class Server:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.close(self.wake[0])
         os.close(self.wake[1])
-        self.listener.close()
         for other in self.children.values():
             other.close()
         self.log.close()
@@ -372,18 +392,36 @@ class Server:
         return ended
 
 
-def _spare(pair: socket.socket, key_bytes: bytes) -> int:
-    """In the spare fork: wait for a client's connection, then run its command."""
+def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes) -> int:
+    """In the spare fork: format the help once (so the pages it touches are this fork's own
+    before a client waits), accept one connection, tell the server, run its command."""
+    import select
     import socket
 
-    try:
-        _, fds, _, _ = socket.recv_fds(pair, 16, 1)
-    except OSError:
+    _warm_up()
+    poller = select.poll()
+    poller.register(listener.fileno(), select.POLLIN)
+    poller.register(pair.fileno(), select.POLLIN)
+    while True:
+        events = dict(poller.poll())
+        if pair.fileno() in events:
+            return 0  # the server has stopped, or retired this spare
+        try:
+            conn, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            return 0
+        break
+    listener.close()
+    uid = entry.peer_uid(conn)
+    if uid is not None and uid != os.getuid():
         return 0
+    conn.setblocking(True)
+    with contextlib.suppress(OSError):  # if the server has gone, the command still runs
+        socket.send_fds(pair, [b"c"], [conn.fileno()])
     pair.close()
-    if not fds:
-        return 0  # the server has stopped
-    conn = socket.socket(fileno=fds[0])
+    _reply(conn, entry.CHILD, os.getpid())
     try:
         conn.settimeout(10)
         request = _receive(conn)
