@@ -150,7 +150,7 @@ def key(package: str) -> bytes:
             for entry in sorted(entries, key=lambda e: e.name):
                 if entry.name == "__pycache__":
                     continue
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
                 else:
                     info = entry.stat()
@@ -175,7 +175,10 @@ def socket_path() -> tuple[str, bytes] | None:
     place = folder()
     if place is None:
         return None
-    key_bytes = key(package_folder())
+    try:
+        key_bytes = key(package_folder())
+    except OSError:  # a file that vanished or cannot be read: no key, so run in-process
+        return None
     path = os.path.join(place, name_of(key_bytes) + ".sock")
     if len(os.fsencode(path)) > 100:  # sun_path holds 104 (macOS) or 108 (Linux) bytes
         return None
@@ -315,6 +318,8 @@ def _await(sock: object) -> int | None:
     finally:
         for signum, handler in previous.items():
             _signal.signal(signum, handler)
+        if not child and pending:  # Ctrl+C before any fork took the command: as in-process
+            os.kill(os.getpid(), pending[0])
     if not child:
         return None  # it ended before starting the command: run it here
     os.write(

@@ -72,10 +72,10 @@ def main(argv: list[str]) -> int:
     place = entry.folder()
     if place is None or len(argv) != 1:
         return 2
-    key_bytes = entry.key(entry.package_folder())  # before importing what the key describes
-    name = entry.name_of(key_bytes)
-    if name != argv[0]:
+    key_bytes = _current_key()  # before importing what the key describes
+    if key_bytes is None or entry.name_of(key_bytes) != argv[0]:
         return 0  # the client runs another copy of the code: it will start its own
+    name = argv[0]
     lock = _lock(os.path.join(place, name + ".lock"))
     if lock is None:
         return 0  # one is already running (or starting) for this version
@@ -182,6 +182,13 @@ def _preview_pages() -> None:
         environment.get_template(name)
 
 
+def _current_key() -> bytes | None:
+    try:
+        return entry.key(entry.package_folder())
+    except OSError:  # a file vanished mid-update: not the same code
+        return None
+
+
 def _listen(path: str) -> socket.socket:
     import socket
 
@@ -245,7 +252,7 @@ class Server:
                 now = time.monotonic()
                 if now - checked >= CHECK_SECONDS:
                     checked = now
-                    if accepting and entry.key(entry.package_folder()) != self.key:
+                    if accepting and _current_key() != self.key:
                         accepting = False  # finish the running commands, take no more
                         self.listener.close()
                         self._drop_spare()
