@@ -287,6 +287,29 @@ def test_the_command_writes_to_the_users_terminal(resident: Resident, tmp_path: 
     assert b"\x1b[" in served[1]  # painted: the command saw a terminal
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_the_fork_reads_the_clients_stdin(resident: Resident, tmp_path: Path) -> None:
+    """The fork's standard input is the client's own (the same pipe), not a copy or
+    /dev/null: a command reading stdin reads what the user types or pipes in."""
+    project = copy_sample(tmp_path / "clinic")
+    resident.warm(project)
+    read_end, write_end = os.pipe()
+    process = resident.popen(
+        "preview", "2026-11", "--port", "0", cwd=project, stdin=read_end, stdout=subprocess.PIPE
+    )
+    os.close(read_end)
+    try:
+        assert process.stdout is not None
+        assert "http://" in process.stdout.readline()
+        fork = int(re.findall(r"served a command in fork (\d+)", resident.logs())[-1])
+        assert os.readlink(f"/proc/{fork}/fd/0") == f"pipe:[{os.fstat(write_end).st_ino}]"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=PATIENCE)
+        os.close(write_end)
+    assert process.returncode == 0
+
+
 def test_two_projects_at_once(resident: Resident, tmp_path: Path) -> None:
     one = copy_sample(tmp_path / "one")
     two = copy_sample(tmp_path / "two")
