@@ -297,13 +297,14 @@ class Server:
         import socket
 
         ours, theirs = socket.socketpair()
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the spare runs one command and exits
             code = 0
             try:
                 ours.close()
                 self._become_child(theirs)
-                code = _spare(self.listener, theirs, self.key)
+                code = _spare(self.listener, theirs, self.key, server)
             finally:
                 os._exit(code)
         theirs.close()
@@ -399,10 +400,11 @@ class Server:
         return ended
 
 
-def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes) -> int:
+def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes, server: int) -> int:
     """In the spare fork: format the help once (so the pages it touches are this fork's own
     before a client waits), accept one connection, tell the server, run its command."""
     import select
+    import signal
     import socket
 
     _warm_up()
@@ -435,8 +437,14 @@ def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes) -> in
         conn.settimeout(None)
     except (OSError, ValueError):
         return 1
-    if request is None or request.key != key_bytes:
+    if request is None:
         _reply(conn, entry.REFUSED, 0)
+        return 1
+    if request.key != key_bytes:  # the client runs other code: this process is not its own
+        _reply(conn, entry.REFUSED, 0)
+        if os.getppid() == server:  # still this spare's server (never another process)
+            with contextlib.suppress(OSError):
+                os.kill(server, signal.SIGTERM)  # it stops; the client starts its own
         return 1
     return run(request, conn)
 
@@ -508,6 +516,12 @@ def run(request: Request, conn: socket.socket) -> int:
     code = _run_main()
     import atexit
 
+    # What Python does at exit, in its order: wait for the threads that are not daemons, run
+    # the atexit functions, flush the standard streams.
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        with contextlib.suppress(Exception):
+            getattr(threading, "_shutdown")()  # noqa: B009 - private, as the interpreter calls it
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

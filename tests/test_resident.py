@@ -371,6 +371,27 @@ def test_an_edited_source_file_is_never_answered_by_the_old_process(
     same_result(again, result)
 
 
+def test_a_request_for_other_code_is_refused_and_the_process_stops(
+    resident: Resident, tmp_path: Path
+) -> None:
+    """Defence in depth: a client whose key differs (the socket's name is the key's hash, so
+    only a collision or a hand-made request gets here) is refused, and the process exits."""
+    import socket
+
+    resident.warm(tmp_path)
+    [path] = resident.folder.glob("*.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(str(path))
+        payload = entry.request(b"another version of the code", ["--version"])
+        socket.send_fds(client, [payload], [0, 1, 2])
+        replies = b""
+        while chunk := client.recv(64):
+            replies += chunk
+    kinds = [replies[i : i + 1] for i in range(0, len(replies), entry.REPLY_SIZE)]
+    assert kinds[:2] == [entry.CHILD, entry.REFUSED]  # the client then runs it itself
+    resident.wait_for("stopped: asked to stop")
+
+
 # ---------------------------------------------------------------- signals and deaths
 
 
