@@ -149,11 +149,9 @@ def _preload() -> None:
 
 
 def _warm_up() -> None:
-    """Work that depends on no project, done once here rather than in every fork (only speed
-    depends on it: a step that fails is skipped). Each fills a cache of no argument, whose
-    value is the same for every project and environment."""
-    steps = (_help, _compat_tables, _preview_pages)
-    for step in steps:
+    """Work done once here rather than in every fork (only speed depends on it: a step that
+    fails is skipped). What it leaves behind depends on no project and no environment."""
+    for step in (_help, _compat_tables, _preview_pages, _sample_build):
         with contextlib.suppress(Exception):
             step()
 
@@ -187,6 +185,36 @@ def _current_key() -> bytes | None:
         return entry.key(entry.package_folder())
     except OSError:  # a file vanished mid-update: not the same code
         return None
+
+
+def _sample_build() -> None:
+    """Build the bundled sample issue in memory, with a scratch per-user cache: the first build
+    in a process pays for lazy set-ups (premailer's and cssutils' parsers, the checks' colour
+    and text tables) that a fork then finds done, and premailer's own caches, keyed by the
+    CSS text, hold the default templates' styles. The caches that depend on the environment
+    (the per-user cache's folder, the logo plates' folder, the temporary folder) or on a path
+    (the templates folder's Jinja2 environment) are emptied afterwards."""
+    import shutil
+    import tempfile
+
+    from . import build, logo, render, usercache
+    from .project import starter_root
+
+    scratch = tempfile.mkdtemp(prefix="newsletters-warm-")
+    previous = os.environ.get(usercache.ENV_VARIABLE)
+    os.environ[usercache.ENV_VARIABLE] = scratch
+    try:
+        build(starter_root())
+    finally:
+        if previous is None:
+            del os.environ[usercache.ENV_VARIABLE]
+        else:
+            os.environ[usercache.ENV_VARIABLE] = previous
+        shutil.rmtree(scratch, ignore_errors=True)
+        usercache.folder.cache_clear()
+        logo.plates_folder.cache_clear()
+        render._environment_for.cache_clear()
+        tempfile.tempdir = None
 
 
 def _listen(path: str) -> socket.socket:
@@ -242,13 +270,17 @@ class Server:
         self.wake = (wake_read, wake_write)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # A flag, not an exception: a signal that arrives during a fork is handled inside the
+        # fork's Python callbacks (logging's), where an exception would be lost.
+        stop: list[int] = []
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, lambda signum, frame: stop.append(signum))
         hangup = getattr(select, "POLLRDHUP", select.POLLIN)
         last = time.monotonic()
         checked = last
         accepting = True
         try:
-            while True:
+            while not stop:
                 now = time.monotonic()
                 if now - checked >= CHECK_SECONDS:
                     checked = now
@@ -284,7 +316,6 @@ class Server:
                         self._taken()
                 if self._reap() or self.children:
                     last = time.monotonic()
-        except KeyboardInterrupt:
             return "asked to stop"
         finally:
             self._drop_spare()
@@ -341,7 +372,7 @@ class Server:
         import signal
 
         signal.set_wakeup_fd(-1)
-        for signum in (signal.SIGCHLD, signal.SIGTERM):
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.close(self.wake[0])
@@ -407,7 +438,8 @@ def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes, serve
     import signal
     import socket
 
-    _warm_up()
+    with contextlib.suppress(Exception):
+        _help()
     poller = select.poll()
     poller.register(listener.fileno(), select.POLLIN)
     poller.register(pair.fileno(), select.POLLIN)
@@ -543,6 +575,10 @@ def _take_over(request: Request) -> None:
     os.environ.clear()
     os.environ.update(request.env)
     time.tzset()
+    if "tempfile" in sys.modules:
+        import tempfile
+
+        tempfile.tempdir = None  # found again from this environment's TMPDIR when needed
     with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_CTYPE, "")
     for fd, name in enumerate(("stdin", "stdout", "stderr")):

@@ -315,6 +315,8 @@ def test_two_projects_at_once(resident: Resident, tmp_path: Path) -> None:
     two = copy_sample(tmp_path / "two")
     article = two / "content/articles/migraine.md"
     article.write_text(article.read_text().replace("Migraine", "Head pain"))
+    base = two / "templates/base.mjml.j2"  # another clinic's template CSS, too
+    base.write_text(base.read_text().replace("border-radius: 4px;", "border-radius: 9px;"))
     expected = {}
     for project in (one, two):
         assert resident.run("build", "2026-11", cwd=project, resident=False).returncode == 0
