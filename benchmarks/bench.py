@@ -279,6 +279,7 @@ def cold(report: Report, work: Path) -> None:
                 f"`NEWSLETTER_RESIDENT=0 newsletter build` ({label})", pairs, "node `mjml` CLI"
             )
         helps = [timed_process([*newsletter_command(), "--help"], env=env) for _ in range(rounds)]
+    floor = [timed_process([sys.executable, "-c", "pass"]) for _ in range(rounds)]
     helps_alone = [
         timed_process([*newsletter_command(), "--help"], env=IN_PROCESS) for _ in range(rounds)
     ]
@@ -301,7 +302,8 @@ def cold(report: Report, work: Path) -> None:
         "`NEWSLETTER_RESIDENT=0` rows run the whole command in the fresh process instead, as "
         "the first command after an upgrade does. `newsletter --help`: median of "
         f"{len(helps)} runs {ms(helps)} ms (min {min(helps):.1f}, max {max(helps):.1f}); "
-        f"with NEWSLETTER_RESIDENT=0 {ms(helps_alone)} ms.",
+        f"with NEWSLETTER_RESIDENT=0 {ms(helps_alone)} ms; Python's own start "
+        f"(`python -c pass`, the floor) {ms(floor)} ms.",
     ]
     report.section("Cold processes", lines)
 
