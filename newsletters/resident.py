@@ -79,7 +79,8 @@ def main(argv: list[str]) -> int:
     lock = _lock(os.path.join(place, name + ".lock"))
     if lock is None:
         return 0  # one is already running (or starting) for this version
-    log = _open_log(os.path.join(place, name + ".log"))
+    log_path = os.path.join(place, name + ".log")
+    log = _open_log(log_path)
     _preload()
     import gc
 
@@ -90,7 +91,7 @@ def main(argv: list[str]) -> int:
     idle = _idle_seconds()
     _log(log, f"started pid {os.getpid()}, idle limit {idle:g} s")
     try:
-        why = Server(listener, key_bytes, log, lock).serve(idle)
+        why = Server(listener, key_bytes, (log, log_path), lock).serve(idle)
     finally:
         listener.close()
         with contextlib.suppress(OSError):
@@ -108,8 +109,8 @@ def _open_log(path: str) -> TextIO:
         fresh = os.path.getsize(path) > 1 << 16
     except OSError:
         fresh = True
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-    flags |= os.O_TRUNC if fresh else os.O_APPEND
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags |= os.O_TRUNC if fresh else 0
     return open(os.open(path, flags, 0o600), "w", encoding="utf-8")
 
 
@@ -251,10 +252,12 @@ class Server:
     can report a fork's death by a signal and hang up on a command whose client has gone; a new
     spare is forked meanwhile."""
 
-    def __init__(self, listener: socket.socket, key_bytes: bytes, log: TextIO, lock: int) -> None:
+    def __init__(
+        self, listener: socket.socket, key_bytes: bytes, log: tuple[TextIO, str], lock: int
+    ) -> None:
         self.listener = listener
         self.key = key_bytes
-        self.log = log
+        self.log, self.log_path = log  # each spare appends the command it takes
         self.lock = lock
         self.children: dict[int, socket.socket] = {}  # fork's pid -> its client's connection
         self.hung_up: set[int] = set()  # forks whose client has gone
@@ -335,7 +338,7 @@ class Server:
             try:
                 ours.close()
                 self._become_child(theirs)
-                code = _spare(self.listener, theirs, self.key, server)
+                code = _spare(self.listener, theirs, self.key, server, self.log_path)
             finally:
                 os._exit(code)
         theirs.close()
@@ -364,7 +367,6 @@ class Server:
         ours.close()
         if fds:
             self.children[pid] = socket.socket(fileno=fds[0])
-            _log(self.log, f"served a command in fork {pid}")
 
     def _become_child(self, keep: socket.socket) -> None:
         """In a fork: only the listener and its pair kept open, default signal handling, its
@@ -431,7 +433,9 @@ class Server:
         return ended
 
 
-def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes, server: int) -> int:
+def _spare(
+    listener: socket.socket, pair: socket.socket, key_bytes: bytes, server: int, log_path: str
+) -> int:
     """In the spare fork: format the help once (so the pages it touches are this fork's own
     before a client waits), accept one connection, tell the server, run its command."""
     import select
@@ -458,6 +462,11 @@ def _spare(listener: socket.socket, pair: socket.socket, key_bytes: bytes, serve
     uid = entry.peer_uid(conn)
     if uid is not None and uid != os.getuid():
         return 0
+    with contextlib.suppress(OSError):  # logged before the client can end
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        os.write(fd, f"{stamp} served a command in fork {os.getpid()}\n".encode())
+        os.close(fd)
     conn.setblocking(True)
     with contextlib.suppress(OSError):  # if the server has gone, the command still runs
         socket.send_fds(pair, [b"c"], [conn.fileno()])

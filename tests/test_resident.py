@@ -112,6 +112,14 @@ def alive(pid: int) -> bool:
     return True
 
 
+@pytest.fixture
+def clinic(resident: Resident, tmp_path: Path) -> Path:
+    """A copy of the sample project, and the resident process started and listening."""
+    project = copy_sample(tmp_path / "clinic")
+    resident.warm(project)
+    return project
+
+
 def same_result(
     one: subprocess.CompletedProcess[str], other: subprocess.CompletedProcess[str]
 ) -> None:
@@ -227,10 +235,9 @@ def test_a_second_command_is_answered_by_the_resident_process_as_in_process(
     ],
 )
 def test_output_and_exit_status_are_those_of_an_in_process_run(
-    resident: Resident, tmp_path: Path, args: tuple[str, ...]
+    resident: Resident, clinic: Path, args: tuple[str, ...]
 ) -> None:
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    project = clinic
     before = resident.served()
     served = resident.run(*args, cwd=project)
     assert resident.served() == before + 1
@@ -239,10 +246,9 @@ def test_output_and_exit_status_are_those_of_an_in_process_run(
     assert {0, 1, 2} >= {served.returncode}
 
 
-def test_exit_statuses_one_and_two_come_back(resident: Resident, tmp_path: Path) -> None:
+def test_exit_statuses_one_and_two_come_back(resident: Resident, clinic: Path) -> None:
     """The parametrised comparison above cannot pass by both runs failing the same way."""
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    project = clinic
     assert resident.run("build", "2099-01", cwd=project).returncode == 1
     assert resident.run("build", "--no-such-option", cwd=project).returncode == 2
     assert resident.served() == 2
@@ -288,11 +294,10 @@ def test_the_command_writes_to_the_users_terminal(resident: Resident, tmp_path: 
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
-def test_the_fork_reads_the_clients_stdin(resident: Resident, tmp_path: Path) -> None:
+def test_the_fork_reads_the_clients_stdin(resident: Resident, clinic: Path) -> None:
     """The fork's standard input is the client's own (the same pipe), not a copy or
     /dev/null: a command reading stdin reads what the user types or pipes in."""
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    project = clinic
     read_end, write_end = os.pipe()
     process = resident.popen(
         "preview", "2026-11", "--port", "0", cwd=project, stdin=read_end, stdout=subprocess.PIPE
@@ -418,23 +423,30 @@ def refuses(url: str) -> bool:
     return False
 
 
-def test_ctrl_c_stops_the_command_as_in_process(resident: Resident, tmp_path: Path) -> None:
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+@pytest.mark.parametrize("resident_killed", [False, True])
+def test_ctrl_c_stops_the_command_as_in_process(
+    resident: Resident, clinic: Path, resident_killed: bool
+) -> None:
+    """Ctrl+C reaches the fork, which ends as in-process (the preview catches it: exit 0).
+    With the resident process killed mid-command, the fork keeps running (it holds the
+    connection too) and still reports how it ended: the client neither hangs nor loses it."""
+    project = clinic
     process, url = preview(resident, project)
     assert resident.served() == 1
+    if resident_killed:
+        [server] = resident.pids()
+        os.kill(server, signal.SIGKILL)
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=PATIENCE)
-    assert process.returncode == 0  # as in-process: the preview catches Ctrl+C
+    assert process.returncode == 0
     assert "Preview stopped." in out
     assert refuses(url)
 
 
 def test_a_kill_reaches_the_command_and_the_client_dies_of_it(
-    resident: Resident, tmp_path: Path
+    resident: Resident, clinic: Path
 ) -> None:
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    project = clinic
     process, url = preview(resident, project)
     process.terminate()
     process.communicate(timeout=PATIENCE)
@@ -443,10 +455,9 @@ def test_a_kill_reaches_the_command_and_the_client_dies_of_it(
 
 
 def test_a_killed_resident_process_is_replaced_and_the_command_still_runs(
-    resident: Resident, tmp_path: Path
+    resident: Resident, clinic: Path
 ) -> None:
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    project = clinic
     expected = resident.run("lint", "2026-11", cwd=project, resident=False)
     [server] = resident.pids()
     os.kill(server, signal.SIGKILL)
@@ -458,28 +469,10 @@ def test_a_killed_resident_process_is_replaced_and_the_command_still_runs(
     assert resident.served() == 1
 
 
-def test_the_resident_dying_mid_command_does_not_hang_the_client(
-    resident: Resident, tmp_path: Path
-) -> None:
-    """The command keeps running (it holds the connection too) and still reports how it
-    ended; the client neither hangs nor loses the status."""
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
-    process, url = preview(resident, project)
-    [server] = resident.pids()
-    os.kill(server, signal.SIGKILL)
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=PATIENCE)
-    assert process.returncode == 0
-    assert "Preview stopped." in out
-    assert refuses(url)
-
-
 def test_a_command_killed_outright_gives_the_client_its_death(
-    resident: Resident, tmp_path: Path
+    resident: Resident, clinic: Path
 ) -> None:
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    project = clinic
     process, _ = preview(resident, project)
     fork = int(re.findall(r"served a command in fork (\d+)", resident.logs())[-1])
     os.kill(fork, signal.SIGKILL)
@@ -490,9 +483,7 @@ def test_a_command_killed_outright_gives_the_client_its_death(
 # ---------------------------------------------------------------- the private folder, idle
 
 
-def test_the_socket_folder_is_private(resident: Resident, tmp_path: Path) -> None:
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+def test_the_socket_folder_is_private(resident: Resident, clinic: Path) -> None:
     assert resident.folder.stat().st_mode & 0o777 == 0o700
     [sock] = resident.folder.glob("*.sock")
     assert sock.stat().st_mode & 0o077 == 0
@@ -521,8 +512,7 @@ def test_an_unsafe_folder_is_not_used(tmp_path: Path, kind: str) -> None:
 
 def test_the_resident_process_exits_when_idle(resident: Resident, tmp_path: Path) -> None:
     resident.env["NEWSLETTER_RESIDENT_IDLE"] = "1"
-    project = copy_sample(tmp_path / "clinic")
-    resident.warm(project)
+    resident.warm(tmp_path)
     resident.wait_for("stopped: idle for 1 s")
     assert list(resident.folder.glob("*.sock")) == []
 
