@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .memo import remembered
+
 WORDS_PER_MINUTE = 200
 
 _URL = re.compile(r"\b(?:https?://|mailto:|tel:)[^\s)\]>]*[^\s)\]>.,;:!?]")
@@ -21,7 +23,7 @@ _VOWELS = re.compile(r"[aeiouy]+")
 _SILENT_END = re.compile(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$")
 
 
-@lru_cache(maxsize=1024)
+@remembered()
 def reading_minutes(markdown: str) -> int:
     """Minutes to read a text, rounded, at least one (remembered: a rebuild reads only the
     article that changed)."""
@@ -59,7 +61,7 @@ def _as_prose(markdown: str) -> str:
     return re.sub(r"\n[ \t]*\n", lambda m: "." + m.group()[1:], prose)
 
 
-@lru_cache(maxsize=1024)
+@remembered()
 def reading_grade(markdown: str) -> tuple[float, tuple[int, int] | None]:
     """Flesch-Kincaid grade of a Markdown text, and the span of its hardest sentence
     (remembered: a rebuild reads only the article that changed)."""

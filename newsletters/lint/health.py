@@ -14,6 +14,7 @@ from ..compliance import (
     sponsors,
     use_date,
 )
+from ..memo import remembered
 from ..model import Testimonial
 from .context import (
     Context,
@@ -122,7 +123,7 @@ def absolute_claim(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@lru_cache(maxsize=1024)
+@remembered()
 def absolute_claims(words: tuple[str, ...], text: str) -> tuple[tuple[int, str, str], ...]:
     """(offset, claim, its sentence) of each absolute claim in `text`, negations left out.
     Depends on the words and the text alone: remembered, so a rebuild reads only what changed."""
@@ -157,7 +158,7 @@ def fda_ketamine(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@lru_cache(maxsize=1024)
+@remembered()
 def fda_ketamine_sentences(text: str) -> tuple[tuple[int, str], ...]:
     """(offset of the approval words, the sentence) where `text` calls ketamine approved.
     A sentence's match is a match in the whole text (sentences end at punctuation or a blank

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
 from ..logo import DARK_CANVASES, MINIMUM, Measure, measure
+from ..memo import remembered
 from .context import Context
 from .registry import Hit, rule
 
@@ -49,7 +50,7 @@ def pipe_table(ctx: Context) -> Iterator[Hit]:
 _NEWLINE = re.compile(r"\r\n?|\n")  # markdown-it's own line ends
 
 
-@lru_cache(maxsize=1024)
+@remembered()
 def pipe_paragraphs(text: str) -> tuple[tuple[int, str], ...]:
     """(first line, first row) of each paragraph of `text` that looks like a table but is not.
     Depends on the text alone: remembered, so a rebuild parses only the article that changed.
