@@ -226,5 +226,5 @@ def test_indexed_selectors_pick_the_elements_premailer_picks(
     assert [inline.inline_css(html, css) for html, css in cases] == indexed
     assert not calls
     # A .nl-prose inside a .nl-prose (class between tab and newline), and a class in capitals.
-    assert "margin:0 0 16px; border:1px solid #000\">b</p>" in indexed[0]
+    assert 'margin:0 0 16px; border:1px solid #000">b</p>' in indexed[0]
     assert '<p style="font-size:12px; padding:4px">e</p>' in indexed[0]
