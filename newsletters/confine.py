@@ -118,6 +118,12 @@ def _plainly_below(base: str, parts: tuple[str, ...]) -> str | None:
     return path
 
 
+def real_path(path: Path) -> Path:
+    """`path` with its symbolic links resolved as far as they go, to compare two paths;
+    unlike Path.resolve() it never raises (a loop of links stays as written)."""
+    return Path(os.path.realpath(path))
+
+
 def regular_file(path: Path, limit: int) -> os.stat_result:
     """The file's status when it is a regular file within `limit` bytes; else Refused."""
     try:
