@@ -1094,9 +1094,9 @@ def unsubscribe_server(ctx: click.Context, host: str, port: int, db: Path | None
     try:
         project = load_checked(project_root(ctx))
         secret = unsubscribe_secret(project)
+        database = ServiceDatabase(db or project.root / SERVICE_DB_NAME)
     except NewsletterError as exc:
         raise fail(exc, "The opt-out service") from None
-    database = ServiceDatabase(db or project.root / SERVICE_DB_NAME)
     app = OptOutApp(secret, database, project.clinic.name)
 
     def ready(url: str) -> None:

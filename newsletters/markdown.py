@@ -20,6 +20,7 @@ from urllib.parse import unquote, urljoin
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import textwidth
 from .errors import Problems
 from .memo import remembered
 
@@ -71,6 +72,25 @@ def render(source: str, ctx: MarkdownContext, problems: Problems) -> RenderedTex
     tokens = _attribute_quotations(tokens, ctx)
     html = md.renderer.render(_stack_wide_tables(tokens), md.options, {}).strip()
     return RenderedText(html=html, text=_to_text(tokens))
+
+
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]")
+
+
+def _report_footnotes(inline: Token, ctx: MarkdownContext, line: int, problems: Problems) -> None:
+    """`[^1]` is a footnote in some Markdown editors, not in email: readers saw the brackets,
+    and the note itself as a paragraph `[^1]: ...`. One error per footnote, at its line."""
+    for child in inline.children or []:
+        if child.type != "text":
+            continue
+        for match in _FOOTNOTE.finditer(child.content):
+            at = inline.content.find(match.group(0))
+            problems.add(
+                ctx.path,
+                line + inline.content.count("\n", 0, max(at, 0)),
+                f"footnote {match.group(0)} does not work in email (readers see the brackets); "
+                "name the source in the sentence, or list it under `sources:` in the front matter",
+            )
 
 
 def _too_long(source: str, ctx: MarkdownContext, problems: Problems) -> bool:
@@ -133,6 +153,8 @@ def _prepare(tokens: list[Token], ctx: MarkdownContext, problems: Problems) -> N
             token.attrSet("class", "nl-data")
         elif token.type == "th_open":
             token.attrSet("scope", "col")
+        if token.type == "inline":
+            _report_footnotes(token, ctx, line, problems)
         for child in [token, *(token.children or [])]:
             if child.type == "image":
                 _prepare_image(child, ctx, line, problems)
@@ -424,13 +446,11 @@ def _wrapped(text: str, indent: str, first: str) -> str:
     lines = []
     for i, part in enumerate(text.split("\n")):
         lines.append(
-            textwrap.fill(
+            textwidth.fill(
                 part,
-                width=TEXT_WIDTH,
+                TEXT_WIDTH,
                 initial_indent=first if i == 0 else indent,
                 subsequent_indent=indent,
-                break_long_words=False,
-                break_on_hyphens=False,
             )
         )
     return "\n".join(lines)
@@ -445,7 +465,7 @@ def rewrap(text: str) -> str:
     Only a URL too long for any line stays longer: breaking it would break the link."""
     out = []
     for line in text.split("\n"):
-        if len(line) <= TEXT_WIDTH:
+        if textwidth.width(line) <= TEXT_WIDTH:
             out.append(line)
             continue
         match = _LINE_PREFIX.match(line)
@@ -459,7 +479,7 @@ def rewrap(text: str) -> str:
 def underline(title: str, char: str) -> str:
     """A heading for the text part: wrapped, underlined as long as its longest line."""
     lines = wrap(" ".join(title.split())).split("\n")
-    return "\n".join([*lines, char * min(max(len(x) for x in lines), TEXT_WIDTH)])
+    return "\n".join([*lines, char * min(max(textwidth.width(x) for x in lines), TEXT_WIDTH)])
 
 
 def _to_text(tokens: list[Token]) -> str:
@@ -528,7 +548,7 @@ def table_text(rows: list[list[str]], aligns: list[str], width: int = TEXT_WIDTH
         return ""
     columns = max(len(row) for row in rows)
     rows = [row + [""] * (columns - len(row)) for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(columns)]
+    widths = [max(textwidth.width(row[i]) for row in rows) for i in range(columns)]
     if sum(widths) + 2 * (columns - 1) <= width:
 
         def line(row: list[str]) -> str:
@@ -536,11 +556,11 @@ def table_text(rows: list[list[str]], aligns: list[str], width: int = TEXT_WIDTH
             for i, cell in enumerate(row):
                 align = aligns[i] if i < len(aligns) else ""
                 if "right" in align:
-                    cells.append(cell.rjust(widths[i]))
+                    cells.append(textwidth.rjust(cell, widths[i]))
                 elif "center" in align:
-                    cells.append(cell.center(widths[i]))
+                    cells.append(textwidth.center(cell, widths[i]))
                 else:
-                    cells.append(cell.ljust(widths[i]))
+                    cells.append(textwidth.ljust(cell, widths[i]))
             return "  ".join(cells).rstrip()
 
         rule = "  ".join("-" * w for w in widths)

@@ -564,3 +564,13 @@ def test_docs_list_every_simulation_rule_and_inbox_rule() -> None:
     for rule_id in LINT_RULES:
         if rule_id.startswith("inbox/"):
             assert f"| `{rule_id}` |" in page
+
+
+def test_footnotes_are_an_error_at_each_line_they_appear() -> None:
+    """`[^1]` reached readers as brackets, its note as a paragraph starting `[^1]:`; code
+    that shows the syntax is left alone."""
+    _, problems = rendered_with_problems(
+        "Pain lasts[^1] and\nreturns[^two].\n\nWrite `[^1]` for a note.\n\n[^1]: A source.\n"
+    )
+    found = [(p.line, p.message.split(" does")[0]) for p in problems.errors]
+    assert found == [(1, "footnote [^1]"), (2, "footnote [^two]"), (6, "footnote [^1]")]

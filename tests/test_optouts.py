@@ -454,3 +454,24 @@ def test_an_unusable_opt_out_record_is_one_clear_error(tmp_path: Path, kind: str
     assert "opt-outs.sqlite" in result.output
     assert ("symbolic link" if kind == "symlink" else "not an opt-out record") in result.output
     assert elsewhere.read_text(encoding="utf-8") == "not yours\n"
+
+
+@pytest.mark.parametrize("planted", ["symlink", "not-a-database"])
+def test_the_service_refuses_a_planted_record_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: str
+) -> None:
+    """A link named opt-out-service.sqlite made the service write wherever it pointed; a file
+    that is not SQLite ended in a traceback."""
+    root = claim_sample(copy_sample(tmp_path / "p"))
+    record = root / "opt-out-service.sqlite"
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    if planted == "symlink":
+        record.symlink_to(elsewhere)
+    else:
+        record.write_bytes(b"this is not a database\n" * 200)
+    monkeypatch.setenv("NEWSLETTER_UNSUBSCRIBE_SECRET", SECRET)
+    result = CliRunner().invoke(cli, ["-C", str(root), "unsubscribe-server", "--port", "0"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "opt-out-service.sqlite" in result.output and "Traceback" not in result.output
+    assert not elsewhere.exists()

@@ -242,3 +242,41 @@ def test_a_see_through_or_unknown_colour_gets_no_false_equivalent(tmp_path: Path
     messages = [m for m in str(caught.value).splitlines() if "colour" in m]
     assert len(messages) == 2
     assert all("like #1F5F8B" in m and "same colour" not in m for m in messages)
+
+
+# ---------------------------------------------------------------- Chinese, Japanese, Korean
+
+JAPANESE = """
+## 片頭痛とともに生きる：毎日のヒント
+
+慢性疼痛は、怪我が治った後も三か月以上続く痛みです。「痛みの記録」をつけると、診察の時に医師へ\
+伝えやすくなります。睡眠、気分、活動量も一緒に記録しましょう。詳しくはクリニックへお問い合わせください。
+
+| 症状 | 頻度 |
+|---|---|
+| 頭痛 | 毎日 |
+| めまい | 週に一回 |
+"""
+
+
+def test_japanese_text_wraps_and_underlines_by_the_columns_it_takes(tmp_path: Path) -> None:
+    """A wide character takes two columns and Japanese has no spaces: the paragraph was one
+    line of over 170 columns, and a heading's underline half its width."""
+    from newsletters.textwidth import width
+
+    root = copy_sample(tmp_path / "p")
+    article = root / "content/articles/chronic-pain.md"
+    article.write_text(article.read_text(encoding="utf-8") + JAPANESE, encoding="utf-8")
+    _, items, _ = build(root, ["2026-11"])
+    lines = items[0].text.split("\n")
+    prose = [line for line in lines if "慢性疼痛" in line or "お問い合わせ" in line]
+    assert len(prose) == 2, prose  # first and last line of the paragraph differ
+    too_wide = [line for line in lines if width(line) > 72 and "://" not in line]
+    assert too_wide == []
+    heading = lines.index("片頭痛とともに生きる：毎日のヒント")
+    assert set(lines[heading + 1]) <= {"-", "="}
+    assert len(lines[heading + 1]) == width(lines[heading]) == 34
+    header = next(line for line in lines if line.startswith("症状"))
+    row = next(line for line in lines if line.startswith("めまい"))
+    # the second column starts at the same column on both lines ("症状" takes 4, "めまい" 6)
+    assert width(header[: header.index("頻度")]) == width(row[: row.index("週")]) == 8

@@ -142,8 +142,9 @@ def heading_order(ctx: Context) -> Iterator[Hit]:
         if previous and heading.level > previous + 1:
             path, line = ctx.where("# " + heading.text, heading.text)
             yield Hit(
-                f"this h{heading.level} follows an h{previous}; do not skip levels: make it "
-                f"h{previous + 1} (one more # than its parent in Markdown)",
+                f"this heading skips a level (it becomes an h{heading.level} right after an "
+                f"h{previous}); in Markdown give it one more # than the heading above it, "
+                "not more",
                 path,
                 line,
                 heading.element,

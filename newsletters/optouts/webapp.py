@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..errors import NewsletterError, Problem
 from .token import TOKEN, read_token
 
 SERVICE_DB_NAME = "opt-out-service.sqlite"
@@ -51,14 +52,28 @@ class ServiceDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS received (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "key TEXT NOT NULL UNIQUE, address TEXT NOT NULL, issue TEXT NOT NULL, "
-            "at TEXT NOT NULL)"
-        )
+        if path.is_symlink():  # a planted link must not make the service write elsewhere
+            why = "is a symbolic link; the service's record must be a file here: move it here"
+            raise NewsletterError([Problem(path, None, why)])
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            why = f"cannot be opened ({exc}); check the folder exists and you may write there"
+            raise NewsletterError([Problem(path, None, why)]) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS received (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                "key TEXT NOT NULL UNIQUE, address TEXT NOT NULL, issue TEXT NOT NULL, "
+                "at TEXT NOT NULL)"
+            )
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            why = (
+                f"is not the service's record ({exc}); move it away, or name another file with --db"
+            )
+            raise NewsletterError([Problem(path, None, why)]) from None
 
     def add(self, address: str, issue: str) -> None:
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
