@@ -124,8 +124,8 @@ _Compound = tuple[str | None, frozenset[str]]  # (tag or None, classes)
 class _DocumentIndex:
     """premailer's parsed document as the selectors need it: the elements that have a class
     attribute (found in C, in document order) with their classes, split as XPath's
-    normalize-space() splits them, and each element's nearest ancestor matching a compound,
-    remembered (the rules share their ancestors: `.nl-prose p`, `.nl-prose li`...)."""
+    normalize-space() splits them, and the descendants of each selector's leading part,
+    remembered (the rules share them: `.nl-prose p`, `.nl-prose li`...)."""
 
     def __init__(self, page: Any) -> None:
         self.page = page
@@ -136,51 +136,39 @@ class _DocumentIndex:
             self.classes[element] = names
             for name in names:
                 self.by_class.setdefault(name, []).append(element)
-        self.nearest: dict[_Compound, dict[Any, Any]] = {}
+        self.below: dict[tuple[_Compound, ...], set[Any]] = {}
 
     def select(self, compounds: tuple[_Compound, ...]) -> list[Any]:
-        """The elements matching the last compound with each earlier one matched by an
-        ancestor, nearest first (enough for descendant combinators), in document order."""
-        last = compounds[-1]
-        tag = last[0]
-        # Both in document order (by_class was filled in that order).
-        candidates = self.page.iter(tag) if tag else self.by_class.get(min(last[1]), [])
-        found = []
-        for element in candidates:
-            if not self._matches(element, last):
-                continue
-            node = element
-            for compound in reversed(compounds[:-1]):
-                node = self._ancestor(node, compound)
-                if node is None:
-                    break
-            else:
-                found.append(element)
+        """The elements matching the last compound that lie below an element matching the
+        one before, itself below one matching the one before that...: what the descendant
+        combinator means. In document order, each once."""
+        if len(compounds) == 1:
+            return self._matching(compounds[0], None)
+        return self._matching(compounds[-1], self._below(compounds[:-1]))
+
+    def _below(self, compounds: tuple[_Compound, ...]) -> set[Any]:
+        """Every element strictly below an element that `compounds` select."""
+        found = self.below.get(compounds)
+        if found is None:
+            found = set()
+            for element in self.select(compounds):
+                if element not in found:  # else its descendants are in already
+                    found.update(element.iterdescendants())
+            self.below[compounds] = found
         return found
 
-    def _ancestor(self, element: Any, compound: _Compound) -> Any:
-        """The nearest ancestor of `element` matching `compound`, or None."""
-        known = self.nearest.setdefault(compound, {})
-        chain = []
-        node = element
-        while node not in known:
-            chain.append(node)
-            parent = node.getparent()
-            if parent is None or self._matches(parent, compound):
-                answer = parent
-                break
-            node = parent
-        else:
-            answer = known[node]
-        for visited in chain:
-            known[visited] = answer
-        return answer
-
-    def _matches(self, element: Any, compound: _Compound) -> bool:
+    def _matching(self, compound: _Compound, among: set[Any] | None) -> list[Any]:
+        """The elements matching `compound` (within `among`), in document order."""
         tag, names = compound
-        if tag is not None and element.tag != tag:
-            return False
-        return not names or names <= self.classes.get(element, _NO_CLASSES)
+        # Both in document order (by_class was filled in that order).
+        candidates = self.page.iter(tag) if tag else self.by_class.get(min(names), [])
+        return [
+            element
+            for element in candidates
+            if (among is None or element in among)
+            and (tag is None or element.tag == tag)
+            and names <= self.classes.get(element, _NO_CLASSES)
+        ]
 
 
 _NO_CLASSES: frozenset[str] = frozenset()
