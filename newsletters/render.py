@@ -410,13 +410,25 @@ def _template_frame(exc: BaseException, templates: Path, name: str) -> tuple[Pat
 
 
 # With the spaces around it: MRML refuses some whitespace left where the block was.
-_INLINE_STYLE = re.compile(r"[ \t]*<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>[ \t]*", re.S)
+# The spaces and tabs before it go too: found by hand, as a pattern starting with them is
+# tried at every character of the MJML.
+_INLINE_STYLE = re.compile(r"<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>[ \t]*", re.S)
 
 
 def extract_inline_css(mjml: str) -> tuple[str, str]:
     """Pull `<mj-style inline="inline">` CSS out: mjml-python would not inline it (stage 5 does)."""
-    css = "\n".join(m.group(1).strip() for m in _INLINE_STYLE.finditer(mjml))
-    return _INLINE_STYLE.sub("", mjml), css
+    kept: list[str] = []
+    css: list[str] = []
+    position = 0
+    for match in _INLINE_STYLE.finditer(mjml):
+        start = match.start()
+        while start > position and mjml[start - 1] in " \t":
+            start -= 1
+        kept.append(mjml[position:start])
+        css.append(match.group(1).strip())
+        position = match.end()
+    kept.append(mjml[position:])
+    return "".join(kept), "\n".join(css)
 
 
 def tidy_text(text: str) -> str:
