@@ -114,8 +114,7 @@ def parse(html: str) -> Document:
         doc.style_bytes += len((style.text or "").encode("utf-8"))
     body = root.find("body")
     if body is not None:
-        state = (None, DEFAULT_BACKGROUND, DEFAULT_SIZE, False, False)
-        _walk(body, _apply(body, state), doc)
+        _walk(body, doc)
     return doc
 
 
@@ -125,55 +124,66 @@ _State = tuple[Colour | None, Colour, float, bool, bool]
 _SKIPPED = frozenset({"script", "style"})
 
 
-def _walk(el: etree._Element, state: _State, doc: Document) -> None:
-    tag = el.tag
-    hidden = state[4]
-    if tag in _DESCRIBED:
-        full = _all_text(el)
-        text = " ".join(full.split())
-        if tag == "a":
-            if not text:
-                text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
-            doc.links.append(OutputLink(el.get("href", ""), text, hidden, describe(el, full)))
-        elif tag == "table":
-            data = el.find(".//th") is not None or el.find("caption") is not None
-            doc.tables.append(Table(el.get("role"), data, describe(el, full), text[:40]))
-        else:
-            doc.headings.append(Heading(int(tag[1]), text, describe(el, full)))
-    elif tag == "img":
-        doc.images.append(
-            Image(
-                el.get("src", ""),
-                el.get("alt"),
-                el.get("width"),
-                hidden,
-                describe(el),
-                el.get("height"),
+def _walk(body: etree._Element, doc: Document) -> None:
+    """Every element under `body` in document order, with the state it inherits; the lists'
+    appends are bound once (this runs for every element of every email)."""
+    visible = doc.visible_text.append
+    runs = doc.runs.append
+    links = doc.links.append
+    tables = doc.tables.append
+    headings = doc.headings.append
+    images = doc.images.append
+    apply = _apply
+
+    def walk(el: etree._Element, state: _State) -> None:
+        tag = el.tag
+        hidden = state[4]
+        if tag in _DESCRIBED:
+            full = _all_text(el)
+            text = " ".join(full.split())
+            if tag == "a":
+                if not text:
+                    text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
+                links(OutputLink(el.get("href", ""), text, hidden, describe(el, full)))
+            elif tag == "table":
+                data = el.find(".//th") is not None or el.find("caption") is not None
+                tables(Table(el.get("role"), data, describe(el, full), text[:40]))
+            else:
+                headings(Heading(int(str(tag)[1]), text, describe(el, full)))
+        elif tag == "img":
+            images(
+                Image(
+                    el.get("src", ""),
+                    el.get("alt"),
+                    el.get("width"),
+                    hidden,
+                    describe(el),
+                    el.get("height"),
+                )
             )
-        )
-    if hidden:  # nothing inside is visible text; links, images and tables still count
+        if hidden:  # nothing inside is visible text; links, images and tables still count
+            for child in el:
+                child_tag = child.tag
+                if child_tag.__class__ is str and child_tag not in _SKIPPED:
+                    walk(child, apply(child, state))
+            return
+        colour = state[0] or DEFAULT_COLOUR
+        own = el.text
+        if own and not own.isspace():
+            words = " ".join(own.split())
+            visible(words)
+            runs(TextRun(words, colour, state[1], state[2], state[3], el))
         for child in el:
             child_tag = child.tag
             if child_tag.__class__ is str and child_tag not in _SKIPPED:
-                _walk(child, _apply(child, state), doc)
-        return
-    visible = doc.visible_text
-    runs = doc.runs
-    colour = state[0] or DEFAULT_COLOUR
-    own = el.text
-    if own and not own.isspace():
-        words = " ".join(own.split())
-        visible.append(words)
-        runs.append(TextRun(words, colour, state[1], state[2], state[3], el))
-    for child in el:
-        child_tag = child.tag
-        if child_tag.__class__ is str and child_tag not in _SKIPPED:
-            _walk(child, _apply(child, state), doc)
-        tail = child.tail
-        if tail and not tail.isspace():
-            words = " ".join(tail.split())
-            visible.append(words)
-            runs.append(TextRun(words, colour, state[1], state[2], state[3], el))
+                walk(child, apply(child, state))
+            tail = child.tail
+            if tail and not tail.isspace():
+                words = " ".join(tail.split())
+                visible(words)
+                runs(TextRun(words, colour, state[1], state[2], state[3], el))
+
+    walk(body, _apply(body, (None, DEFAULT_BACKGROUND, DEFAULT_SIZE, False, False)))
 
 
 _DESCRIBED = frozenset({"a", "table", *_HEADING_SIZES})
