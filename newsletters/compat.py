@@ -62,6 +62,45 @@ FEATURES: dict[str, str] = {
     "html-lists": r"<(?:ul|ol)\b",
 }
 
+# What every match of a feature's pattern contains, in the email's UTF-8 bytes lowercased
+# (a text or a bytes pattern; one of them): a quick first look that skips the slow
+# case-insensitive search of the whole email for the features it does not use. `re.I` also
+# matches four non-ASCII letters to i, s and k (see _FOLDED); `\s` any Unicode space.
+_SPACE = rb"[\t\n\v\f\r\x1c-\x20\x80-\xff]*"
+_HINTS: dict[str, tuple[bytes | re.Pattern[bytes], ...]] = {
+    "css-margin": (b"margin",),
+    "css-padding": (b"padding",),
+    "css-max-width": (b"max-width",),
+    "css-max-height": (b"max-height",),
+    "css-border-radius": (b"border-radius",),
+    "css-background-image": (b"background-image", b"url("),
+    "css-position": (b"position",),
+    "css-display-none": (b"display",),
+    "css-box-shadow": (b"box-shadow",),
+    "css-at-media": (b"@media",),
+    "css-at-media-prefers-color-scheme": (b"prefers-color-scheme",),
+    "css-at-import": (b"@import",),
+    "css-at-font-face": (b"@font-face",),
+    "css-word-break": (b"word-break",),
+    "css-overflow-wrap": (b"overflow-wrap",),
+    "css-overflow": (b"overflow",),
+    "css-text-transform": (b"text-transform",),
+    "css-letter-spacing": (b"letter-spacing",),
+    "css-important": (b"!important",),
+    "css-selector-attribute": (re.compile(rb"\]" + _SPACE + rb"[{,]"),),
+    "css-border-collapse": (b"border-collapse",),
+    "css-table-layout": (b"table-layout",),
+    "css-cursor": (b"cursor",),
+    "css-display": (b"display",),
+    "html-style": (b"<style",),
+    "html-meta-color-scheme": (b"<meta",),
+    "html-link": (b"<link",),
+    "html-role": (b'role="',),
+    "html-aria-hidden": (b'aria-hidden="',),
+    "html-lists": (b"<ul", b"<ol"),
+}
+_FOLDED = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K: i, i, s, k under re.I
+
 _LABELS = {"a": "partial", "n": "not supported", "u": "unknown"}
 
 
@@ -99,9 +138,15 @@ def report(html: str) -> list[Issue]:
     features = data()["features"]
     names = {f"{family}.{platform}": name for family, platform, name in CLIENTS}
     out = []
+    lowered = (
+        None if any(c in html for c in _FOLDED) else html.encode("utf-8", "surrogatepass").lower()
+    )
     for fid, pattern in sorted(_patterns().items()):
         info = features.get(fid)
-        if info is None or not pattern.search(html):
+        if info is None:
+            continue
+        start = _first_possible(html, lowered, fid)
+        if start is None or not pattern.search(html, start):
             continue
         support = info["support"]
         gaps = tuple(
@@ -112,6 +157,27 @@ def report(html: str) -> list[Issue]:
         if gaps:
             out.append(Issue(fid, info["title"], info["url"], gaps))
     return out
+
+
+def _first_possible(html: str, lowered: bytes | None, fid: str) -> int | None:
+    """Where in `html` a match of the feature's pattern can start at the earliest, or None
+    when the email cannot use the feature (none of its hints is in it). A match starts at
+    most one character before its text hint (`_CSS`, `\\s` before the word); a bytes-pattern hint only says
+    whether, not where."""
+    if lowered is None or fid not in _HINTS:
+        return 0
+    first: int | None = None
+    for hint in _HINTS[fid]:
+        if isinstance(hint, bytes):
+            at = lowered.find(hint)
+            if at >= 0 and (first is None or at < first):
+                first = at
+        elif hint.search(lowered) is not None:
+            return 0
+    if first is None:
+        return None
+    # An ASCII byte starts a character: the characters before it are the text before it.
+    return max(0, len(lowered[:first].decode("utf-8", "surrogatepass")) - 1)
 
 
 def to_json(issues: list[Issue]) -> dict[str, Any]:

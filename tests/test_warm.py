@@ -24,7 +24,7 @@ from newsletters.memo import Memo
 from newsletters.pipeline import build
 from newsletters.preview.workspace import Target, Workspace
 
-from .conftest import copy_sample
+from .conftest import GOLDEN, copy_sample
 
 ISSUE = Target("issue", "2026-11")
 FEATURED = "content/articles/chronic-pain.md"
@@ -165,3 +165,35 @@ def test_a_memo_stays_within_its_bounds_and_never_keeps_what_is_too_big() -> Non
     big = "z" * 11
     assert memo.get(big, 11, lambda: make(big)) == 11
     assert memo.get(big, 11, lambda: make(big)) == 11 and made.count(big) == 2  # never kept
+
+
+COMPAT_SNIPPETS = (
+    '<p style="POSITION: relative">',
+    '<div style="background-image :url(x.png)">',
+    "<style>a[href] , b { cursor:pointer }</style>",
+    "<style>a[href]\u00a0{ x }</style>",
+    '<p style="overflow-wrap\u2003: anywhere">',
+    '<p style="poſition:absolute">',  # ſ matches s under re.I
+    '<p style="curſor:pointer">',
+    "<LINK rel=stylesheet>",
+    "<UL><li>x</li></UL>",
+    '<table ROLE="presentation">',
+    "<style>@IMPORT url(x.css); @Font-Face { }</style>",
+    '<p style="TABLE-LAYOUT:fixed;letter-spacing:1px;text-transform:uppercase">',
+    '<p style="box-shadow:0 0 1px #000;border-radius:4px;max-width:1px;max-height:1px">',
+)
+
+
+def test_the_compatibility_report_skips_only_features_the_email_cannot_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsletters import compat
+
+    htmls = [path.read_text(encoding="utf-8") for path in sorted(GOLDEN.rglob("*.html"))] + [
+        "<html><body>" + snippet + "</body></html>" for snippet in COMPAT_SNIPPETS
+    ]
+    assert len(htmls) > len(COMPAT_SNIPPETS)
+    quick = [compat.report(html) for html in htmls]
+    monkeypatch.setattr(compat, "_first_possible", lambda html, lowered, fid: 0)
+    assert [compat.report(html) for html in htmls] == quick
+    assert {i.feature for i in quick[-8]} >= {"css-position"}  # the long s still counts
