@@ -162,8 +162,8 @@ def report(html: str) -> list[Issue]:
 def _first_possible(html: str, lowered: bytes | None, fid: str) -> int | None:
     """Where in `html` a match of the feature's pattern can start at the earliest, or None
     when the email cannot use the feature (none of its hints is in it). A match starts at
-    most one character before its text hint (`_CSS`, `\\s` before the word); a bytes-pattern hint only says
-    whether, not where."""
+    most one character before its text hint (`_CSS`, or `\\s` before the word); a bytes
+    pattern hint only says whether, not where."""
     if lowered is None or fid not in _HINTS:
         return 0
     first: int | None = None
