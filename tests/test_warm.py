@@ -197,3 +197,27 @@ def test_the_compatibility_report_skips_only_features_the_email_cannot_use(
     monkeypatch.setattr(compat, "_first_possible", lambda html, lowered, fid: 0)
     assert [compat.report(html) for html in htmls] == quick
     assert {i.feature for i in quick[-8]} >= {"css-position"}  # the long s still counts
+
+
+def test_an_unchanged_issue_is_not_written_again_and_any_difference_is(sample: Path) -> None:
+    def build_cli() -> None:
+        result = CliRunner().invoke(cli, ["-C", str(sample), "build"])
+        assert result.exit_code == 0, result.output
+
+    out = sample / "dist" / "2026-11"
+    build_cli()
+    html = out / "email.html"
+    first = html.stat().st_ino
+    (out / "export").mkdir()  # an export beside the build is kept either way
+    build_cli()
+    assert html.stat().st_ino == first  # nothing to change: nothing written
+    stray = out / "images" / "old.png"
+    stray.write_bytes(b"an image an earlier build showed")
+    os.chmod(out / "email.txt", 0o600)
+    build_cli()
+    assert html.stat().st_ino != first and not stray.exists()
+    assert (out / "email.txt").stat().st_mode & 0o777 == 0o644 and (out / "export").is_dir()
+    second = html.stat().st_ino
+    same_size_edit(sample / FEATURED, "Clinicians call", "Physicians call")
+    build_cli()
+    assert html.stat().st_ino != second and "Physicians call" in html.read_text(encoding="utf-8")
