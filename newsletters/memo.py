@@ -25,7 +25,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_ENTRIES = 4096
-MAX_CHARS = 32 * 1024 * 1024  # of key text per memo: a few hundred articles, many times over
+MAX_CHARS = 8 * 1024 * 1024  # of key text per memo: a few hundred articles, several times over
 
 
 class Memo(Generic[K, V]):

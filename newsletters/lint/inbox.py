@@ -201,12 +201,15 @@ def unused_font(ctx: Context) -> Iterator[Hit]:
             line,
             excerpt=theme.web_font_url,
         )
+    declared = sorted({n.strip() for n in _FONT_FACE.findall(html)})
+    if not declared:
+        return  # nothing to look for among the font-family values (reading them is slow)
     used = {
         name.strip().strip("'\"").lower()
         for stack in _FONT_FAMILY.findall(_FONT_FACE.sub("", html))
         for name in stack.split(",")
     }
-    for name in sorted({n.strip() for n in _FONT_FACE.findall(html)}):
+    for name in declared:
         if name.lower() not in used:
             yield Hit(
                 f"the font '{name}' is declared but no element uses it; name it in a "
