@@ -221,3 +221,51 @@ def test_an_unchanged_issue_is_not_written_again_and_any_difference_is(sample: P
     same_size_edit(sample / FEATURED, "Clinicians call", "Physicians call")
     build_cli()
     assert html.stat().st_ino != second and "Physicians call" in html.read_text(encoding="utf-8")
+
+
+def _resolved_reference(root: Path, ref: str) -> str:
+    """confine.inside as it was before its lstat shortcut (Path.resolve on the whole path)."""
+    from newsletters import confine
+
+    problem = confine.relative_ref_problem(ref)
+    if problem:
+        return f"refused: {problem}"
+    try:
+        base = root.resolve()
+        target = (base / ref).resolve()
+    except RuntimeError:
+        return "refused: cannot be read (too many symbolic links)"
+    if target != base and base not in target.parents:
+        return "refused: leads outside content/ (through a symbolic link); copy the file in"
+    return str(target)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lstat shortcut is POSIX only")
+def test_confinement_decides_as_full_resolution_does(tmp_path: Path) -> None:
+    from newsletters import confine
+
+    content = tmp_path / "real" / "content"
+    (content / "images").mkdir(parents=True)
+    (content / "images" / "a.png").write_bytes(b"png")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.png").write_bytes(b"secret")
+    (content / "images" / "leak.png").symlink_to(outside / "secret.png")
+    (content / "images" / "alias.png").symlink_to("a.png")
+    (content / "outdir").symlink_to(outside)
+    (content / "loop1").symlink_to(content / "loop2")
+    (content / "loop2").symlink_to(content / "loop1")
+    (tmp_path / "linked").symlink_to(content)
+    refs = [
+        "images/a.png", "images/missing.png", "missing/x/y.png", "images/a.png/x",
+        "images/leak.png", "images/alias.png", "outdir/secret.png", "loop1", "loop1/x",
+        "images//a.png", "images/./a.png", "images/a.png/", "images", "../x", "/etc/passwd",
+        "images/.hidden", "~x", "",
+    ]  # fmt: skip
+    for root in (content, tmp_path / "linked", tmp_path / "nowhere" / "content"):
+        for ref in refs:
+            try:
+                found = str(confine.inside(root, ref))
+            except confine.Refused as exc:
+                found = f"refused: {exc.reason}"
+            assert found == _resolved_reference(root, ref), (root, ref)
