@@ -14,6 +14,7 @@ preview's server threads). Values must be immutable, or never changed by whoever
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import partial, wraps
@@ -28,10 +29,21 @@ MAX_ENTRIES = 4096
 MAX_CHARS = 8 * 1024 * 1024  # of key text per memo: a few hundred articles, several times over
 
 
+_EVERY: weakref.WeakSet[Memo[object, object]] = weakref.WeakSet()  # for forget_everything()
+
+
+def forget_everything() -> None:
+    """Empty every memo of this process: the resident process (resident.py) warms up on the
+    sample project and must not hand the sample's own results to the commands it forks."""
+    for memo in list(_EVERY):
+        memo.clear()
+
+
 class Memo(Generic[K, V]):
     """A bounded map from inputs to a result made from them alone."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_CHARS) -> None:
+        _EVERY.add(self)  # type: ignore[arg-type]
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._chars = 0
         self._max_entries = max_entries

@@ -194,11 +194,12 @@ def _sample_build() -> None:
     and text tables) that a fork then finds done, and premailer's own caches, keyed by the
     CSS text, hold the default templates' styles. The caches that depend on the environment
     (the per-user cache's folder, the logo plates' folder, the temporary folder) or on a path
-    (the templates folder's Jinja2 environment) are emptied afterwards."""
+    (the templates folder's Jinja2 environment) are emptied afterwards, and so are the
+    in-process memos (memo.py): they would answer the sample's own articles from here."""
     import shutil
     import tempfile
 
-    from . import build, logo, render, usercache
+    from . import build, logo, memo, render, usercache
     from .project import starter_root
 
     scratch = tempfile.mkdtemp(prefix="newsletters-warm-")
@@ -213,6 +214,7 @@ def _sample_build() -> None:
             os.environ[usercache.ENV_VARIABLE] = previous
         shutil.rmtree(scratch, ignore_errors=True)
         usercache.folder.cache_clear()
+        memo.forget_everything()  # the sample's own articles must not be answered from here
         logo.plates_folder.cache_clear()
         render._environment_for.cache_clear()
         tempfile.tempdir = None

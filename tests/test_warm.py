@@ -269,3 +269,17 @@ def test_confinement_decides_as_full_resolution_does(tmp_path: Path) -> None:
             except confine.Refused as exc:
                 found = f"refused: {exc.reason}"
             assert found == _resolved_reference(root, ref), (root, ref)
+
+
+def test_the_resident_warm_up_leaves_no_sample_results_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resident process builds the bundled sample to warm up; its forks must start with
+    no remembered results of that sample (memo.py), only the libraries' own set-up."""
+    from newsletters import memo, resident
+
+    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "cache"))
+    resident._sample_build()
+    sizes = [len(m._entries) for m in list(memo._EVERY)]
+    assert len(sizes) > 3  # the build used several memos
+    assert sum(sizes) == 0
