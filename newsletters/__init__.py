@@ -21,14 +21,17 @@ is called, so `import newsletters` stays quick.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+# Nothing is imported at run time, not even typing or pathlib: the `newsletter` command's entry
+# (newsletters/entry.py) imports this package first, and its start-up time is what --help costs.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
+
     from .archive import Archive
     from .errors import Problem
     from .export import Export
@@ -72,6 +75,8 @@ def load_project(root: Path | str, out: Path | str | None = None) -> Project:
     """The project in `root` (the folder holding content/ and templates/), every file read and
     checked. `out` is the output folder (default: dist/ in the project); `project.paths`
     names every folder and file. Raises NewsletterError listing every problem found."""
+    from pathlib import Path
+
     from .load import load_checked
 
     return load_checked(Path(root), _path(out))
@@ -90,6 +95,8 @@ def build(
     findings), "errors" (raise ChecksFailed on an error) or "warnings" (on any finding).
     Nothing is written: pass the result to `write_issues`. Returns `Checked`: `.project`, `.issues`
     (BuiltIssue: .html, .text, .mjml, .meta), `.findings` per issue, `.all_findings`."""
+    from pathlib import Path
+
     from .pipeline import Policy, build_and_check
 
     return build_and_check(Path(root), issues, all_issues, Policy(policy), _path(out))
@@ -122,6 +129,8 @@ def export_for(
     """An issue (default: the newest) prepared for an email platform ("mailchimp",
     "sendgrid", ..., "eml", or "all"), refused when the checks find an error. Written to
     <out>/<issue>/export/<platform>/ unless `write` is False; each Export has `.files`."""
+    from pathlib import Path
+
     from .export import export as make
     from .export import platform_names, write_exports
 
@@ -133,6 +142,8 @@ def export_for(
 
 def publish_archive(root: Path | str, *, out: Path | str | None = None) -> Archive:
     """Every issue's web version, an index and an Atom feed, written to <out>/archive/."""
+    from pathlib import Path
+
     from .archive import build_archive, write_archive
 
     _, made, _ = build_archive(Path(root), _path(out))
@@ -143,10 +154,14 @@ def publish_archive(root: Path | str, *, out: Path | str | None = None) -> Archi
 def plan(root: Path | str, today: dt.date | None = None, months: int = 12) -> Plan:
     """Which issue covered which condition over the last `months` months up to `today`
     (default: today), and the medical reviews due (clinic.yaml's lint.review_max_months)."""
+    import datetime
+
     from .planner import plan as make
 
-    return make(load_project(root), today or dt.date.today(), months)
+    return make(load_project(root), today or datetime.date.today(), months)
 
 
 def _path(value: Path | str | None) -> Path | None:
+    from pathlib import Path
+
     return None if value is None else Path(value)

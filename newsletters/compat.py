@@ -28,39 +28,49 @@ CLIENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 _CSS = r"(?:^|[;{\s\"'])"
-# caniemail feature id -> how to see it in a built email's HTML (styles and markup).
-FEATURES: dict[str, str] = {
-    "css-margin": _CSS + r"margin(?:-[a-z]+)?\s*:",
-    "css-padding": _CSS + r"padding(?:-[a-z]+)?\s*:",
-    "css-max-width": _CSS + r"max-width\s*:",
-    "css-max-height": _CSS + r"max-height\s*:",
-    "css-border-radius": _CSS + r"border-radius\s*:",
-    "css-background-image": r"background-image\s*:|url\(",
-    "css-position": _CSS + r"position\s*:",
-    "css-display-none": r"display\s*:\s*none",
-    "css-box-shadow": r"box-shadow\s*:",
-    "css-at-media": r"@media\b",
-    "css-at-media-prefers-color-scheme": r"prefers-color-scheme",
-    "css-at-import": r"@import\b",
-    "css-at-font-face": r"@font-face\b",
-    "css-word-break": r"word-break\s*:",
-    "css-overflow-wrap": r"overflow-wrap\s*:",
-    "css-overflow": _CSS + r"overflow\s*:",
-    "css-text-transform": r"text-transform\s*:",
-    "css-letter-spacing": r"letter-spacing\s*:",
-    "css-important": r"!important",
-    "css-selector-attribute": r"[a-z\]]\[[a-z-]+\]\s*[{,]",
-    "css-border-collapse": r"border-collapse\s*:",
-    "css-table-layout": r"table-layout\s*:",
-    "css-cursor": r"cursor\s*:",
-    "css-display": _CSS + r"display\s*:\s*(?:inline-block|table-cell|flex|grid)",
-    "html-style": r"<style\b",
-    "html-meta-color-scheme": r"<meta\s+name=\"color-scheme\"",
-    "html-link": r"<link\b",
-    "html-role": r"\srole=\"",
-    "html-aria-hidden": r"\saria-hidden=\"",
-    "html-lists": r"<(?:ul|ol)\b",
+_SPACE = rb"[\t\n\v\f\r\x1c-\x20\x80-\xff]*"  # what `\s*` matches, in UTF-8 bytes
+# caniemail feature id -> how to see it in a built email's HTML (styles and markup), and what
+# every match of that pattern contains in the email's UTF-8 bytes lowercased (texts, or a
+# bytes pattern; one of them is enough): a quick first look that skips the slow
+# case-insensitive search of the whole email for the features it does not use. `re.I` also
+# matches four non-ASCII letters to i, s and k (see _FOLDED); `\s` any Unicode space.
+FEATURES: dict[str, tuple[str, tuple[bytes | re.Pattern[bytes], ...]]] = {
+    "css-margin": (_CSS + r"margin(?:-[a-z]+)?\s*:", (b"margin",)),
+    "css-padding": (_CSS + r"padding(?:-[a-z]+)?\s*:", (b"padding",)),
+    "css-max-width": (_CSS + r"max-width\s*:", (b"max-width",)),
+    "css-max-height": (_CSS + r"max-height\s*:", (b"max-height",)),
+    "css-border-radius": (_CSS + r"border-radius\s*:", (b"border-radius",)),
+    "css-background-image": (r"background-image\s*:|url\(", (b"background-image", b"url(")),
+    "css-position": (_CSS + r"position\s*:", (b"position",)),
+    "css-display-none": (r"display\s*:\s*none", (b"display",)),
+    "css-box-shadow": (r"box-shadow\s*:", (b"box-shadow",)),
+    "css-at-media": (r"@media\b", (b"@media",)),
+    "css-at-media-prefers-color-scheme": (r"prefers-color-scheme", (b"prefers-color-scheme",)),
+    "css-at-import": (r"@import\b", (b"@import",)),
+    "css-at-font-face": (r"@font-face\b", (b"@font-face",)),
+    "css-word-break": (r"word-break\s*:", (b"word-break",)),
+    "css-overflow-wrap": (r"overflow-wrap\s*:", (b"overflow-wrap",)),
+    "css-overflow": (_CSS + r"overflow\s*:", (b"overflow",)),
+    "css-text-transform": (r"text-transform\s*:", (b"text-transform",)),
+    "css-letter-spacing": (r"letter-spacing\s*:", (b"letter-spacing",)),
+    "css-important": (r"!important", (b"!important",)),
+    "css-selector-attribute": (
+        r"[a-z\]]\[[a-z-]+\]\s*[{,]",
+        (re.compile(rb"\]" + _SPACE + rb"[{,]"),),
+    ),
+    "css-border-collapse": (r"border-collapse\s*:", (b"border-collapse",)),
+    "css-table-layout": (r"table-layout\s*:", (b"table-layout",)),
+    "css-cursor": (r"cursor\s*:", (b"cursor",)),
+    "css-display": (_CSS + r"display\s*:\s*(?:inline-block|table-cell|flex|grid)", (b"display",)),
+    "html-style": (r"<style\b", (b"<style",)),
+    "html-meta-color-scheme": (r"<meta\s+name=\"color-scheme\"", (b"<meta",)),
+    "html-link": (r"<link\b", (b"<link",)),
+    "html-role": (r"\srole=\"", (b'role="',)),
+    "html-aria-hidden": (r"\saria-hidden=\"", (b'aria-hidden="',)),
+    "html-lists": (r"<(?:ul|ol)\b", (b"<ul", b"<ol")),
 }
+
+_FOLDED = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K: i, i, s, k under re.I
 
 _LABELS = {"a": "partial", "n": "not supported", "u": "unknown"}
 
@@ -91,7 +101,7 @@ def data() -> dict[str, Any]:
 
 @functools.cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    return {fid: re.compile(p, re.I | re.M) for fid, p in FEATURES.items()}
+    return {fid: re.compile(p, re.I | re.M) for fid, (p, _) in FEATURES.items()}
 
 
 def report(html: str) -> list[Issue]:
@@ -99,9 +109,15 @@ def report(html: str) -> list[Issue]:
     features = data()["features"]
     names = {f"{family}.{platform}": name for family, platform, name in CLIENTS}
     out = []
+    lowered = (
+        None if any(c in html for c in _FOLDED) else html.encode("utf-8", "surrogatepass").lower()
+    )
     for fid, pattern in sorted(_patterns().items()):
         info = features.get(fid)
-        if info is None or not pattern.search(html):
+        if info is None:
+            continue
+        start = _first_possible(html, lowered, fid)
+        if start is None or not pattern.search(html, start):
             continue
         support = info["support"]
         gaps = tuple(
@@ -112,6 +128,27 @@ def report(html: str) -> list[Issue]:
         if gaps:
             out.append(Issue(fid, info["title"], info["url"], gaps))
     return out
+
+
+def _first_possible(html: str, lowered: bytes | None, fid: str) -> int | None:
+    """Where in `html` a match of the feature's pattern can start at the earliest, or None
+    when the email cannot use the feature (none of its hints is in it). A match starts at
+    most one character before its text hint (`_CSS`, or `\\s` before the word); a bytes
+    pattern hint only says whether, not where."""
+    if lowered is None:
+        return 0
+    first: int | None = None
+    for hint in FEATURES[fid][1]:
+        if isinstance(hint, bytes):
+            at = lowered.find(hint)
+            if at >= 0 and (first is None or at < first):
+                first = at
+        elif hint.search(lowered) is not None:
+            return 0
+    if first is None:
+        return None
+    # An ASCII byte starts a character: the characters before it are the text before it.
+    return max(0, len(lowered[:first].decode("utf-8", "surrogatepass")) - 1)
 
 
 def to_json(issues: list[Issue]) -> dict[str, Any]:

@@ -78,15 +78,50 @@ def url_path(ref: str) -> str:
 
 
 def inside(root: Path, ref: str) -> Path:
-    """`root/ref` after resolving `..` and symlinks, or Refused when it leaves `root`."""
+    """`root/ref` after resolving `..` and symlinks, or Refused when it leaves `root`.
+    Decided on every call (a symbolic link can appear between two builds)."""
     problem = relative_ref_problem(ref)
     if problem:
         raise Refused(problem)
-    base = root.resolve()
-    target = (base / ref).resolve()
+    if os.name == "posix":
+        base_text = os.path.realpath(root)
+        found = _plainly_below(base_text, PurePosixPath(ref).parts)
+        if found is not None:  # no symbolic link under the base: inside by construction
+            return Path(found)
+    try:
+        base = root.resolve()
+        target = (base / ref).resolve()
+    except RuntimeError:  # pathlib's word for a loop of symbolic links
+        raise Refused(f"cannot be read ({_why(OSError(errno.ELOOP, 'loop'))})") from None
     if target != base and base not in target.parents:
         raise Refused("leads outside content/ (through a symbolic link); copy the file in")
     return target
+
+
+def _plainly_below(base: str, parts: tuple[str, ...]) -> str | None:
+    """`base/parts...` as resolving it gives it, when `base` is resolved already and no part
+    is a symbolic link (looked at with lstat, as resolving does); None when one is, so the
+    caller resolves it the slow way. A part that does not exist ends the look: resolving
+    appends it and the rest as written. Neither `..` nor `.` reaches here."""
+    path = base
+    looking = True
+    for part in parts:
+        path = os.path.join(path, part)
+        if looking:
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                looking = False
+                continue
+            if stat.S_ISLNK(mode):
+                return None
+    return path
+
+
+def real_path(path: Path) -> Path:
+    """`path` with its symbolic links resolved as far as they go, to compare two paths;
+    unlike Path.resolve() it never raises (a loop of links stays as written)."""
+    return Path(os.path.realpath(path))
 
 
 def regular_file(path: Path, limit: int) -> os.stat_result:
@@ -130,11 +165,20 @@ def confined_listing(
     folder: Path, content_dir: Path, limit: int = MAX_TEXT_BYTES
 ) -> Refused | None:
     """Why a file found in a content folder (an article, an issue) must not be used, or None."""
+    resolved = _listed_below(folder, content_dir)
+    if resolved is not None:  # no symbolic link on the way: inside by construction
+        try:
+            regular_file(resolved, limit)
+        except Refused as exc:
+            return exc
+        return None
     try:
         resolved = folder.resolve()
         base = content_dir.resolve()
     except OSError as exc:
         return Refused(f"cannot be read ({_why(exc)})")
+    except RuntimeError:  # pathlib's word for a loop of symbolic links
+        return Refused(f"cannot be read ({_why(OSError(errno.ELOOP, 'loop'))})")
     if base not in resolved.parents:
         return Refused(
             "is a symbolic link to a file outside content/; copy the file into content/ instead"
@@ -144,6 +188,21 @@ def confined_listing(
     except Refused as exc:
         return exc
     return None
+
+
+def _listed_below(path: Path, content_dir: Path) -> Path | None:
+    """`path` resolved, when it lies under `content_dir` with no symbolic link between them
+    (POSIX; see `_plainly_below`), else None."""
+    if os.name != "posix":
+        return None
+    try:
+        parts = path.relative_to(content_dir).parts
+    except ValueError:
+        return None
+    if not parts or ".." in parts:
+        return None
+    found = _plainly_below(os.path.realpath(content_dir), parts)
+    return Path(found) if found is not None else None
 
 
 def read_bytes(path: Path, limit: int) -> bytes:

@@ -20,6 +20,10 @@ goldens guard the output):
    attribute against its CSS profiles even when premailer is told not to validate.
 5. `_may_float`: premailer's `align_floating_images` re-parses every image's style with
    cssutils (uncached; ~40% of inlining) to find a `float`; we ask only when one can exist.
+6. `_index_simple_selectors`: premailer runs each rule's selector as an XPath over the whole
+   document (~45% of inlining, growing with the issue); while we inline, a selector made of
+   tags, classes and spaces only is answered from one index of the document instead, with
+   the same elements in the same order. Any other selector goes to premailer's own.
 """
 
 from __future__ import annotations
@@ -106,6 +110,135 @@ def _skip_validation_while_inlining() -> None:
     cssutils.css.Property._isValidating = is_validating
 
 
+# A selector workaround 6 answers: compounds of an optional tag and classes, joined by single
+# spaces (descendant combinators), as cssutils writes them. Nothing else (no escapes, ids,
+# attributes, pseudo-classes or other combinators).
+_IDENT = r"-?[_a-zA-Z][_a-zA-Z0-9-]*"
+_COMPOUND = rf"(?:[a-zA-Z][a-zA-Z0-9]*(?:\.{_IDENT})*|(?:\.{_IDENT})+)"
+_SIMPLE_SELECTOR = re.compile(rf"{_COMPOUND}(?: {_COMPOUND})*")
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() collapses
+
+_Compound = tuple[str | None, frozenset[str]]  # (tag or None, classes)
+
+
+class _DocumentIndex:
+    """premailer's parsed document as the selectors need it: the elements that have a class
+    attribute (found in C, in document order) with their classes, split as XPath's
+    normalize-space() splits them, and the descendants of each selector's leading part,
+    remembered (the rules share them: `.nl-prose p`, `.nl-prose li`...)."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.classes: dict[Any, frozenset[str]] = {}
+        self.by_class: dict[str, list[Any]] = {}
+        for element in page.xpath("descendant-or-self::*[@class]"):
+            names = _class_names(element.get("class"))
+            self.classes[element] = names
+            for name in names:
+                self.by_class.setdefault(name, []).append(element)
+        self.below: dict[tuple[_Compound, ...], set[Any]] = {}
+
+    def select(self, compounds: tuple[_Compound, ...]) -> list[Any]:
+        """The elements matching the last compound that lie below an element matching the
+        one before, itself below one matching the one before that...: what the descendant
+        combinator means. In document order, each once."""
+        if len(compounds) == 1:
+            return self._matching(compounds[0], None)
+        return self._matching(compounds[-1], self._below(compounds[:-1]))
+
+    def _below(self, compounds: tuple[_Compound, ...]) -> set[Any]:
+        """Every element strictly below an element that `compounds` select."""
+        found = self.below.get(compounds)
+        if found is None:
+            found = set()
+            for element in self.select(compounds):
+                if element not in found:  # else its descendants are in already
+                    found.update(element.iterdescendants())
+            self.below[compounds] = found
+        return found
+
+    def _matching(self, compound: _Compound, among: set[Any] | None) -> list[Any]:
+        """The elements matching `compound` (within `among`), in document order."""
+        tag, names = compound
+        # Both in document order (by_class was filled in that order).
+        candidates = self.page.iter(tag) if tag else self.by_class.get(min(names), [])
+        return [
+            element
+            for element in candidates
+            if (among is None or element in among)
+            and (tag is None or element.tag == tag)
+            and names <= self.classes.get(element, _NO_CLASSES)
+        ]
+
+
+_NO_CLASSES: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_names(attribute: str) -> frozenset[str]:
+    """The classes of a class attribute, split where XPath's normalize-space() splits."""
+    return frozenset(_XML_SPACE.split(attribute)) - {""}
+
+
+def _compounds(selector: str) -> tuple[_Compound, ...]:
+    out = []
+    for part in selector.split(" "):
+        tag, *names = part.split(".")
+        out.append((tag or None, frozenset(names)))
+    return tuple(out)
+
+
+class _IndexedSelector:
+    """Stands in for premailer's CSSSelector of one simple selector while we inline."""
+
+    def __init__(self, compounds: tuple[_Compound, ...], fallback: Any) -> None:
+        self.compounds = compounds
+        self.fallback = fallback
+
+    def __call__(self, page: Any) -> list[Any]:
+        slot = _indexing.get()
+        if slot is None:  # a premailer call outside ours: its own XPath
+            return list(self.fallback(page))
+        if slot.index is None or slot.index.page is not page:
+            slot.index = _DocumentIndex(page)
+        return slot.index.select(self.compounds)
+
+
+class _IndexSlot:
+    """The index of the document our inline_css is working on (built on first use)."""
+
+    index: _DocumentIndex | None = None
+
+
+# Set to a fresh slot while our inline_css runs.
+_indexing: contextvars.ContextVar[_IndexSlot | None] = contextvars.ContextVar(
+    "indexing", default=None
+)
+
+
+@functools.cache
+def _index_simple_selectors() -> None:
+    """Workaround 6. premailer.premailer._create_cssselector(selector) gives a CSSSelector
+    (an XPath such as `descendant-or-self::*[contains(concat(' ', normalize-space(@class),
+    ' '), ' nl-prose ')]/descendant-or-self::*/p`) that transform() runs over the document
+    once per rule. Wrapped once per process: for a selector with a class (rule selectors; the
+    `style`, `head` and `body` lookups that happen while premailer still changes the tree stay
+    XPath) it gives an object that, while our inline_css runs (a ContextVar), answers from one
+    index built at its first call, after premailer's last change to the tree's elements, and
+    otherwise runs the XPath. tests/test_speed_caches.py compares both on every selector
+    shape."""
+    upstream = vars(importlib.import_module("premailer.premailer"))
+    own = upstream["_create_cssselector"]
+
+    @functools.lru_cache(maxsize=512)
+    def create(selector: str) -> Any:
+        if "." in selector and _SIMPLE_SELECTOR.fullmatch(selector):
+            return _IndexedSelector(_compounds(selector), own(selector))
+        return own(selector)
+
+    upstream["_create_cssselector"] = create
+
+
 @functools.cache
 def _premailer_class() -> Any:
     """premailer's Premailer with workarounds 2 and 3, created on first use."""
@@ -115,6 +248,7 @@ def _premailer_class() -> Any:
 
     base = _import_premailer()
     _skip_validation_while_inlining()
+    _index_simple_selectors()
     memory: dict[tuple[str, int], tuple[list[Any], list[Any]]] = {}
 
     class _Premailer(base):  # type: ignore[misc,valid-type]
@@ -207,9 +341,11 @@ def inline_css(html: str, css: str) -> str:
         **OPTIONS,
     )
     token = _inlining.set(True)
+    indexing = _indexing.set(_IndexSlot())
     try:
         result: str = premailer.transform()
     finally:
+        _indexing.reset(indexing)
         _inlining.reset(token)
     result = result.replace(' data-premailer="ignore"', "")
     if not result.lstrip().lower().startswith("<!doctype"):

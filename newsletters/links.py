@@ -10,7 +10,10 @@ import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .memo import Memo
 
 # templates/partials/article.mjml.j2 wraps each article in these comments.
 ARTICLE_BLOCK = re.compile(r"<!-- nl-article:([a-z0-9-]+) -->(.*?)<!-- /nl-article -->", re.S)
@@ -28,6 +31,12 @@ class Utm:
     campaign: str
     hosts: frozenset[str]  # normalised: lowercase, without a leading www.
     article_urls: Mapping[str, str]  # article URL without query/fragment -> slug
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Everything a tagged URL depends on, hashable."""
+        articles = tuple(sorted(self.article_urls.items()))
+        return (self.source, self.medium, self.campaign, self.hosts, articles)
 
     def params(self, content: str | None) -> list[tuple[str, str]]:
         pairs = [
@@ -77,6 +86,15 @@ def tag_url(url: str, utm: Utm, content: str | None) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+# (url, utm_content, Utm.key) -> the tagged URL: an issue's links are the same on every
+# rebuild, and parsing and re-encoding each one is most of the tagging.
+_tagged: Memo[tuple[str, str | None, tuple[object, ...]], str] = Memo()
+
+
+def _tag_url_remembered(url: str, utm: Utm, key: tuple[object, ...], content: str | None) -> str:
+    return _tagged.get((url, content, key), len(url), partial(tag_url, url, utm, content))
+
+
 def _bare(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(query="", fragment=""))
@@ -86,19 +104,20 @@ def add_utm_html(document: str, utm: Utm) -> str:
     """UTM on every href to our hosts; utm_content is the article a link sits in."""
     out: list[str] = []
     position = 0
+    key = utm.key
     for block in ARTICLE_BLOCK.finditer(document):
-        out.append(_tag_hrefs(document[position : block.start()], utm, None))
-        out.append(_tag_hrefs(block.group(0), utm, block.group(1)))
+        out.append(_tag_hrefs(document[position : block.start()], utm, key, None))
+        out.append(_tag_hrefs(block.group(0), utm, key, block.group(1)))
         position = block.end()
-    out.append(_tag_hrefs(document[position:], utm, None))
+    out.append(_tag_hrefs(document[position:], utm, key, None))
     return "".join(out)
 
 
-def _tag_hrefs(fragment: str, utm: Utm, content: str | None) -> str:
+def _tag_hrefs(fragment: str, utm: Utm, key: tuple[object, ...], content: str | None) -> str:
     def one(match: re.Match[str]) -> str:
         raw = match.group(3)
         url = html.unescape(raw)
-        tagged = tag_url(url, utm, content)
+        tagged = _tag_url_remembered(url, utm, key, content)
         if tagged == url:
             return match.group(0)
         return f"{match.group(1)}{match.group(2)}{html.escape(tagged, quote=True)}{match.group(2)}"
@@ -109,12 +128,14 @@ def _tag_hrefs(fragment: str, utm: Utm, content: str | None) -> str:
 def add_utm_text(document: str, utm: Utm) -> str:
     """UTM on URLs in the plain text; utm_content when the URL is an article's page."""
 
+    key = utm.key
+
     def one(match: re.Match[str]) -> str:
         url = match.group(0)
         trail = ""
         while url and url[-1] in ".,;:!?":
             url, trail = url[:-1], url[-1] + trail
-        return tag_url(url, utm, None) + trail
+        return _tag_url_remembered(url, utm, key, None) + trail
 
     return _TEXT_URL.sub(one, document)
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar, cast
 
 from . import confine
-from .errors import NewsletterError, NotAProject, Problems
+from .errors import NewsletterError, NotAProject, Problem, Problems
+from .memo import Memo
 from .model import Article, ArticleMeta, Clinic, Issue, IssueMeta, Project
 from .paths import ProjectPaths
 from .schema import load_into
-from .yamlfile import YamlList, YamlMap, parse_yaml, read_front_matter, read_text
+from .yamlfile import YamlList, YamlMap, parse_yaml, read_text, split_front_matter
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_T = TypeVar("_T")
 
 
 def discover_root(start: Path) -> Path:
@@ -214,6 +217,10 @@ def _load_clinic(path: Path, problems: Problems) -> Clinic | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    return _from_text(_clinic_from_text, path, text, problems)
+
+
+def _clinic_from_text(path: Path, text: str, problems: Problems) -> Clinic | None:
     before = len(problems.errors)
     data = parse_yaml(text, path, problems)
     if data is None:
@@ -244,7 +251,14 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
             "(no accents or spaces), like chronic-pain.md",
         )
         return None
-    parsed = read_front_matter(path, problems)
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    return _from_text(_article_from_text, path, text, problems)
+
+
+def _article_from_text(path: Path, text: str, problems: Problems) -> Article | None:
+    parsed = split_front_matter(text, path, problems)
     if parsed is None:
         return None
     if parsed.meta is None:
@@ -257,7 +271,7 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
         problems.add(path, parsed.body_line, "the article has no text after the front matter")
         return None
     lines = parsed.meta.key_lines if isinstance(parsed.meta, YamlMap) else {}
-    return Article(slug, path, meta, parsed.body, parsed.body_line, dict(lines))
+    return Article(path.stem, path, meta, parsed.body, parsed.body_line, dict(lines))
 
 
 def _load_issue(path: Path, problems: Problems) -> Issue | None:
@@ -268,6 +282,10 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    return _from_text(_issue_from_text, path, text, problems)
+
+
+def _issue_from_text(path: Path, text: str, problems: Problems) -> Issue | None:
     before = len(problems.errors)
     data = parse_yaml(text, path, problems)
     if data is None:
@@ -289,6 +307,27 @@ def _load_issue(path: Path, problems: Problems) -> Issue | None:
         )
         return None
     return Issue(path.stem, path, meta, dict(data.key_lines), item_lines)
+
+
+# A file's text -> what it loads into and the problems found on the way. The files are read
+# (and their confinement decided) on every load; parsing them again only when their text
+# changed makes the preview's rebuild after a save parse one file instead of every one.
+_loaded: Memo[tuple[object, str, str], tuple[object, tuple[Problem, ...]]] = Memo()
+
+
+def _from_text(
+    load: Callable[[Path, str, Problems], _T], path: Path, text: str, problems: Problems
+) -> _T:
+    """`load(path, text, problems)`, remembered by the function, the path and the text: the
+    result depends on nothing else (not the clock, not other files) and nobody changes it."""
+
+    def parse() -> tuple[object, tuple[Problem, ...]]:
+        own = Problems()
+        return load(path, text, own), tuple(own)
+
+    value, found = _loaded.get((load, str(path), text), len(text), parse)
+    problems.extend(found)
+    return cast(_T, value)
 
 
 def _check_article(project: Project, article: Article, problems: Problems) -> None:

@@ -22,6 +22,7 @@ from markdown_it.token import Token
 
 from . import textwidth
 from .errors import Problems
+from .memo import remembered
 
 TEXT_WIDTH = 72
 
@@ -436,7 +437,12 @@ def _inline_text(token: Token) -> str:
 
 def wrap(text: str, indent: str = "", first: str | None = None) -> str:
     """Wrap a paragraph for the text part without breaking words or links."""
-    first = indent if first is None else first
+    return _wrapped(text, indent, indent if first is None else first)
+
+
+@remembered()
+def _wrapped(text: str, indent: str, first: str) -> str:
+    """`wrap`, remembered: the templates wrap every article's texts on every rebuild."""
     lines = []
     for i, part in enumerate(text.split("\n")):
         lines.append(

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .memo import Memo
+
 KIND = "pixel-facts"
 _CODE = ("images.py", "logo.py", "theme.py")  # what computes the answers kept here
 T = TypeVar("T")
@@ -51,12 +53,32 @@ def remembered(
 
     `from_json` raises (ValueError, TypeError, KeyError) on a value it does not recognise;
     such an entry is answered again and replaced."""
-    from . import usercache
-
     code = _code_key()
     if code is None:
         return answer()
-    key = [question, hashlib.sha256(data).hexdigest(), parameters, code]
+    digest = hashlib.sha256(data).hexdigest()
+    key = [question, digest, parameters, code]
+    # The answers are immutable (tuples, frozen dataclasses): a process asks its memory first
+    # (the preview rebuilds on every save), then the per-user cache.
+    found: T = _answers.get(
+        (question, digest, repr(parameters)),
+        0,
+        functools.partial(_stored_or_answered, key, answer, to_json, from_json),
+    )
+    return found
+
+
+_answers: Memo[tuple[str, str, str], Any] = Memo(max_entries=256)
+
+
+def _stored_or_answered(
+    key: list[Any],
+    answer: Callable[[], T],
+    to_json: Callable[[T], Any],
+    from_json: Callable[[Any], T],
+) -> T:
+    from . import usercache
+
     stored = usercache.load_json(KIND, key)
     if stored is not None:
         try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .memo import remembered
+
 WORDS_PER_MINUTE = 200
 
 _URL = re.compile(r"\b(?:https?://|mailto:|tel:)[^\s)\]>]*[^\s)\]>.,;:!?]")
@@ -21,8 +23,10 @@ _VOWELS = re.compile(r"[aeiouy]+")
 _SILENT_END = re.compile(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$")
 
 
+@remembered()
 def reading_minutes(markdown: str) -> int:
-    """Minutes to read a text, rounded, at least one."""
+    """Minutes to read a text, rounded, at least one (remembered: a rebuild reads only the
+    article that changed)."""
     return max(1, round(len(re.findall(r"\w+", markdown)) / WORDS_PER_MINUTE))
 
 
@@ -57,8 +61,10 @@ def _as_prose(markdown: str) -> str:
     return re.sub(r"\n[ \t]*\n", lambda m: "." + m.group()[1:], prose)
 
 
+@remembered()
 def reading_grade(markdown: str) -> tuple[float, tuple[int, int] | None]:
-    """Flesch-Kincaid grade of a Markdown text, and the span of its hardest sentence."""
+    """Flesch-Kincaid grade of a Markdown text, and the span of its hardest sentence
+    (remembered: a rebuild reads only the article that changed)."""
     text = _as_prose(markdown)
     total_words = total_syllables = count = 0
     hardest: tuple[int, int] | None = None

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import os
 import re
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -241,21 +243,66 @@ def _article_view(
 
 class _ContentCheckedLoader(jinja2.FileSystemLoader):
     """Recompiles a template when its text changed: file times tick too coarsely (ms) to tell
-    two quick edits apart, and a shared Environment must never render a stale template."""
+    two quick edits apart, and a shared Environment must never render a stale template.
+
+    Jinja asks on every render, for every include (40 files a rebuild). On POSIX, a file
+    whose device, inode, size, modification and change times are those it had when its text
+    was found equal, both times more than `_SETTLED` seconds older than that look, is still
+    that text: any write since would have moved its change time, which no program can set
+    back. Otherwise (Windows, a file written moments before) the text is compared."""
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
+        looked_at = time.time_ns()
         source, filename, _ = super().get_source(environment, template)
-        path = Path(filename)
+        checked = _CheckedTemplate(Path(filename), source, self.encoding)
+        checked.settle(looked_at)
+        return source, filename, checked.uptodate
 
-        def uptodate() -> bool:
-            try:
-                return path.read_text(encoding=self.encoding) == source
-            except (OSError, UnicodeDecodeError):
-                return False
 
-        return source, filename, uptodate
+_SETTLED = 2  # seconds: far beyond any file system's time resolution (FAT: 2 s)
+
+
+class _CheckedTemplate:
+    """Whether a template file still holds the text it was compiled from."""
+
+    def __init__(self, path: Path, source: str, encoding: str) -> None:
+        self.path = path
+        self.source = source
+        self.encoding = encoding
+        self.signature: tuple[int, int, int, int, int] | None = None  # known to hold source
+
+    def settle(self, looked_at: int) -> None:
+        """Remember the file's signature, read around `looked_at` with the source's text,
+        when its times are old enough that a later write must change them."""
+        if os.name != "posix":
+            return
+        found = _signature(self.path)
+        if found is not None and looked_at - max(found[3], found[4]) > _SETTLED * 10**9:
+            self.signature = found
+
+    def uptodate(self) -> bool:
+        if self.signature is not None and _signature(self.path) == self.signature:
+            return True
+        self.signature = None
+        looked_at = time.time_ns()
+        try:
+            same = self.path.read_text(encoding=self.encoding) == self.source
+        except (OSError, UnicodeDecodeError):
+            return False
+        if same:
+            self.settle(looked_at)
+        return same
+
+
+def _signature(path: Path) -> tuple[int, int, int, int, int] | None:
+    """(device, inode, size, mtime_ns, ctime_ns) of a file, or None."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -363,13 +410,25 @@ def _template_frame(exc: BaseException, templates: Path, name: str) -> tuple[Pat
 
 
 # With the spaces around it: MRML refuses some whitespace left where the block was.
-_INLINE_STYLE = re.compile(r"[ \t]*<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>[ \t]*", re.S)
+# The spaces and tabs before it go too: found by hand, as a pattern starting with them is
+# tried at every character of the MJML.
+_INLINE_STYLE = re.compile(r"<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style>[ \t]*", re.S)
 
 
 def extract_inline_css(mjml: str) -> tuple[str, str]:
     """Pull `<mj-style inline="inline">` CSS out: mjml-python would not inline it (stage 5 does)."""
-    css = "\n".join(m.group(1).strip() for m in _INLINE_STYLE.finditer(mjml))
-    return _INLINE_STYLE.sub("", mjml), css
+    kept: list[str] = []
+    css: list[str] = []
+    position = 0
+    for match in _INLINE_STYLE.finditer(mjml):
+        start = match.start()
+        while start > position and mjml[start - 1] in " \t":
+            start -= 1
+        kept.append(mjml[position:start])
+        css.append(match.group(1).strip())
+        position = match.end()
+    kept.append(mjml[position:])
+    return "".join(kept), "\n".join(css)
 
 
 def tidy_text(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .confine import real_path
 from .errors import Problem, Problems
 from .model import Issue, Project
 
@@ -20,11 +21,11 @@ def files_used(project: Project, issues: Iterable[Issue], names: Sequence[str] =
     used: set[Path] = set()
     for name in names:
         stem = Path(name).stem if name.endswith(".yaml") else name
-        used.add(project.paths.issue_file(stem).resolve())
+        used.add(real_path(project.paths.issue_file(stem)))
     for issue in issues:
-        used.add(issue.path.resolve())
+        used.add(real_path(issue.path))
         for slug in (issue.meta.featured, *issue.meta.articles):
-            used.add(project.paths.article(slug).resolve())
+            used.add(real_path(project.paths.article(slug)))
     return used
 
 
@@ -43,9 +44,9 @@ def newest_broken(project: Project) -> list[str]:
 def demote_unused(problems: Problems, project: Project, used: set[Path], what: str) -> Problems:
     """The same problems, with errors in unused articles and issues turned into warnings."""
     scoped = Problems()
-    drafts = {project.paths.articles.resolve(), project.paths.issues.resolve()}
+    drafts = {real_path(project.paths.articles), real_path(project.paths.issues)}
     for problem in problems:
-        path = problem.path.resolve() if problem.path is not None else None
+        path = real_path(problem.path) if problem.path is not None else None
         if (
             problem.severity == "error"
             and path is not None

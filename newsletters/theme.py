@@ -8,6 +8,7 @@ colour hears about it when it builds, not from a reader.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ def luminance(colour: str | Colour) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
+@functools.lru_cache(maxsize=1024)
 def contrast(a: str | Colour, b: str | Colour) -> float:
     """WCAG 2 contrast ratio, 1 to 21: the one formula of the theme's check and lint's
     a11y/contrast."""

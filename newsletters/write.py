@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 
@@ -75,6 +76,8 @@ def replace_folder(
             raise NewsletterError(
                 [Problem(target, None, "is in the way: it is not a folder; move or delete it")]
             )
+        if _holds_exactly(target, files, carry_over):
+            return  # a rebuild of an unchanged issue: the swap would change nothing
         fresh = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.new-"))
         for name in sorted(files):
             path = fresh / safe_relative(name)
@@ -116,6 +119,48 @@ def replace_folder(
     finally:
         if fresh is not None:
             shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _holds_exactly(target: Path, files: Mapping[str, bytes | Path], carry_over: bool) -> bool:
+    """Whether `target` already is what replacing it would make it: the same bytes under the
+    same names, the modes replace_folder gives (0644, folders 0755), no symbolic link, nothing
+    else in the folders it writes, nothing else at all unless `carry_over` (and then no
+    `.nl-` entry, which the replacement drops). Reading is much cheaper than writing a folder
+    and deleting the old one (`build --all` rebuilds every past issue unchanged)."""
+    try:
+        if not _plain(target, stat.S_IFDIR, 0o755):
+            return False
+        wanted = {PurePosixPath(name) for name in files}
+        folders = {parent for name in wanted for parent in name.parents if parent.parts}
+        known = wanted | folders
+        for entry in os.listdir(target):
+            if entry.startswith(".nl-") or (not carry_over and PurePosixPath(entry) not in known):
+                return False
+        for folder in folders:
+            if not _plain(target / folder, stat.S_IFDIR, 0o755):
+                return False
+            if any(folder / entry not in known for entry in os.listdir(target / folder)):
+                return False
+        for name, data in files.items():
+            path = target / name
+            if not _plain(path, stat.S_IFREG, 0o644):
+                return False
+            if isinstance(data, Path):
+                if path.stat().st_size != data.stat().st_size or (
+                    path.read_bytes() != data.read_bytes()
+                ):
+                    return False
+            elif path.stat().st_size != len(data) or path.read_bytes() != data:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _plain(path: Path, kind: int, mode: int) -> bool:
+    """`path` is a file or folder (`kind`, not a symbolic link) with exactly `mode`."""
+    info = os.lstat(path)
+    return stat.S_IFMT(info.st_mode) == kind and stat.S_IMODE(info.st_mode) == mode
 
 
 def _no_links_between(base: Path, folder: Path) -> None:

@@ -184,6 +184,11 @@ def read_front_matter(path: Path, problems: Problems) -> FrontMatterFile | None:
     text = read_text(path, problems)
     if text is None:
         return None
+    return split_front_matter(text, path, problems)
+
+
+def split_front_matter(text: str, path: Path, problems: Problems) -> FrontMatterFile | None:
+    """`read_front_matter` on text already read (its result depends on the text alone)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         problems.add(

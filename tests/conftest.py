@@ -48,6 +48,15 @@ def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 
 
 @pytest.fixture(autouse=True, scope="session")
+def no_resident_process() -> Iterator[None]:
+    """The suite's many `newsletter` subprocesses run in-process: no background process is
+    started or used (newsletters/entry.py), except by tests/test_resident.py's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEWSLETTER_RESIDENT", "0")
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def no_network() -> Iterator[None]:
     """Builds, previews and tests never leave the machine; loopback is allowed."""
     with pytest.MonkeyPatch.context() as patch:

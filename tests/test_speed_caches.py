@@ -163,3 +163,68 @@ def _project_and_issue(name: str) -> tuple[Any, Any]:
     project = load_project(REPO, Problems())
     assert project is not None
     return project, project.issues[name]
+
+
+SELECTORS_HTML = (
+    "<!doctype html><html><head><style>p { color: red }</style></head><body>"
+    '<div class="nl-prose"><p>a</p><div class="x\tnl-prose\n"><p class="k">b</p>'
+    '<ul><li>c<p class="nl-kicker k">d</p></li></ul></div></div>'
+    '<div class="NL-PROSE"><p>e</p></div><div class="nl-prose\xa0y"><p>f</p></div>'
+    '<div class="nl-prose\x0cz"><p>g</p></div><P class="k">h</P>'
+    '<table class="a b"><tr><td class="b"><span class="c">i</span></td></tr></table>'
+    '<div id="i"><p>j</p></div><!-- <p class="k">k</p> --><p class="k  l">m</p>'
+    "</body></html>"
+)
+SELECTORS_CSS = """
+.nl-prose p { margin: 0 0 16px; }
+.nl-prose li { margin: 1px; }
+p.nl-kicker { margin: 2px; }
+.k { color: #111111; }
+p.k.l { color: #222222; }
+.a .b .c { color: #333333; }
+.a .c { padding: 1px; }
+table.a td.b span { padding: 2px; }
+.nl-prose .nl-prose p { border: 1px solid #000000; }
+.b { padding: 3px; }
+div p { padding: 4px; }
+p { font-size: 12px; }
+#i p { font-size: 13px; }
+.nl-prose > p { font-size: 14px; }
+.nl-prose p:first-child { font-size: 15px; }
+li:hover { color: #444444; }
+"""
+
+
+def test_indexed_selectors_pick_the_elements_premailer_picks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workaround 6: selectors answered from the index (classes split only at XML spaces,
+    descendants at any depth, repeated classes, case) give premailer's own bytes."""
+    cases = [(SELECTORS_HTML, SELECTORS_CSS)]
+    for name in ("2026-10", "2026-11"):
+        project, issue = _project_and_issue(name)
+        rendered = render.render_issue(project, issue, Problems())
+        assert rendered is not None
+        from newsletters.compile import compile_mjml
+
+        compiled = compile_mjml(rendered.mjml, project.paths, "x", Problems())
+        assert compiled is not None
+        cases.append((compiled, rendered.inline_css))
+    indexed = [inline.inline_css(html, css) for html, css in cases]
+    calls: list[str] = []
+    real = inline._DocumentIndex.select
+
+    def counted(self: Any, compounds: Any) -> Any:
+        calls.append(str(compounds))
+        return real(self, compounds)
+
+    monkeypatch.setattr(inline._DocumentIndex, "select", counted)
+    assert [inline.inline_css(html, css) for html, css in cases] == indexed
+    assert calls  # the index answered
+    monkeypatch.setattr(inline, "_IndexSlot", lambda: None)  # premailer's own XPath only
+    calls.clear()
+    assert [inline.inline_css(html, css) for html, css in cases] == indexed
+    assert not calls
+    # A .nl-prose inside a .nl-prose (class between tab and newline), and a class in capitals.
+    assert 'margin:0 0 16px; border:1px solid #000">b</p>' in indexed[0]
+    assert '<p style="font-size:12px; padding:4px">e</p>' in indexed[0]

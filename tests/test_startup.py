@@ -54,3 +54,30 @@ def test_the_probe_would_see_a_heavy_import() -> None:
     )
     for name in ("jinja2", "premailer", "markdown_it"):
         assert f"'{name}'" in result.stdout
+
+
+def test_the_command_entry_imports_only_small_modules() -> None:
+    """The `newsletter` script's entry (newsletters/entry.py) decides whether the resident
+    process answers before anything heavy loads: importing it adds only the package's light
+    __init__ (no pathlib, typing or datetime) and itself."""
+    probe = (
+        "import sys; before = set(sys.modules); import newsletters.entry; "
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import json; " + probe], capture_output=True, text=True, check=True
+    )
+    added = set(json.loads(result.stdout))
+    assert added <= {"__future__", "newsletters", "newsletters.entry"}, added
+
+
+def test_the_entry_probe_would_see_a_heavy_import() -> None:
+    """The check above can fail: the CLI module imports click and pathlib."""
+    probe = (
+        "import json, sys; before = set(sys.modules); import newsletters.__main__; "
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert {"click", "pathlib"} <= set(json.loads(result.stdout))

@@ -83,12 +83,18 @@ def to_json(results: Sequence[tuple[str, Sequence[Problem]]], root: Path) -> dic
     }
 
 
-def _order(finding: Problem) -> tuple[str, int, str, str]:
+def _order(finding: Problem) -> tuple[str, int, str, str, str, str, str, str]:
+    """File, line, rule, message; then every other field, so that two findings differing
+    only in their excerpt (two quotations on one line) come out in one order on every run."""
     return (
         str(finding.path or ""),
         finding.line or 0,
         finding.rule or "",
         finding.message,
+        finding.severity,
+        finding.hint or "",
+        finding.element or "",
+        finding.excerpt or "",
     )
 
 

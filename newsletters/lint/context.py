@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..built import BuiltIssue
+from ..memo import remembered
 from ..model import Article, LintSettings, Project
 from . import document
 
@@ -38,6 +39,7 @@ _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u18
 _REFERENCE = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
+@remembered()
 def readers_see(text: str) -> str:
     """Text as readers see it, for the checks: character references (`c&#117;re`) decoded,
     invisible characters (zero-width spaces, soft hyphens, joiners) dropped, compatibility

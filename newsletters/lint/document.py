@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import lxml.html
 from lxml import etree
 
 from ..theme import Colour
@@ -100,109 +99,141 @@ class Document:
     visible_text: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _State:
-    colour: Colour | None
-    background: Colour
-    size: float
-    bold: bool
-    hidden: bool
-
-
 def parse(html: str) -> Document:
-    """Read a built email into a Document (one parse, one walk)."""
+    """Read a built email into a Document (one parse in C, one walk).
+
+    lxml's plain HTML parser: lxml.html's element classes are looked up in Python for every
+    element the walk touches, and nothing here uses their extra methods."""
     doc = Document()
-    root = lxml.html.document_fromstring(html)
+    root = etree.fromstring(html, etree.HTMLParser())
+    if root is None:
+        return doc
     doc.lang = root.get("lang")
     doc.dir = root.get("dir")
     for style in root.iter("style"):
         doc.style_bytes += len((style.text or "").encode("utf-8"))
     body = root.find("body")
     if body is not None:
-        state = _State(None, DEFAULT_BACKGROUND, DEFAULT_SIZE, False, False)
-        _walk(body, _apply(body, state), doc)
+        _walk(body, doc)
     return doc
 
 
-def _walk(el: etree._Element, state: _State, doc: Document) -> None:
-    tag = el.tag
-    if tag == "a":
-        text = " ".join(_all_text(el).split())
-        if not text:
-            text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
-        doc.links.append(OutputLink(el.get("href", ""), text, state.hidden, describe(el)))
-    elif tag == "img":
-        doc.images.append(
-            Image(
-                el.get("src", ""),
-                el.get("alt"),
-                el.get("width"),
-                state.hidden,
-                describe(el),
-                el.get("height"),
+# What the walk carries down: (colour or None, background, size, bold, hidden). A tuple, not a
+# dataclass: it is made for every element of every built email.
+_State = tuple[Colour | None, Colour, float, bool, bool]
+_SKIPPED = frozenset({"script", "style"})
+
+
+def _walk(body: etree._Element, doc: Document) -> None:
+    """Every element under `body` in document order, with the state it inherits; the lists'
+    appends are bound once (this runs for every element of every email)."""
+    visible = doc.visible_text.append
+    runs = doc.runs.append
+    links = doc.links.append
+    tables = doc.tables.append
+    headings = doc.headings.append
+    images = doc.images.append
+    apply = _apply
+
+    def walk(el: etree._Element, state: _State) -> None:
+        tag = el.tag
+        hidden = state[4]
+        if tag in _DESCRIBED:
+            full = _all_text(el)
+            text = " ".join(full.split())
+            if tag == "a":
+                if not text:
+                    text = " ".join(img.get("alt", "") for img in el.iter("img")).strip()
+                links(OutputLink(el.get("href", ""), text, hidden, describe(el, full)))
+            elif tag == "table":
+                data = el.find(".//th") is not None or el.find("caption") is not None
+                tables(Table(el.get("role"), data, describe(el, full), text[:40]))
+            else:
+                headings(Heading(int(str(tag)[1]), text, describe(el, full)))
+        elif tag == "img":
+            images(
+                Image(
+                    el.get("src", ""),
+                    el.get("alt"),
+                    el.get("width"),
+                    hidden,
+                    describe(el),
+                    el.get("height"),
+                )
             )
-        )
-    elif tag == "table":
-        data = el.find(".//th") is not None or el.find("caption") is not None
-        words = " ".join(_all_text(el).split())[:40]
-        doc.tables.append(Table(el.get("role"), data, describe(el), words))
-    elif tag in _HEADING_SIZES:
-        text = " ".join(_all_text(el).split())
-        doc.headings.append(Heading(int(tag[1]), text, describe(el)))
-    if el.text:
-        _text(el.text, el, state, doc)
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in ("script", "style"):
-            _walk(child, _apply(child, state), doc)
-        if child.tail:
-            _text(child.tail, el, state, doc)
+        if hidden:  # nothing inside is visible text; links, images and tables still count
+            for child in el:
+                child_tag = child.tag
+                if child_tag.__class__ is str and child_tag not in _SKIPPED:
+                    walk(child, apply(child, state))
+            return
+        colour = state[0] or DEFAULT_COLOUR
+        own = el.text
+        if own and not own.isspace():
+            words = " ".join(own.split())
+            visible(words)
+            runs(TextRun(words, colour, state[1], state[2], state[3], el))
+        for child in el:
+            child_tag = child.tag
+            if child_tag.__class__ is str and child_tag not in _SKIPPED:
+                walk(child, apply(child, state))
+            tail = child.tail
+            if tail and not tail.isspace():
+                words = " ".join(tail.split())
+                visible(words)
+                runs(TextRun(words, colour, state[1], state[2], state[3], el))
+
+    walk(body, _apply(body, (None, DEFAULT_BACKGROUND, DEFAULT_SIZE, False, False)))
 
 
-def _text(text: str, el: etree._Element, state: _State, doc: Document) -> None:
-    if state.hidden or not text.strip():
-        return
-    words = " ".join(text.split())
-    doc.visible_text.append(words)
-    colour = state.colour or DEFAULT_COLOUR
-    doc.runs.append(TextRun(words, colour, state.background, state.size, state.bold, el))
+_DESCRIBED = frozenset({"a", "table", *_HEADING_SIZES})
 
 
 def _apply(el: etree._Element, parent: _State) -> _State:
     """The state inside `el`: its inline style and attributes over what it inherits."""
     tag = el.tag
     style = el.get("style")
-    props = _style(style) if style else {}
-    colour = parent.colour
-    background = parent.background
-    size = parent.size
-    bold = parent.bold or tag in _BOLD_TAGS
-    hidden = parent.hidden or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+    bgcolor = el.get("bgcolor")
+    hidden = parent[4] or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+    if not (style or bgcolor or tag in _BOLD_TAGS or tag == "font") and hidden == parent[4]:
+        return parent  # nothing here changes what the text inside looks like
+    colour, background, size, bold, _ = parent
+    bold = bold or tag in _BOLD_TAGS
     if tag in _HEADING_SIZES:
         size = _HEADING_SIZES[tag]
     if tag == "font" and el.get("color"):
         colour = parse_colour(el.get("color", "")) or colour
-    bgcolor = el.get("bgcolor")
     if bgcolor:
         background = parse_colour(bgcolor) or background
-    if props:
-        if props.get("display") == "none":
-            hidden = True
-        if "color" in props:
-            colour = parse_colour(props["color"]) or colour
-        for key in ("background", "background-color"):
-            if key in props:
-                found = _background(props[key])
-                if found is not None:
-                    background = found
-        if "font-size" in props:
-            size = _font_size(props["font-size"], parent.size)
-        if "font-weight" in props:
-            weight = props["font-weight"]
-            bold = weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 700)
-    return _State(colour, background, size, bold, hidden)
+    if style:
+        none, own_colour, own_background, own_size, own_bold = _effect(style)
+        hidden = hidden or none
+        colour = own_colour or colour
+        background = own_background or background
+        if own_size is not None:
+            size = _font_size(own_size, parent[2])
+        if own_bold is not None:
+            bold = own_bold
+    return (colour, background, size, bold, hidden)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
+def _effect(style: str) -> tuple[bool, Colour | None, Colour | None, str | None, bool | None]:
+    """What a style attribute sets: (display:none, colour, background, font-size as written,
+    bold), None where it sets nothing usable. Emails repeat a few dozen style attributes."""
+    props = _style(style)
+    colour = parse_colour(props["color"]) if "color" in props else None
+    background = None
+    for key in ("background", "background-color"):
+        if key in props:
+            background = _background(props[key]) or background
+    bold = None
+    if "font-weight" in props:
+        weight = props["font-weight"]
+        bold = weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 700)
+    return props.get("display") == "none", colour, background, props.get("font-size"), bold
+
+
 def _style(style: str) -> dict[str, str]:
     props = {}
     for part in style.split(";"):
@@ -242,8 +273,12 @@ def _background(value: str) -> Colour | None:
     return None
 
 
+_FONT_SIZE = re.compile(r"([\d.]+)\s*(px|pt|em|rem|%)?")
+
+
+@lru_cache(maxsize=256)
 def _font_size(value: str, inherited: float) -> float:
-    match = re.fullmatch(r"([\d.]+)\s*(px|pt|em|rem|%)?", value)
+    match = _FONT_SIZE.fullmatch(value)
     if not match:
         return inherited
     number = float(match.group(1))
@@ -259,8 +294,9 @@ def _font_size(value: str, inherited: float) -> float:
     return number
 
 
-def describe(el: etree._Element) -> str:
-    """A short, recognisable description of an element: its tag, key attribute and text."""
+def describe(el: etree._Element, text: str | None = None) -> str:
+    """A short, recognisable description of an element: its tag, key attribute and text
+    (`text`: the element's whole text, when the caller has it already)."""
     tag = str(el.tag)
     attrs = ""
     for name in ("href", "src", "alt", "class", "role"):
@@ -268,12 +304,16 @@ def describe(el: etree._Element) -> str:
         if value is not None:
             attrs = f' {name}="{_shorten(value, 60)}"'
             break
-    text = "" if tag in ("table", "img") else _shorten(" ".join(_all_text(el).split()), 50)
+    if tag in ("table", "img"):
+        text = ""
+    else:
+        text = _shorten(" ".join((_all_text(el) if text is None else text).split()), 50)
     return f"<{tag}{attrs}>" + (f"{text}</{tag}>" if text else "")
 
 
 def _all_text(el: etree._Element) -> str:
-    return "".join(str(t) for t in el.itertext())
+    """Every text inside `el` (script and style too), joined in C."""
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -14,6 +14,7 @@ from ..compliance import (
     sponsors,
     use_date,
 )
+from ..memo import remembered
 from ..model import Testimonial
 from .context import (
     Context,
@@ -110,19 +111,30 @@ def absolute_claim(ctx: Context) -> Iterator[Hit]:
     """Example: "Ketamine cures migraines." or "guaranteed relief".
     Fix: say what the evidence supports: "may help some people", "ask whether it may be right
     for you". Negations such as "there is no cure" are allowed."""
-    pattern = _word_pattern(ABSOLUTE_WORDS + tuple(ctx.settings.absolute_words))
+    words = ABSOLUTE_WORDS + tuple(ctx.settings.absolute_words)
     for segment in _content(ctx):
-        text = mask_urls(segment.text)
-        for match in pattern.finditer(text):
-            if _NEGATION.search(text[max(0, match.start() - 16) : match.start()]):
-                continue
+        for start, claim, excerpt in absolute_claims(words, segment.text):
             yield Hit(
-                f"'{match.group()}' makes an absolute health claim regulators act on; say what "
+                f"'{claim}' makes an absolute health claim regulators act on; say what "
                 "the evidence supports, e.g. 'may help some people'",
                 segment.path,
-                segment.line_at(match.start()),
-                excerpt=sentence_at(segment.text, match.start(), match.end()),
+                segment.line_at(start),
+                excerpt=excerpt,
             )
+
+
+@remembered()
+def absolute_claims(words: tuple[str, ...], text: str) -> tuple[tuple[int, str, str], ...]:
+    """(offset, claim, its sentence) of each absolute claim in `text`, negations left out.
+    Depends on the words and the text alone: remembered, so a rebuild reads only what changed."""
+    pattern = _word_pattern(words)
+    masked = mask_urls(text)
+    found = []
+    for match in pattern.finditer(masked):
+        if _NEGATION.search(masked[max(0, match.start() - 16) : match.start()]):
+            continue
+        found.append((match.start(), match.group(), sentence_at(text, match.start(), match.end())))
+    return tuple(found)
 
 
 @rule(
@@ -135,23 +147,35 @@ def fda_ketamine(ctx: Context) -> Iterator[Hit]:
     Fix: ketamine is approved as an anesthetic and esketamine (Spravato) for depression; pain
     uses are off-label: write "used off-label for pain" and cite sources."""
     for segment in _content(ctx):
-        text = segment.text
-        spans = sentences(text)
-        for index, (start, end) in enumerate(spans):
-            sentence = text[start:end]
-            match = _FDA.search(sentence)
-            if not match or _FDA_CONTEXT.search(sentence):
-                continue
-            previous = text[spans[index - 1][0] : start] if index else ""
-            if _KETAMINE.search(sentence) or _KETAMINE.search(previous):
-                yield Hit(
-                    "'FDA-approved/cleared' next to ketamine suggests approval for this use; "
-                    "ketamine is approved as an anesthetic and esketamine (Spravato) for "
-                    "depression only: say 'off-label' and cite sources",
-                    segment.path,
-                    segment.line_at(start + match.start()),
-                    excerpt=" ".join(sentence.split()),
-                )
+        for offset, excerpt in fda_ketamine_sentences(segment.text):
+            yield Hit(
+                "'FDA-approved/cleared' next to ketamine suggests approval for this use; "
+                "ketamine is approved as an anesthetic and esketamine (Spravato) for "
+                "depression only: say 'off-label' and cite sources",
+                segment.path,
+                segment.line_at(offset),
+                excerpt=excerpt,
+            )
+
+
+@remembered()
+def fda_ketamine_sentences(text: str) -> tuple[tuple[int, str], ...]:
+    """(offset of the approval words, the sentence) where `text` calls ketamine approved.
+    A sentence's match is a match in the whole text (sentences end at punctuation or a blank
+    line), so a text without one has none and is not split at all."""
+    if not _FDA.search(text):
+        return ()
+    spans = sentences(text)
+    found = []
+    for index, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        match = _FDA.search(sentence)
+        if not match or _FDA_CONTEXT.search(sentence):
+            continue
+        previous = text[spans[index - 1][0] : start] if index else ""
+        if _KETAMINE.search(sentence) or _KETAMINE.search(previous):
+            found.append((start + match.start(), " ".join(sentence.split())))
+    return tuple(found)
 
 
 @rule(

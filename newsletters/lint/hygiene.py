@@ -19,7 +19,10 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
     Fix: replace the placeholder with the real text. YAML comments (after `#`) do not count."""
     files = [(ctx.issue_path, None), *((a.path, a.body_line) for a in ctx.articles)]
     for path, body_line in files:
-        for number, line in enumerate(ctx.lines_of(path), start=1):
+        lines = ctx.lines_of(path)
+        if not any("TODO" in line for line in lines):
+            continue  # the pattern needs these four letters: most files have none
+        for number, line in enumerate(lines, start=1):
             in_yaml = body_line is None or number < body_line
             text = re.sub(r"(^|\s)#.*$", "", line) if in_yaml else line
             if _PLACEHOLDER.search(text):

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from ..confine import MAX_IMAGE_BYTES, Refused, content_file, read_bytes
 from ..logo import DARK_CANVASES, MINIMUM, Measure, measure
+from ..memo import remembered
 from .context import Context
 from .registry import Hit, rule
 
@@ -36,23 +37,53 @@ def pipe_table(ctx: Context) -> Iterator[Hit]:
     for segment in ctx.segments:
         if segment.field not in ("body", "intro"):
             continue
-        for token in _plain_parser().parse(segment.text):
-            if token.type != "inline" or token.map is None:
-                continue
-            lines = token.content.split("\n")
-            if len(lines) >= 2 and sum(bool(_PIPE_ROW.match(x)) for x in lines) >= 2:
-                yield Hit(
-                    "this paragraph looks like a table but is shown as text; add a "
-                    "'| --- | --- |' line under the header row (one --- per column)",
-                    segment.path,
-                    segment.line_at(0) + token.map[0] if segment.exact else segment.line,
-                    excerpt=lines[0].strip(),
-                )
+        for first, excerpt in pipe_paragraphs(segment.text):
+            yield Hit(
+                "this paragraph looks like a table but is shown as text; add a "
+                "'| --- | --- |' line under the header row (one --- per column)",
+                segment.path,
+                segment.line_at(0) + first if segment.exact else segment.line,
+                excerpt=excerpt,
+            )
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")  # markdown-it's own line ends
+
+
+@remembered()
+def pipe_paragraphs(text: str) -> tuple[tuple[int, str], ...]:
+    """(first line, first row) of each paragraph of `text` that looks like a table but is not.
+    Depends on the text alone: remembered, so a rebuild parses only the article that changed.
+    Such a paragraph has two lines with two pipes each; most texts have none and are not
+    parsed at all."""
+    if sum(line.count("|") >= 2 for line in _NEWLINE.split(text)) < 2:
+        return ()
+    found = []
+    for token in _plain_parser().parse(text):
+        if token.type != "inline" or token.map is None:
+            continue
+        lines = token.content.split("\n")
+        if len(lines) >= 2 and sum(bool(_PIPE_ROW.match(x)) for x in lines) >= 2:
+            found.append((token.map[0], lines[0].strip()))
+    return tuple(found)
 
 
 _STYLE_ATTR = re.compile(r'<([a-zA-Z0-9]+)\b[^>]*\sstyle="([^"]*)"')
 _NEGATIVE_MARGIN = re.compile(r"(?:^|;)\s*(margin(?:-[a-z]+)?)\s*:\s*([^;]*-\d[^;]*)", re.I)
 _POSITION = re.compile(r"(?:^|;)\s*position\s*:\s*(absolute|fixed|sticky)", re.I)
+# What every match of the two above contains, in the email's UTF-8 lowercased: `re.I` also
+# matches 4 non-ASCII letters to ASCII ones, and `\d` any digit (a non-ASCII byte here).
+_MAY_DROP = re.compile(rb'margin[^;"]*-(?:\d|[\x80-\xff])')
+_FOLDED = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K: i, i, s, k under re.I
+
+
+def _may_drop(html: str) -> bool:
+    """Whether a style of `html` can hold a negative margin or a position: a quick look at
+    the whole email (str regexes with re.I read it slowly), no false "no"."""
+    if any(letter in html for letter in _FOLDED):
+        return True
+    lowered = html.encode("utf-8", "surrogatepass").lower()
+    return b"position" in lowered or _MAY_DROP.search(lowered) is not None
 
 
 @rule(
@@ -64,8 +95,11 @@ def dropped_css(ctx: Context) -> Iterator[Hit]:
     """Example: a tick placed with `margin-left:-30px` beside its text. Gmail removes negative
     margins and `position:absolute` (caniemail css-margin, css-position), so it moves onto the
     text. Fix: lay the two side by side in a two-cell `<table role="presentation">`."""
+    html = ctx.built.html_template
+    if not _may_drop(html):
+        return  # no style can hold either: most emails, and reading every tag is slow
     seen: set[str] = set()
-    for match in _STYLE_ATTR.finditer(ctx.built.html_template):
+    for match in _STYLE_ATTR.finditer(html):
         tag, style = match.group(1), match.group(2)
         for found in (_NEGATIVE_MARGIN.search(style), _POSITION.search(style)):
             if found is None:
@@ -167,12 +201,15 @@ def unused_font(ctx: Context) -> Iterator[Hit]:
             line,
             excerpt=theme.web_font_url,
         )
+    declared = sorted({n.strip() for n in _FONT_FACE.findall(html)})
+    if not declared:
+        return  # nothing to look for among the font-family values (reading them is slow)
     used = {
         name.strip().strip("'\"").lower()
         for stack in _FONT_FAMILY.findall(_FONT_FACE.sub("", html))
         for name in stack.split(",")
     }
-    for name in sorted({n.strip() for n in _FONT_FACE.findall(html)}):
+    for name in declared:
         if name.lower() not in used:
             yield Hit(
                 f"the font '{name}' is declared but no element uses it; name it in a "
