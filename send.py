@@ -17,6 +17,12 @@ What a transport must tell the caller, because "never lose, never repeat" depend
      └── TransportUnavailable  the settings are wrong (login refused, TLS broken): stop the run
           └── SenderRefused    the sender address itself refused (5xx to MAIL FROM): stop
 
+A caller that must record something durably before a message can arrive (the list send's
+journal: "this reader may now have it") passes `before_hand_over`. The transport calls it
+when everything but the message's end has gone out (SMTP: MAIL, RCPT, DATA and the content
+up to its final CRLF.CRLF), so the caller's disk flush runs while the envelope travels; the
+provider can only have the message after the call returns, and never if it raises.
+
 Settings come only from the environment and the password is never printed or written.
 """
 
@@ -27,7 +33,7 @@ import os
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -77,8 +83,23 @@ class SettingsError(Exception):
 class Transport(Protocol):
     """Hands one finished message to a provider. Implementations reuse their connection."""
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
-        """Deliver `message` (CRLF line endings) and return the provider's reply."""
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        before_hand_over: Callable[[], None] | None = None,
+    ) -> str:
+        """Deliver `message` (CRLF line endings) and return the provider's reply.
+
+        `before_hand_over`, when given, is called exactly once per attempt that gets as far as
+        the message's end, after everything else has been sent and before the provider can
+        have the message (for SMTP: before the final CRLF.CRLF of DATA). If it raises, the
+        message is not completed (the connection is abandoned, so the provider discards what
+        it got) and that exception propagates unchanged. Not called when the provider refuses
+        earlier (sender, recipient, DATA).
+        """
         ...
 
     def close(self) -> None:
@@ -268,7 +289,14 @@ class SmtpTransport:
         self._abandon(self._conn)
         self._conn = None
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        before_hand_over: Callable[[], None] | None = None,
+    ) -> str:
         if self._conn is None:
             self._conn = self._connect()
         conn = self._conn
@@ -294,10 +322,25 @@ class SmtpTransport:
         except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()
             raise TransientError("the connection was lost before the message was sent") from None
-        # From here on the provider may have the message.
-        content = _LEADING_DOT.sub(b"..", message)
+        content = _LEADING_DOT.sub(b"..", message)  # RFC 5321 4.5.2
         if not content.endswith(b"\r\n"):
             content += b"\r\n"
+        if before_hand_over is not None:
+            # All but the final CRLF.CRLF: without it no server can take the message as whole.
+            try:
+                conn.send(memoryview(content)[:-2])
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self._drop()
+                raise TransientError(
+                    "the connection was lost before the message was complete"
+                ) from None
+            try:
+                before_hand_over()
+            except BaseException:
+                self._drop()  # the message stays unfinished: the server discards it
+                raise
+            content = b"\r\n"
+        # From here on the provider may have the message.
         try:
             conn.send(content + b".\r\n")
             code, reply = conn.getreply()

@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -399,7 +399,16 @@ class LostReply:
     def __init__(self, lost: str) -> None:
         self.lost, self.sent = lost, []  # type: list[str]
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        before_hand_over: Callable[[], None] | None = None,
+    ) -> str:
+        if before_hand_over is not None:
+            before_hand_over()
         if recipient == self.lost:
             raise provider.UnknownOutcome("connection lost after the message was handed over")
         self.sent.append(recipient)

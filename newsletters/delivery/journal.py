@@ -8,6 +8,11 @@ run died, so nobody knows whether the provider has it: it is reported as *unknow
 sent again when the user asks. SQLite in WAL mode with synchronous=FULL makes every commit
 survive a kill or a power cut. A lock file next to it (lock.py) stops two sends of one issue
 at once.
+
+A list send commits 'sending' with `start_sending`: a helper thread does the commit (its disk
+flush) while the transport sends the envelope, and `wait` (send.py's `before_hand_over`)
+holds the message's end until the flush is done. One reader at a time, so a crash still
+leaves at most one reader unknown.
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..dbtx import immediate
 from ..errors import NewsletterError, Problem
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -36,6 +44,19 @@ CREATE TABLE IF NOT EXISTS recipients (
     reply    TEXT NOT NULL DEFAULT '',  -- the provider's last reply or the error
     updated  TEXT NOT NULL
 );
+"""
+
+
+_SENDING = "UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE key=?"
+# A reader's 'sending' and the previous reader's 'sent' as one statement (one commit):
+# ?1 the reader, ?2 the time, ?3 the one sent, ?4 its reply, ?5 when it was accepted.
+_SENDING_AND_SENT = """
+UPDATE recipients SET
+    state = CASE key WHEN ?1 THEN 'sending' ELSE 'sent' END,
+    attempts = attempts + (key = ?1),
+    reply = CASE key WHEN ?1 THEN reply ELSE ?4 END,
+    updated = CASE key WHEN ?1 THEN ?2 ELSE ?5 END
+WHERE key IN (?1, ?3)
 """
 
 
@@ -90,7 +111,7 @@ def _unusable(path: Path, exc: Exception) -> NewsletterError:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _guarded(method: F) -> F:
+def _written(method: F) -> F:
     """A journal that stops working mid-send (disk full, file removed) stops the run with a
     message: what was handed over stays recorded as 'sending', so a resume reports it."""
 
@@ -114,6 +135,18 @@ def _guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _guarded(method: F) -> F:
+    """`_written`, after any commit `start_sending` left running: one statement at a time."""
+    written = _written(method)
+
+    @functools.wraps(method)
+    def wrapper(self: Journal, *args: Any, **kwargs: Any) -> Any:
+        self.wait()
+        return written(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -125,11 +158,14 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._settled: list[tuple[str, str, str]] = []  # (reply, time, key) to record as sent
+        self._flusher: ThreadPoolExecutor | None = None  # commits 'sending' for start_sending
+        self._flushing: Future[None] | None = None  # that commit, until `wait` has seen it end
         if path.is_symlink() or path.parent.is_symlink():
             raise _unusable(path, OSError("it is a symbolic link; the journal must be a file here"))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None)
+            # Used by one thread at a time: the flusher only while the caller waits for it.
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise _unusable(path, exc) from None
         try:
@@ -146,6 +182,8 @@ class Journal:
         try:
             self._record_settled()
         finally:
+            if self._flusher is not None:
+                self._flusher.shutdown(wait=True)  # a failed flush was raised already
             self._db.close()
 
     def __enter__(self) -> Journal:
@@ -189,12 +227,41 @@ class Journal:
     @_guarded
     def mark_sending(self, key: str) -> None:
         """Committed before the message is handed over: a kill from here on leaves 'unknown'."""
-        with self._transaction():
-            self._db.execute(
-                "UPDATE recipients SET state='sending', attempts=attempts+1, updated=? "
-                "WHERE key=?",
-                (_now(), key),
-            )
+        self._commit_sending(key)
+
+    @_guarded
+    def start_sending(self, key: str) -> None:
+        """mark_sending, committed by a helper thread while the caller goes on: the caller
+        must `wait` before the message can reach the provider (send.py's before_hand_over).
+        Any other use of the journal waits for that commit first."""
+        if self._flusher is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._flusher = ThreadPoolExecutor(1, thread_name_prefix="journal-flush")
+        self._flushing = self._flusher.submit(self._commit_sending, key)
+
+    def wait(self) -> None:
+        """Return once the commit `start_sending` began is on disk; raise its error if it
+        failed (NewsletterError, as every journal error)."""
+        flushing, self._flushing = self._flushing, None
+        if flushing is not None:
+            flushing.result()
+
+    @_written
+    def _commit_sending(self, key: str) -> None:
+        """One statement when it can be (SQLite commits it on its own): the whole commit is
+        then one call that runs without Python's GIL, so a flush started by start_sending
+        does not wait on the sending thread between statements."""
+        now, settled = _now(), self._settled
+        if not settled:
+            self._db.execute(_SENDING, (now, key))
+        elif len(settled) == 1 and settled[0][2] != key:
+            reply, then, sent = settled[0]
+            self._db.execute(_SENDING_AND_SENT, (key, now, sent, reply, then))
+            settled.clear()
+        else:
+            with self._transaction():
+                self._db.execute(_SENDING, (now, key))
 
     @_guarded
     def mark(self, key: str, state: str, reply: str) -> None:
@@ -204,6 +271,7 @@ class Journal:
                 (state, reply, _now(), key),
             )
 
+    @_guarded
     def mark_sent(self, key: str, reply: str) -> None:
         """The provider accepted the message: recorded with the journal's next commit (the next
         reader's 'sending', any other mark, or closing), so a list send flushes the disk once

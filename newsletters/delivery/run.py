@@ -1,8 +1,9 @@
 """Test sends, dry runs, list sends and the journal's status: what `newsletter send` runs.
 
 A list send never loses and never repeats a message: each reader's row is committed as
-`sending` before the message is handed over and as `sent`/`failed` after the reply ('sent'
-in the same disk flush as the next reader's `sending`; see journal.py). Temporary refusals
+`sending` before the message is handed over (the commit runs while the envelope is sent; the
+message's end waits for it) and as `sent`/`failed` after the reply ('sent' in the same disk
+flush as the next reader's `sending`; see journal.py). Temporary refusals
 are retried with exponential backoff; the pace is set by a simple pacer (one message every
 1/rate seconds).
 """
@@ -205,15 +206,18 @@ def send_one(
     retry: Retry,
     before_attempt: Callable[[], None] = lambda: None,
     after_refusal: Callable[[str], None] = lambda reply: None,
+    before_hand_over: Callable[[], None] | None = None,
 ) -> str:
     """Hand over one message, retrying temporary failures; return the provider's reply.
 
     Raises PermanentError, UnknownOutcome, TransportUnavailable, or the last TransientError.
+    `before_hand_over` goes to the transport (see send.py): each attempt's last step before
+    the provider can have the message.
     """
     for attempt in range(1, retry.attempts + 1):
         before_attempt()
         try:
-            return transport.send(sender, recipient, message)
+            return transport.send(sender, recipient, message, before_hand_over=before_hand_over)
         except provider.TransientError as exc:
             after_refusal(exc.reply)
             if attempt == retry.attempts:
@@ -498,6 +502,7 @@ def send_list(
             summary.unknown = [(r, "unknown since an earlier send stopped")
                                for r in recipients if states[r.key] == SENDING]  # fmt: skip
             summary.carried_unknown = len(summary.unknown)
+            del states  # one dict per reader: not kept through the run beside the one at its end
             template = prepared.template()
             streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
             last_refusal: str | None = None
@@ -515,8 +520,11 @@ def send_list(
                         r.address,
                         message,
                         retry,
-                        before_attempt=lambda key=r.key: j.mark_sending(key),  # type: ignore[misc]
+                        # 'sending' is flushed while the envelope travels; the message's end
+                        # waits for it (send.py's before_hand_over), so it is on disk first.
+                        before_attempt=lambda key=r.key: j.start_sending(key),  # type: ignore[misc]
                         after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
+                        before_hand_over=j.wait,
                     )
                 except provider.PermanentError as exc:
                     j.mark(r.key, FAILED, exc.reply)
