@@ -605,3 +605,24 @@ def test_a_list_without_an_email_column_is_one_clear_error(project: Path, tmp_pa
     assert result.exit_code == 1
     assert "people.csv:1: has no 'email' column" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        b"",
+        b".",
+        b"..\r\n",
+        b".a\r\n.b\r\n",
+        b"x\r\n.\r\n",
+        b"a\n.b\r\n..c",
+        b"no dots\r\n",
+        b"\r\n.",
+    ],
+)
+def test_dot_stuffing_doubles_every_leading_dot(message: bytes) -> None:
+    import re
+
+    from send import dot_stuffed
+
+    assert dot_stuffed(message) == re.sub(rb"(?m)^\.", b"..", message)
