@@ -89,7 +89,8 @@ def _report_footnotes(inline: Token, ctx: MarkdownContext, line: int, problems: 
                 ctx.path,
                 line + inline.content.count("\n", 0, max(at, 0)),
                 f"footnote {match.group(0)} does not work in email (readers see the brackets); "
-                "name the source in the sentence, or list it under `sources:` in the front matter",
+                "name the source in the sentence, or list it under `sources:` at the top of the "
+                "article (between the --- lines)",
             )
 
 
