@@ -1106,9 +1106,7 @@ def unsubscribe_server(ctx: click.Context, host: str, port: int, db: Path | None
     try:
         serve(app, host, port, ready)
     except OSError as exc:
-        raise Stop(
-            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port"
-        ) from None
+        raise Stop(f"cannot listen on {host}:{port} ({exc.strerror}); try another --port") from None
     except KeyboardInterrupt:
         echo("Opt-out service stopped.")
     finally:

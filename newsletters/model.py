@@ -172,9 +172,7 @@ class ExportSettings:
         "sent messages alike.",
         default=True,
     )
-    utm_source: str = spec(
-        "The utm_source added to your links.", url_value, default="newsletter"
-    )
+    utm_source: str = spec("The utm_source added to your links.", url_value, default="newsletter")
     utm_medium: str = spec("The utm_medium added to your links.", url_value, default="email")
     utm_campaign: str = spec(
         "The utm_campaign added to your links; `{issue}` becomes the issue's name, e.g. 2026-11.",

@@ -26,6 +26,7 @@ def project(tmp_path: Path) -> Path:
     """The sample with its placeholders replaced: export and list sends refuse placeholders."""
     return claim_sample(copy_sample(tmp_path / "project"))
 
+
 ISSUE_FILE = "content/issues/2026-11.yaml"
 
 
