@@ -5,14 +5,21 @@
 
 A row left in `sending` when a run starts was handed over (or about to be) when the previous
 run died, so nobody knows whether the provider has it: it is reported as *unknown* and only
-sent again when the user asks. SQLite in WAL mode with synchronous=FULL makes every commit
-survive a kill or a power cut. A lock file next to it (lock.py) stops two sends of one issue
-at once.
+sent again when the user asks. SQLite in WAL mode; a lock file next to it (lock.py) stops two
+sends of one issue at once.
 
-A list send commits 'sending' with `start_sending`: a helper thread does the commit (its disk
-flush) while the transport sends the envelope, and `wait` (send.py's `before_hand_over`)
-holds the message's end until the flush is done. One reader at a time, so a crash still
-leaves at most one reader unknown.
+What reaches the disk when, so that nobody gets the issue twice:
+- A killed send (Ctrl+C, kill -9, a crash of the program): the computer keeps every write the
+  program made, flushed or not, so the next run sees each reader's last state and at most one
+  reader is unknown.
+- A power cut or a crash of the computer loses writes not yet flushed to the disk. Where the
+  computer has a boot identity (boot.py), a list send (`expect`) flushes once every WINDOW
+  readers: that flush first records the next WINDOW readers as in flight, and each reader's
+  'sending' is then written without a flush of its own. A later run under another boot finds
+  the in-flight readers still pending and reports them unknown: up to WINDOW readers unknown,
+  none sent twice. Without a boot identity every commit is flushed (synchronous=FULL), and
+  `start_sending` has a helper thread do it while the transport sends the envelope; `wait`
+  (send.py's `before_hand_over`) holds the message's end until it is done.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..dbtx import immediate
 from ..errors import NewsletterError, Problem
+from . import boot
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,7 +52,16 @@ CREATE TABLE IF NOT EXISTS recipients (
     reply    TEXT NOT NULL DEFAULT '',  -- the provider's last reply or the error
     updated  TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS inflight (
+    key      TEXT PRIMARY KEY,          -- a reader a list send may hand over before its next flush
+    boot     TEXT NOT NULL              -- the computer's start it was recorded under (boot.py)
+);
 """
+WINDOW = 20  # readers recorded as in flight by one disk flush of a list send (see `expect`)
+_INTERRUPTED = (
+    "the send stopped and the computer has started again since (after a power cut or a crash "
+    "its last writes may be lost), so the journal cannot tell whether this reader got the message"
+)
 
 
 _SENDING = "UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE key=?"
@@ -83,11 +100,29 @@ def summary(path: Path) -> tuple[dict[str, int], str | None] | None:
         try:
             counts = dict(db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state"))
             (last,) = db.execute("SELECT MAX(updated) FROM recipients").fetchone()
+            interrupted = _interrupted(db) if counts.get(PENDING) else 0
         finally:
             db.close()
     except sqlite3.Error:
         return {}, None
+    if interrupted:  # what the next open of the journal records (Journal._settle_interrupted)
+        counts[PENDING] -= interrupted
+        counts[SENDING] = counts.get(SENDING, 0) + interrupted
     return {str(k): int(v) for k, v in counts.items()}, last
+
+
+def _interrupted(db: sqlite3.Connection) -> int:
+    """Readers still pending that a send recorded as in flight under another start of the
+    computer: it stopped with them, so any of them may have been handed over."""
+    try:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM inflight JOIN recipients USING (key) "
+            "WHERE state = 'pending' AND boot IS NOT ?",
+            (boot.boot_id(),),
+        ).fetchone()
+    except sqlite3.OperationalError:  # a journal from before the in-flight record
+        return 0
+    return int(count)
 
 
 def _unusable(path: Path, exc: Exception) -> NewsletterError:
@@ -160,6 +195,11 @@ class Journal:
         self._settled: list[tuple[str, str, str]] = []  # (reply, time, key) to record as sent
         self._flusher: ThreadPoolExecutor | None = None  # commits 'sending' for start_sending
         self._flushing: Future[None] | None = None  # that commit, until `wait` has seen it end
+        self._boot: str | None = None  # set by `expect`: 'sending' is then flushed per window
+        self._order: dict[str, int] = {}  # `expect`'s readers -> their place in the send
+        self._keys: list[str] = []  # `expect`'s readers, in order
+        self._window: frozenset[str] = frozenset()  # recorded as in flight, on disk
+        self._next: str | None = None  # start_sending's reader, committed by `wait`
         if path.is_symlink() or path.parent.is_symlink():
             raise _unusable(path, OSError("it is a symbolic link; the journal must be a file here"))
         try:
@@ -174,13 +214,32 @@ class Journal:
             self._db.executescript(_SCHEMA)
             self._db.execute("SELECT key, address, line, state, attempts, reply, updated "
                              "FROM recipients LIMIT 1").fetchall()  # fmt: skip
+            self._settle_interrupted()
         except sqlite3.Error as exc:
             self._db.close()
             raise _unusable(path, exc) from None
 
+    def _settle_interrupted(self) -> None:
+        """Record as unknown the readers a send left in flight when the computer stopped
+        (see `_interrupted`). Safe beside a send running elsewhere: it writes 'sending' over."""
+        if _interrupted(self._db):
+            with self._transaction():
+                current = boot.boot_id()
+                self._db.execute(
+                    "UPDATE recipients SET state = 'sending', reply = ?, updated = ? "
+                    "WHERE state = 'pending' "
+                    "AND key IN (SELECT key FROM inflight WHERE boot IS NOT ?)",
+                    (_INTERRUPTED, _now(), current),
+                )
+                self._db.execute("DELETE FROM inflight WHERE boot IS NOT ?", (current,))
+
     def close(self) -> None:
         try:
-            self._record_settled()
+            self._next = None  # never waited for, so never handed over: nothing to record
+            if self._boot is not None:
+                self._end_window()
+            else:
+                self._record_settled()
         finally:
             if self._flusher is not None:
                 self._flusher.shutdown(wait=True)  # a failed flush was raised already
@@ -230,10 +289,27 @@ class Journal:
         self._commit_sending(key)
 
     @_guarded
+    def expect(self, keys: Iterable[str]) -> None:
+        """The readers a list send will hand over, in this order. Where the computer has a
+        boot identity, 'sending' is from now on written without a disk flush of its own, and
+        the first reader outside the window on disk flushes a new window: itself and the next
+        WINDOW - 1 (see the module's docstring)."""
+        current = boot.boot_id()
+        if current is None:
+            return
+        self._boot, self._keys = current, list(keys)
+        self._order = {key: place for place, key in enumerate(self._keys)}
+        self._db.execute("PRAGMA synchronous=NORMAL")
+
+    @_guarded
     def start_sending(self, key: str) -> None:
-        """mark_sending, committed by a helper thread while the caller goes on: the caller
-        must `wait` before the message can reach the provider (send.py's before_hand_over).
-        Any other use of the journal waits for that commit first."""
+        """mark_sending, committed while the caller goes on: the caller must `wait` before the
+        message can reach the provider (send.py's before_hand_over). Any other use of the
+        journal waits for that commit first. After `expect` the commit has no flush of its own
+        most of the time: `wait` does it then, after the envelope, as the message's end waits."""
+        if self._boot is not None:
+            self._next = key
+            return
         if self._flusher is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -243,6 +319,9 @@ class Journal:
     def wait(self) -> None:
         """Return once the commit `start_sending` began is on disk; raise its error if it
         failed (NewsletterError, as every journal error)."""
+        key, self._next = self._next, None
+        if key is not None:
+            self._commit_sending(key)
         flushing, self._flushing = self._flushing, None
         if flushing is not None:
             flushing.result()
@@ -253,7 +332,9 @@ class Journal:
         then one call that runs without Python's GIL, so a flush started by start_sending
         does not wait on the sending thread between statements."""
         now, settled = _now(), self._settled
-        if not settled:
+        if self._boot is not None and key not in self._window:
+            self._flush_window(key, now)
+        elif not settled:
             self._db.execute(_SENDING, (now, key))
         elif len(settled) == 1 and settled[0][2] != key:
             reply, then, sent = settled[0]
@@ -262,6 +343,32 @@ class Journal:
         else:
             with self._transaction():
                 self._db.execute(_SENDING, (now, key))
+
+    def _flush_window(self, key: str, now: str) -> None:
+        """One commit, flushed to the disk: the new window in flight (`key` and the readers
+        after it), the reader's 'sending' and the 'sent' readers not yet recorded."""
+        start = self._order.get(key)
+        window = [key] if start is None else self._keys[start : start + WINDOW]
+        self._db.execute("PRAGMA synchronous=FULL")
+        try:
+            with self._transaction():
+                self._db.execute("DELETE FROM inflight")
+                self._db.executemany(
+                    "INSERT INTO inflight (key, boot) VALUES (?, ?)",
+                    ((k, self._boot) for k in window),
+                )
+                self._db.execute(_SENDING, (now, key))
+        finally:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._window = frozenset(window)
+
+    @_guarded
+    def _end_window(self) -> None:
+        """The end of a list send: everything recorded, flushed, and nobody left in flight."""
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self._transaction():
+            self._db.execute("DELETE FROM inflight")
+        self._boot, self._window = None, frozenset()
 
     @_guarded
     def mark(self, key: str, state: str, reply: str) -> None:

@@ -503,6 +503,7 @@ def send_list(
                                for r in recipients if states[r.key] == SENDING]  # fmt: skip
             summary.carried_unknown = len(summary.unknown)
             del states  # one dict per reader: not kept through the run beside the one at its end
+            j.expect(r.key for r in todo)  # how often the journal flushes (see journal.py)
             template = prepared.template()
             streak: list[Recipient] = []  # readers just refused with the same, not-personal reply
             last_refusal: str | None = None
@@ -520,8 +521,8 @@ def send_list(
                         r.address,
                         message,
                         retry,
-                        # 'sending' is flushed while the envelope travels; the message's end
-                        # waits for it (send.py's before_hand_over), so it is on disk first.
+                        # 'sending' is committed while the envelope travels (or just after);
+                        # the message's end waits for it (send.py's before_hand_over).
                         before_attempt=lambda key=r.key: j.start_sending(key),  # type: ignore[misc]
                         after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
                         before_hand_over=j.wait,
