@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from newsletters.delivery import journal, run
+from newsletters.delivery import boot, journal, run
 from newsletters.delivery.transport import provider
 from newsletters.errors import NewsletterError
 
@@ -199,10 +199,22 @@ class DurableCheck(Recorder):
         return await super().handle_DATA(smtp, session, envelope)
 
 
+@pytest.fixture(params=["windowed", "every reader flushed"])
+def flushing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the journal reaches the disk: a flush per window of readers where the computer
+    has a boot identity, and a flush per reader by a helper thread where it has none."""
+    if request.param == "every reader flushed":
+        monkeypatch.setattr(boot, "boot_id", lambda: None)
+    else:
+        monkeypatch.setattr(boot, "boot_id", lambda: "linux:6f1c2a53-5b7e-4e1a-9c3d-2b8f0e6a7d41")
+    return str(request.param)
+
+
 def test_every_reader_is_durably_sending_before_the_server_has_the_message(
     project: Path,  # noqa: F811
     readers: Path,
     monkeypatch: pytest.MonkeyPatch,
+    flushing: str,
 ) -> None:
     """A slow disk flush (50 ms): each message still arrives only after its 'sending' row is
     on disk, and the previous reader's 'sent' rides on the same commit."""
@@ -222,6 +234,7 @@ def test_a_failed_flush_stops_the_send_before_the_message_is_complete(
     project: Path,  # noqa: F811
     readers: Path,
     monkeypatch: pytest.MonkeyPatch,
+    flushing: str,
 ) -> None:
     def fail_third(key: str) -> None:
         if key == READERS[2]:

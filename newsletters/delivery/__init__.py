@@ -9,7 +9,6 @@ this package opens a network connection. Modules:
     journal      SQLite record of each reader's state
     lock         the per-issue send lock (no SQLite: a build asks it)
     qp           quoted-printable bodies encoded once per issue, filled per reader
-    ahead        renders the next reader's message while the current one is sent
     run          test sends, dry runs, list sends, status; the benchmark hook `deliver`
     transport    send.py as `provider`, without a top-level `send` module in a wheel
 """

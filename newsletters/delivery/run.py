@@ -21,7 +21,6 @@ from pathlib import Path
 from ..built import BuiltIssue
 from ..errors import NewsletterError, Problem, display_path
 from ..model import Project
-from .ahead import made_ahead
 from .journal import (
     FAILED,
     PENDING,
@@ -512,7 +511,11 @@ def send_list(
                 token = unsubscribe_token(plan.secret, r.address, prepared.built.issue.id)
                 return template.render(prepared.personal(r.address, r.first_name, token))
 
-            for r, message in made_ahead(message_for, todo):  # rendered while the last is sent
+            for r in todo:
+                # Rendered here, in the one thread: a helper thread rendering ahead cost more
+                # in hand-offs (four futex calls and two switches a message) than the 0.05 ms
+                # render it overlapped (docs/benchmarks.md).
+                message = message_for(r)
                 pacer.wait()
                 try:
                     reply = send_one(
