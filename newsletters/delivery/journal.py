@@ -196,8 +196,8 @@ class Journal:
         self._flusher: ThreadPoolExecutor | None = None  # commits 'sending' for start_sending
         self._flushing: Future[None] | None = None  # that commit, until `wait` has seen it end
         self._boot: str | None = None  # set by `expect`: 'sending' is then flushed per window
-        self._order: dict[str, int] = {}  # `expect`'s readers -> their place in the send
         self._keys: list[str] = []  # `expect`'s readers, in order
+        self._place = 0  # where the current window starts in _keys
         self._window: frozenset[str] = frozenset()  # recorded as in flight, on disk
         self._next: str | None = None  # start_sending's reader, committed by `wait`
         if path.is_symlink() or path.parent.is_symlink():
@@ -297,8 +297,7 @@ class Journal:
         current = boot.boot_id()
         if current is None:
             return
-        self._boot, self._keys = current, list(keys)
-        self._order = {key: place for place, key in enumerate(self._keys)}
+        self._boot, self._keys, self._place = current, list(keys), 0
         self._db.execute("PRAGMA synchronous=NORMAL")
 
     @_guarded
@@ -347,7 +346,7 @@ class Journal:
     def _flush_window(self, key: str, now: str) -> None:
         """One commit, flushed to the disk: the new window in flight (`key` and the readers
         after it), the reader's 'sending' and the 'sent' readers not yet recorded."""
-        start = self._order.get(key)
+        start = self._find(key)
         window = [key] if start is None else self._keys[start : start + WINDOW]
         self._db.execute("PRAGMA synchronous=FULL")
         try:
@@ -361,6 +360,16 @@ class Journal:
         finally:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._window = frozenset(window)
+
+    def _find(self, key: str) -> int | None:
+        """`key`'s place in the expected order, searched from the current window on: readers
+        come in order, so this is a step or two (no index of 100,000 readers kept in memory)."""
+        keys = self._keys
+        for place in range(self._place, len(keys)):
+            if keys[place] == key:
+                self._place = place
+                return place
+        return None
 
     @_guarded
     def _end_window(self) -> None:
