@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,8 +183,16 @@ def _guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_clock: tuple[int, str] = (-1, "")  # the last second written, and how
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """The time, to the second, as ISO 8601: formatted once a second (twice a reader before)."""
+    global _clock
+    second = int(time.time())
+    if second != _clock[0]:
+        _clock = (second, dt.datetime.fromtimestamp(second, dt.UTC).isoformat())
+    return _clock[1]
 
 
 class Journal:

@@ -11,6 +11,7 @@ are retried with exponential backoff; the pace is set by a simple pacer (one mes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import time
@@ -89,6 +90,11 @@ class Prepared:
             dkim=self.dkim,
         )
 
+    @functools.cached_property
+    def _domain(self) -> str:
+        """The sender's domain as Message-IDs spell it: once per issue, not once per reader."""
+        return sender_domain(self.project.clinic)
+
     def personal(self, address: str, first_name: str, token: str, salt: str = "") -> Personal:
         from ..finish import greeting_name
 
@@ -98,7 +104,7 @@ class Prepared:
             address=address,
             first_name=greeting_name(clinic, first_name),
             unsubscribe_url=unsubscribe_url(clinic, token),
-            message_id=message_id(self.built.issue.id, address, sender_domain(clinic), salt),
+            message_id=message_id(self.built.issue.id, address, self._domain, salt),
             mailto=f"mailto:{mailto}?subject=unsubscribe%20{token}" if mailto else None,
         )
 
