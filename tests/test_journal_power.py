@@ -154,11 +154,17 @@ def write_interrupted(path: Path, under: str) -> None:
         j._db.close()  # the computer stops: no end of the send
 
 
-def test_readers_in_flight_under_another_boot_are_unknown_everywhere(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def interrupted(tmp_path: Path) -> Path:
     path = tmp_path / "send-journal.sqlite"
     write_interrupted(path, OTHER_BOOT)
+    return path
+
+
+def test_readers_in_flight_under_another_boot_are_unknown_everywhere(
+    interrupted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = interrupted
     monkeypatch.setattr(boot, "boot_id", lambda: "linux:11111111-1111-4111-8111-111111111111")
     # `newsletter list` reads without writing, and already counts them as unknown.
     counts, _ = journal.summary(path) or ({}, None)
@@ -173,25 +179,21 @@ def test_readers_in_flight_under_another_boot_are_unknown_everywhere(
 
 
 def test_readers_in_flight_under_this_boot_stay_as_recorded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    interrupted: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Same boot: the program was killed, the computer kept its writes, the states are exact."""
-    path = tmp_path / "send-journal.sqlite"
-    write_interrupted(path, OTHER_BOOT)
     monkeypatch.setattr(boot, "boot_id", lambda: OTHER_BOOT)
-    counts, _ = journal.summary(path) or ({}, None)
+    counts, _ = journal.summary(interrupted) or ({}, None)
     assert counts == {SENT: 1, journal.FAILED: 1, PENDING: 6}
-    with Journal(path) as j:
+    with Journal(interrupted) as j:
         assert j.counts() == {SENT: 1, PENDING: 6, SENDING: 0, journal.FAILED: 1}
 
 
 def test_without_a_boot_identity_every_reader_is_flushed_and_old_windows_are_unknown(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    interrupted: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "send-journal.sqlite"
-    write_interrupted(path, OTHER_BOOT)
     monkeypatch.setattr(boot, "boot_id", lambda: None)
-    with Journal(path) as j:
+    with Journal(interrupted) as j:
         assert j.counts()[SENDING] == 4  # cannot tell a kill from a power cut: the safe side
         j.expect(READERS[:6])
         assert j._boot is None  # every commit flushed, as before windows existed
