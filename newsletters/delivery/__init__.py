@@ -7,6 +7,7 @@ this package opens a network connection. Modules:
     recipients   the subscriber CSV, suppression file, address checks
     message      one issue -> a MIME template (email.message) -> per-reader bytes
     journal      SQLite record of each reader's state
+    boot         which start of the computer this is (when the journal must flush)
     lock         the per-issue send lock (no SQLite: a build asks it)
     qp           quoted-printable bodies encoded once per issue, filled per reader
     run          test sends, dry runs, list sends, status; the benchmark hook `deliver`
