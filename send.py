@@ -21,7 +21,9 @@ A caller that must record something durably before a message can arrive (the lis
 journal: "this reader may now have it") passes `before_hand_over`. The transport calls it
 when everything but the message's end has gone out (SMTP: MAIL, RCPT, DATA and the content
 up to its final CRLF.CRLF), so the caller's disk flush runs while the envelope travels; the
-provider can only have the message after the call returns, and never if it raises.
+provider can only have the message after the call returns, and never if it raises. A caller
+with work to do meanwhile (the list send renders the next reader's message) passes
+`while_replying`, called once the message's end has gone out, before its reply is read.
 
 Settings come only from the environment and the password is never printed or written.
 """
@@ -90,6 +92,7 @@ class Transport(Protocol):
         message: bytes,
         *,
         before_hand_over: Callable[[], None] | None = None,
+        while_replying: Callable[[], None] | None = None,
     ) -> str:
         """Deliver `message` (CRLF line endings) and return the provider's reply.
 
@@ -99,6 +102,11 @@ class Transport(Protocol):
         message is not completed (the connection is abandoned, so the provider discards what
         it got) and that exception propagates unchanged. Not called when the provider refuses
         earlier (sender, recipient, DATA).
+
+        `while_replying`, when given, is called once per attempt right after the message's end
+        has gone out, before the provider's reply is read: the caller's work overlaps the
+        provider's. It should not raise; if it does, the exception propagates and the reply is
+        never read, so the message's fate is unknown.
         """
         ...
 
@@ -299,6 +307,7 @@ class SmtpTransport:
         message: bytes,
         *,
         before_hand_over: Callable[[], None] | None = None,
+        while_replying: Callable[[], None] | None = None,
     ) -> str:
         if self._conn is None:
             self._conn = self._connect()
@@ -346,6 +355,8 @@ class SmtpTransport:
         # From here on the provider may have the message.
         try:
             conn.send(content + b".\r\n")
+            if while_replying is not None:
+                while_replying()
             code, reply = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()

@@ -406,9 +406,12 @@ class LostReply:
         message: bytes,
         *,
         before_hand_over: Callable[[], None] | None = None,
+        while_replying: Callable[[], None] | None = None,
     ) -> str:
         if before_hand_over is not None:
             before_hand_over()
+        if while_replying is not None:
+            while_replying()
         if recipient == self.lost:
             raise provider.UnknownOutcome("connection lost after the message was handed over")
         self.sent.append(recipient)

@@ -4,6 +4,7 @@ sender is killed while it runs. Real aiosmtpd servers on free loopback ports."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -64,6 +65,49 @@ def test_the_message_ends_only_after_the_hook_returns(
     )
 
 
+class HeldReply(Recorder):
+    """Answers each message only once the sender says it has moved on (`moved_on`), or after
+    5 s: so a sender that waits for the reply first is seen, not deadlocked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moved_on = threading.Event()
+        self.waited: list[bool] = []  # per message: did the sender move on before the reply?
+
+    async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        for _ in range(500):
+            if self.moved_on.is_set():
+                break
+            await asyncio.sleep(0.01)
+        self.waited.append(self.moved_on.is_set())
+        self.moved_on.clear()
+        return await super().handle_DATA(smtp, session, envelope)
+
+
+def test_work_while_replying_runs_after_the_end_and_before_the_reply() -> None:
+    """The list send renders the next reader's message in this gap: the server already has the
+    whole message, and the transport reads the reply only after the work is done."""
+    handler = HeldReply()
+    order: list[str] = []
+
+    def next_message() -> None:
+        order.append(f"work after {len(handler.waited)} replies")
+        handler.moved_on.set()
+
+    with smtp_server(handler) as controller, transport_to(controller) as transport:
+        for reader in ("ana@example.com", "ben@example.com"):
+            reply = transport.send(SENDER, reader, MESSAGE, while_replying=next_message)
+            order.append(f"reply {reply[:3]}")
+        handler.refuse["cy@example.com"] = "554 5.7.1 content refused"  # a refusal as the reply
+        with pytest.raises(provider.PermanentError):
+            transport.send(SENDER, "cy@example.com", MESSAGE, while_replying=next_message)
+    assert handler.waited == [True, True, True]
+    assert order == [
+        "work after 0 replies", "reply 250", "work after 1 replies", "reply 250",
+        "work after 2 replies",
+    ]  # fmt: skip
+
+
 class FlushFailed(Exception):
     """What the journal raises when its disk flush fails."""
 
@@ -94,10 +138,14 @@ def test_the_hook_is_not_called_when_the_provider_refuses_first() -> None:
 
     with smtp_server(handler) as controller, transport_to(controller) as transport:
         with pytest.raises(provider.PermanentError):
-            transport.send(SENDER, "ana@example.com", MESSAGE, before_hand_over=note)
+            transport.send(
+                SENDER, "ana@example.com", MESSAGE, before_hand_over=note, while_replying=note
+            )
         handler.refuse_sender = "421 try later"
         with pytest.raises(provider.TransientError):
-            transport.send(SENDER, "ben@example.com", MESSAGE, before_hand_over=note)
+            transport.send(
+                SENDER, "ben@example.com", MESSAGE, before_hand_over=note, while_replying=note
+            )
     assert calls == [] and handler.received == []
 
 
@@ -278,6 +326,32 @@ journal.Journal._commit_sending = held
 from newsletters.__main__ import main
 main()
 """
+
+
+def test_a_message_that_cannot_be_made_stops_the_send_at_its_own_reader(
+    project: Path,  # noqa: F811
+    readers: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The next reader's message is made while the previous reply travels; when making it
+    fails, the previous reader is still recorded as sent and the error comes at its own turn."""
+    token = run.unsubscribe_token
+
+    def broken_for_the_third(secret: str, address: str, issue: str = "") -> str:
+        if address == READERS[2]:
+            raise RuntimeError("cannot make this reader's message")
+        return token(secret, address, issue)
+
+    monkeypatch.setattr(run, "unsubscribe_token", broken_for_the_third)
+    recorder = Recorder()
+    with smtp_server(recorder) as controller:
+        prepared = run.prepare(project, "2026-11")
+        plan = run.plan_list(prepared, readers, smtp_env(controller))
+        with pytest.raises(RuntimeError, match="cannot make this reader's message"):
+            run.send_list(plan, run.transport_from_env(smtp_env(controller)), rate=1e6)
+    assert [r.recipients for r in recorder.received] == [[READERS[0]], [READERS[1]]]
+    states = journal_states(project)
+    assert [states[a] for a in READERS] == ["sent", "sent"] + ["pending"] * 4
 
 
 def test_killed_while_a_flush_is_held_never_sends_twice(
