@@ -355,14 +355,14 @@ class SmtpTransport:
         # From here on the provider may have the message.
         try:
             conn.send(content + b".\r\n")
-            if while_replying is not None:
-                while_replying()
+        except (smtplib.SMTPServerDisconnected, OSError):
+            raise self._lost_reply() from None
+        if while_replying is not None:
+            while_replying()  # the caller's own errors are its own, not a lost connection
+        try:
             code, reply = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError):
-            self._drop()
-            raise UnknownOutcome(
-                "the connection was lost after the message was handed over, before the reply"
-            ) from None
+            raise self._lost_reply() from None
         if code == 250:
             return _reply_text(code, reply)
         if not 400 <= code < 600:
@@ -374,6 +374,13 @@ class SmtpTransport:
         if code == 421:
             self._drop()
         raise _refusal(code, reply, "message")
+
+    def _lost_reply(self) -> UnknownOutcome:
+        """The connection died once the message was handed over: the provider may have it."""
+        self._drop()
+        return UnknownOutcome(
+            "the connection was lost after the message was handed over, before the reply"
+        )
 
     def _refused(self, code: int, reply: bytes, what: str) -> DeliveryError:
         """A refusal before the content was sent: reset (or drop) so the next one starts clean."""

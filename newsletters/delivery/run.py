@@ -2,9 +2,9 @@
 
 A list send never loses and never repeats a message: each reader's row is committed as
 `sending` before the message is handed over (the commit runs while the envelope is sent; the
-message's end waits for it) and as `sent`/`failed` after the reply ('sent' in the same disk
-flush as the next reader's `sending`; see journal.py). Temporary refusals
-are retried with exponential backoff; the pace is set by a simple pacer (one message every
+message's end waits for it) and as `sent`/`failed` after the reply ('sent' in the same
+commit as the next reader's `sending`; journal.py says when commits reach the disk). Temporary
+refusals are retried with exponential backoff; the pace is set by a simple pacer (one message every
 1/rate seconds).
 """
 
@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..built import BuiltIssue
@@ -551,9 +552,7 @@ def send_list(
                         before_attempt=lambda key=r.key: j.start_sending(key),  # type: ignore[misc]
                         after_refusal=lambda reply, key=r.key: j.mark(key, PENDING, reply),  # type: ignore[misc]
                         before_hand_over=j.wait,
-                        while_replying=(
-                            (lambda n=following: make_next(n)) if following is not None else None  # type: ignore[misc]
-                        ),
+                        while_replying=partial(make_next, following) if following else None,
                     )
                 except provider.PermanentError as exc:
                     j.mark(r.key, FAILED, exc.reply)
